@@ -1,0 +1,105 @@
+/**
+ * The action contract. An action is defined once: its logical id, what it needs, and plan / run / verify /
+ * compensate. `plan` reads live state and writes nothing (dry runs are plans); `run` is idempotent (it re-reads
+ * first and reports a repeat as already done); `verify` re-reads; the before-image returned by `run` is what
+ * `compensate` restores.
+ */
+import type { GraphAdapter } from "../adapters/graph/client.js";
+import type { Hit } from "../model/hit.js";
+import type { Json, Reversibility, StepPlan } from "../engine/machine.js";
+import type { ExoMailboxRecord, ExoRuleRecord } from "../scan/scan.js";
+
+/** What actions need from Exchange (implemented by the ExchangeClient over the PowerShell bridge). */
+export interface ExchangeWriter {
+  getInboxRules(mailbox: string, opts?: { includeHidden?: boolean; signal?: AbortSignal }): Promise<ExoRuleRecord[]>;
+  getInboxRule(mailbox: string, ruleIdentity: string, opts?: { signal?: AbortSignal }): Promise<ExoRuleRecord>;
+  disableInboxRule(
+    mailbox: string,
+    ruleIdentity: string,
+    opts: { deleteOutlookClientRules: boolean; signal?: AbortSignal },
+  ): Promise<unknown>;
+  enableInboxRule(
+    mailbox: string,
+    ruleIdentity: string,
+    opts: { deleteOutlookClientRules: boolean; signal?: AbortSignal },
+  ): Promise<unknown>;
+  getMailbox(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoMailboxRecord>;
+  setMailboxForwarding(
+    identity: string,
+    value: { forwardingSmtpAddress: string | null; forwardingAddress: string | null; deliverToMailboxAndForward: boolean },
+    opts?: { signal?: AbortSignal },
+  ): Promise<unknown>;
+}
+
+export interface ActionContext {
+  tenantId: string;
+  tenantDomains: readonly string[];
+  graph: GraphAdapter;
+  exchange?: ExchangeWriter;
+  signal?: AbortSignal;
+  now(): Date;
+  /** Bounded polling for verify: attempts and the delay between them (an injectable sleep keeps tests fast). */
+  poll: { attempts: number; delayMs: number; sleep(ms: number): Promise<void> };
+}
+
+export interface RunResult {
+  before: Json;
+  after: Json;
+  alreadyDone: boolean;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  observed: Json;
+}
+
+export interface ActionDefinition<I> {
+  id: string;
+  scope: "object" | "user" | "tenant";
+  description: string;
+  /** Least-privilege grants, per surface. */
+  permissions: { graph: string[]; exchange: string[] };
+  reversibility: Reversibility;
+  /** What the action does not cover: said in docs and plans. */
+  limits: string[];
+  /** Builds the input from a hit; undefined when the action does not apply to it. */
+  inputFromHit(hit: Hit): I | undefined;
+  /** The object this action changes (for the idempotency key). */
+  targetId(input: I): string;
+  plan(ctx: ActionContext, input: I): Promise<Omit<StepPlan, "idempotencyKey">>;
+  run(ctx: ActionContext, input: I, plan: StepPlan): Promise<RunResult>;
+  verify(ctx: ActionContext, input: I, plan: StepPlan): Promise<VerifyResult>;
+  compensate?(ctx: ActionContext, input: I, before: Json): Promise<void>;
+}
+
+export function defineAction<I>(def: ActionDefinition<I>): ActionDefinition<I> {
+  return def;
+}
+
+export function idempotencyKey(tenantId: string, actionId: string, targetId: string): string {
+  return `${tenantId}:${actionId}:${targetId}`;
+}
+
+/** Re-read until `check` holds or the attempts run out. */
+export async function pollUntil<T>(
+  ctx: ActionContext,
+  read: () => Promise<T>,
+  check: (v: T) => boolean,
+): Promise<{ ok: boolean; value: T }> {
+  let value = await read();
+  for (let i = 1; i < ctx.poll.attempts && !check(value); i++) {
+    await ctx.poll.sleep(ctx.poll.delayMs);
+    value = await read();
+  }
+  return { ok: check(value), value };
+}
+
+export class ActionError extends Error {
+  override readonly name = "ActionError";
+  constructor(
+    message: string,
+    readonly code: "target-gone" | "target-changed" | "no-transport" | "ambiguous" | "precondition",
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * user.revokeSessions — invalidate the user's refresh tokens and session cookies (Graph revokeSignInSessions).
+ * Idempotent through signInSessionsValidFromDateTime: when it is already later than the suspect action's
+ * detection, sessions were revoked since and the step is already done. Irreversible. Access tokens already issued
+ * stay valid until they expire (up to an hour, longer with CAE).
+ */
+import type { Hit } from "../model/hit.js";
+import { defineAction, pollUntil, type ActionContext } from "./types.js";
+
+interface Input {
+  userId: string;
+  upn: string;
+  /** Sessions valid from before this instant are the ones to revoke. */
+  notBefore: string;
+}
+
+async function validFrom(ctx: ActionContext, userId: string): Promise<string | null> {
+  const u = await ctx.graph.getUser(userId, {
+    select: ["id", "signInSessionsValidFromDateTime"],
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  return u.signInSessionsValidFromDateTime ?? null;
+}
+
+const after = (v: string | null, t: string) => v !== null && Date.parse(v) >= Date.parse(t);
+
+export const userRevokeSessions = defineAction<Input>({
+  id: "user.revokeSessions",
+  scope: "user",
+  description: "Revoke the user's sign-in sessions and refresh tokens.",
+  permissions: { graph: ["User.RevokeSessions.All", "User.Read.All"], exchange: [] },
+  reversibility: "irreversible",
+  limits: [
+    "Access tokens already issued stay valid until they expire (about an hour; CAE-aware clients sooner).",
+    "Does not stop an attacker who knows the password: disable the account or reset the password as well.",
+    "Does not revoke sessions of guests, who sign in through their home tenant.",
+  ],
+  inputFromHit: (hit: Hit) => ({ userId: hit.user.id, upn: hit.user.upn, notBefore: hit.action.time ?? hit.detectedAt }),
+  targetId: (i) => `${i.userId}/sessions`,
+
+  async plan(ctx, input) {
+    const v = await validFrom(ctx, input.userId);
+    const done = after(v, input.notBefore);
+    return {
+      transport: "graph",
+      before: { signInSessionsValidFromDateTime: v },
+      after: { signInSessionsValidFromDateTime: done ? v : "(time of revocation)" },
+      noop: done,
+      reversibility: "irreversible",
+      warnings: ["irreversible: the user signs in again everywhere"],
+    };
+  },
+
+  async run(ctx, input) {
+    const v = await validFrom(ctx, input.userId);
+    if (after(v, input.notBefore))
+      return { before: { signInSessionsValidFromDateTime: v }, after: { signInSessionsValidFromDateTime: v }, alreadyDone: true };
+    await ctx.graph.revokeSignInSessions(input.userId, ctx.signal ? { signal: ctx.signal } : {});
+    const now = await validFrom(ctx, input.userId);
+    return { before: { signInSessionsValidFromDateTime: v }, after: { signInSessionsValidFromDateTime: now }, alreadyDone: false };
+  },
+
+  async verify(ctx, input, plan) {
+    // Done when sessions are valid only from after the suspect action, or from later than they were before the
+    // run (the tenant's clock, not ours, sets the value).
+    const b = plan.before;
+    const prior = b && typeof b === "object" && !Array.isArray(b) ? b.signInSessionsValidFromDateTime : null;
+    const moved = (v: string | null) => v !== null && (typeof prior !== "string" || Date.parse(v) > Date.parse(prior));
+    const r = await pollUntil(ctx, () => validFrom(ctx, input.userId), (v) => after(v, input.notBefore) || moved(v));
+    return { ok: r.ok, observed: { signInSessionsValidFromDateTime: r.value } };
+  },
+});

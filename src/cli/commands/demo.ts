@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Command } from "commander";
+import { configSchema } from "../../config/schema.js";
+import { ensureCa } from "../../emulator/ca.js";
+import { EXIT } from "../errors.js";
+import { status, table, writeOut } from "../output.js";
+import { openTenant } from "../tenant.js";
+import { ensureTrusted } from "../trust.js";
+import { DEFAULT_CA_DIR, launchEmulator } from "./emulator.js";
+import { renderRuns, runHits } from "./run.js";
+import { renderScan, scanWith } from "./scan.js";
+
+export function registerDemo(program: Command): void {
+  program
+    .command("demo")
+    .description("start the emulated tenant, scan it, dry-run the playbook, contain with --yes, verify; print a summary")
+    .option("--state-dir <dir>", "keep the emulator's files, run store and audit log here (default: a temp dir, removed)")
+    .option("--ca-dir <dir>", "the emulator's CA (created when absent)", DEFAULT_CA_DIR)
+    .action(async (o: { stateDir?: string; caDir: string }) => {
+      const ca = await ensureCa(o.caDir);
+      await ensureTrusted(ca.caFile);
+      const started = Date.now();
+      const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "mailwarden-demo-"));
+      const { emulator, config: input } = await launchEmulator({ stateDir, caDir: o.caDir, scenario: "default" });
+      const config = configSchema.parse(input);
+      const t = openTenant(config);
+      let ok = false;
+      try {
+        status(`\n== emulated tenant ${emulator.organization} at ${emulator.baseUrl}\n== 1. scan`);
+        const scan = await scanWith(config, t);
+        writeOut(renderScan(scan, "table"));
+
+        status("== 2. run --dry-run (plan only)");
+        const mark = emulator.requests().length;
+        const dry = await runHits(config, t, scan.hits, "dry-run");
+        const dryWrites = emulator.requests().slice(mark).filter((r) => r.write).length;
+        writeOut(renderRuns(dry, "table"));
+
+        status("== 3. run --yes (contain, then verify by re-reading)");
+        const mark2 = emulator.requests().length;
+        const wet = await runHits(config, t, scan.hits, "execute");
+        const writes = emulator.requests().slice(mark2).filter((r) => r.write).length;
+        writeOut(renderRuns(wet, "table"));
+
+        status("== 4. scan again");
+        const after = await scanWith(config, t);
+        const active = after.mailboxes.reduce(
+          (n, m) =>
+            n +
+            m.rules.filter((r) => r.enabled && after.hits.some((h) => h.target.kind === "inboxRule" && h.target.upn === m.upn && h.target.ruleName === r.name)).length +
+            (after.hits.some((h) => h.target.kind === "mailboxForwarding" && h.target.upn === m.upn) ? 1 : 0),
+          0,
+        );
+        const contained = wet.runs.filter((r) => r.state === "contained").length;
+        const verified = wet.runs.flatMap((r) => r.steps).filter((s) => s.verified === true).length;
+        ok = dryWrites === 0 && contained === wet.runs.length && wet.runs.length > 0 && active === 0;
+        status("== summary");
+        writeOut(
+          table(
+            ["check", "result"],
+            [
+              ["mailboxes scanned", scan.mailboxes.length],
+              ["hits (high / medium / low)", `${scan.hits.length} (${["high", "medium", "low"].map((s) => scan.hits.filter((h) => h.severity === s).length).join(" / ")})`],
+              ["dry run: runs planned", dry.runs.filter((r) => r.state === "planned").length],
+              ["dry run: tenant writes", dryWrites],
+              ["--yes: runs contained", `${contained} of ${wet.runs.length}`],
+              ["--yes: tenant writes", writes],
+              ["steps verified by re-reading", verified],
+              ["suspect rules/forwarding still active", active],
+              ["elapsed", `${((Date.now() - started) / 1000).toFixed(1)} s`],
+              ["result", ok ? "PASS" : "FAIL"],
+            ],
+          ),
+        );
+      } finally {
+        await t.close();
+        await emulator.close();
+        if (!o.stateDir) rmSync(stateDir, { recursive: true, force: true });
+      }
+      if (!ok) process.exitCode = EXIT.runFailed;
+    });
+}

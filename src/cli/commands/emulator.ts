@@ -1,0 +1,104 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import type { ConfigInput } from "../../config/schema.js";
+import { ensureCa } from "../../emulator/ca.js";
+import { writePwshWrapper } from "../../emulator/pwsh/wrapper.js";
+import { startEmulator } from "../../emulator/server.js";
+import { UsageError } from "../errors.js";
+import { status, writeOut } from "../output.js";
+
+export const DEFAULT_CA_DIR = ".mailwarden/emulator-ca";
+
+export interface LaunchedEmulator {
+  emulator: Awaited<ReturnType<typeof startEmulator>>;
+  pwshPath: string;
+  config: ConfigInput;
+}
+
+/** Starts the emulated tenant and builds a config that drives both the Graph and the Exchange path. */
+export async function launchEmulator(o: {
+  port?: number;
+  scenario?: string;
+  stateDir: string;
+  caDir: string;
+  seed?: number;
+}): Promise<LaunchedEmulator> {
+  mkdirSync(o.stateDir, { recursive: true });
+  const emulator = await startEmulator({
+    port: o.port ?? 0,
+    scenario: o.scenario ?? "default",
+    caDir: o.caDir,
+    stateDir: o.stateDir,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+  });
+  const pwshPath = writePwshWrapper(o.stateDir, { caFile: emulator.caFile });
+  const config: ConfigInput = {
+    version: 1,
+    tenant: { id: emulator.tenantId, domains: emulator.domains, organization: emulator.organization },
+    credential: { type: "clientSecret", clientId: emulator.clientId, clientSecret: emulator.clientSecret },
+    endpoints: {
+      authorityHost: emulator.authorityHost,
+      graphBaseUrl: emulator.graphBaseUrl,
+      exchangeConnectionUri: emulator.exchangeConnectionUri,
+      caFile: emulator.caFile,
+    },
+    exchange: { enabled: true, pwshPath },
+    store: { path: path.join(o.stateDir, "runs.db") },
+    audit: { path: path.join(o.stateDir, "audit.jsonl") },
+    guardrails: { protectedAccounts: [`breakglass@${emulator.organization}`], maxContainmentsPerRun: 25 },
+  };
+  return { emulator, pwshPath, config };
+}
+
+export function registerEmulator(program: Command): void {
+  const emu = program.command("emulator").description("the emulated Microsoft 365 tenant (a strict loopback test host)");
+  emu
+    .command("start")
+    .description("start the emulated tenant; prints one JSON line when ready and runs until interrupted")
+    .option("-p, --port <n>", "HTTPS port (0 = any free port)", "0")
+    .option("-s, --scenario <name|file>", "default, or a scenario file (JSON or YAML)", "default")
+    .option("--seed <n>", "seed for generated ids")
+    .option("--state-dir <dir>", "where the emulator writes its client certificate and pwsh stand-in", ".mailwarden/emulator")
+    .option("--ca-dir <dir>", "the emulator's CA (created when absent)", DEFAULT_CA_DIR)
+    .option("--write-config <file>", "write a mailwarden config for this tenant (contains the client secret; mode 0600)")
+    .action(async (o: { port: string; scenario: string; seed?: string; stateDir: string; caDir: string; writeConfig?: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0..65535");
+      const seed = o.seed === undefined ? undefined : Number(o.seed);
+      if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError("--seed must be an integer");
+      await ensureCa(o.caDir);
+      const { emulator, pwshPath, config } = await launchEmulator({
+        port,
+        scenario: o.scenario,
+        stateDir: o.stateDir,
+        caDir: o.caDir,
+        ...(seed !== undefined ? { seed } : {}),
+      });
+      if (o.writeConfig) {
+        mkdirSync(path.dirname(path.resolve(o.writeConfig)), { recursive: true });
+        writeFileSync(o.writeConfig, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+      }
+      writeOut(
+        JSON.stringify({
+          graphBaseUrl: emulator.graphBaseUrl,
+          authorityHost: emulator.authorityHost,
+          exchangeConnectionUri: emulator.exchangeConnectionUri,
+          tenantId: emulator.tenantId,
+          organization: emulator.organization,
+          clientId: emulator.clientId,
+          clientSecret: emulator.clientSecret,
+          caFile: emulator.caFile,
+          pwshPath,
+          adminUrl: emulator.adminUrl,
+          ...(o.writeConfig ? { configFile: path.resolve(o.writeConfig) } : {}),
+        }),
+      );
+      status(`emulated tenant ready at ${emulator.baseUrl}; Ctrl-C stops it`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+      await emulator.close();
+    });
+}

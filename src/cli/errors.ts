@@ -1,0 +1,46 @@
+/**
+ * One place that maps failures to exit codes (documented in docs/cli.md).
+ */
+import { PlaybookError } from "../playbooks/load.js";
+
+export const EXIT = {
+  ok: 0,
+  /** Unexpected failure (a bug, or something mailwarden could not classify). */
+  failure: 1,
+  /** Bad usage, bad config or bad input file. */
+  usage: 2,
+  /** The tenant refused: authentication, permissions, unknown tenant. */
+  tenant: 3,
+  /** A run ended failed (a step or its verification failed) or was held by a guardrail. */
+  runFailed: 4,
+} as const;
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function exitCodeFor(e: unknown): number {
+  const name = (e as { name?: string } | null)?.name;
+  if (name === "UsageError" || name === "ConfigError" || e instanceof PlaybookError) return EXIT.usage;
+  if (name === "CredentialUnavailableError" || name === "AuthenticationError" || name === "AggregateAuthenticationError")
+    return EXIT.tenant;
+  if (name === "GraphApiError") {
+    const kind = (e as { kind?: string }).kind;
+    if (kind === "unauthenticated" || kind === "forbidden") return EXIT.tenant;
+  }
+  if (name === "ExoError") {
+    const cat = (e as { category?: string }).category;
+    if (cat === "AccessDenied" || cat === "NotConnected") return EXIT.tenant;
+  }
+  return EXIT.failure;
+}

@@ -1,0 +1,50 @@
+/**
+ * mailwarden's command line. Data goes to stdout, status and errors to stderr; exit codes come from one mapper
+ * (errors.ts).
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { registerDemo } from "./commands/demo.js";
+import { registerEmulator } from "./commands/emulator.js";
+import { registerMisc } from "./commands/misc.js";
+import { registerRun } from "./commands/run.js";
+import { registerScan } from "./commands/scan.js";
+import { EXIT, exitCodeFor } from "./errors.js";
+import { termSafe } from "./output.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("mailwarden")
+    .description(
+      "Find suspect Microsoft 365 mailbox actions (inbox rules, forwarding) and contain them with audited, resumable playbooks.",
+    )
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerDemo(program);
+  registerScan(program);
+  registerRun(program);
+  registerEmulator(program);
+  registerMisc(program);
+  program.addHelpText(
+    "after",
+    `\nExit codes: 0 ok, 1 unexpected failure, 2 usage/config error, 3 tenant refused (auth/permission), 4 a run failed or was held.\nQuick start: mailwarden demo`,
+  );
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    const code = exitCodeFor(e);
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`mailwarden: ${termSafe(msg, 2000)}\n`);
+    if (code === EXIT.failure && process.env.MAILWARDEN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return code;
+  }
+}

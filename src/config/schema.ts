@@ -1,0 +1,99 @@
+/**
+ * Config v1: one zod schema that later features extend. Precedence: defaults < file < environment < flags.
+ */
+import { z } from "zod";
+
+const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "a GUID");
+const domain = z
+  .string()
+  .min(3)
+  .regex(/^(?!-)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, "a DNS domain name")
+  .transform((d) => d.toLowerCase());
+const httpsUrl = z.url({ protocol: /^https$/, error: "an https:// URL" });
+
+export const credentialSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("clientSecret"),
+    clientId: guid,
+    /** Prefer `clientSecretEnv` (or MAILWARDEN_CLIENT_SECRET): a secret in a file is warned about. */
+    clientSecret: z.string().min(1).optional(),
+    clientSecretEnv: z.string().min(1).optional(),
+  }),
+  z.object({
+    type: z.literal("certificate"),
+    clientId: guid,
+    /** PEM file holding the certificate and its private key. */
+    certificatePath: z.string().min(1),
+    certificatePasswordEnv: z.string().min(1).optional(),
+  }),
+  z.object({
+    type: z.literal("managedIdentity"),
+    /** Client id of a user-assigned identity; omitted for the system-assigned one. */
+    clientId: guid.optional(),
+  }),
+  z.object({ type: z.literal("default") }),
+]);
+
+export const configSchema = z
+  .object({
+    version: z.literal(1).default(1),
+    tenant: z.object({
+      id: guid,
+      /** The tenant's own mail domains: forwarding anywhere else is external. */
+      domains: z.array(domain).min(1),
+      /** The *.onmicrosoft.com domain, the Organization for Exchange Online. Defaults to the first such domain. */
+      organization: domain.optional(),
+    }),
+    credential: credentialSchema,
+    endpoints: z
+      .object({
+        authorityHost: httpsUrl.default("https://login.microsoftonline.com"),
+        graphBaseUrl: httpsUrl.default("https://graph.microsoft.com/"),
+        /** Exchange Online PowerShell's -ConnectionUri; unset means the module's default (Exchange Online). */
+        exchangeConnectionUri: httpsUrl.optional(),
+        /** A CA bundle to trust (the emulated tenant's). mailwarden re-executes itself with NODE_EXTRA_CA_CERTS. */
+        caFile: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    exchange: z
+      .object({
+        enabled: z.boolean().default(true),
+        pwshPath: z.string().min(1).default("pwsh"),
+        /** Override the bridge script (default: the packaged scripts/exo-bridge.ps1). */
+        scriptPath: z.string().min(1).optional(),
+        commandTimeoutMs: z.number().int().positive().max(16 * 60_000).default(15 * 60_000 + 30_000),
+      })
+      .prefault({}),
+    playbooks: z
+      .object({
+        /** Playbook ids (files under playbooks/ or `dirs`) that `run` uses. */
+        selected: z.array(z.string().min(1)).min(1).default(["contain-mailbox-exfiltration"]),
+        dirs: z.array(z.string().min(1)).default([]),
+      })
+      .prefault({}),
+    guardrails: z
+      .object({
+        /** UPNs or object ids never touched unattended (break-glass, executives). */
+        protectedAccounts: z.array(z.string().min(1)).default([]),
+        /** At most this many runs contain anything in one invocation; the rest are planned only. */
+        maxContainmentsPerRun: z.number().int().min(0).max(10_000).default(25),
+      })
+      .prefault({}),
+    store: z
+      .object({
+        /** SQLite file for run snapshots and the effect journal. */
+        path: z.string().min(1).default(".mailwarden/runs.db"),
+      })
+      .prefault({}),
+    audit: z
+      .object({
+        /** Append-only JSON-lines audit log. */
+        path: z.string().min(1).default(".mailwarden/audit.jsonl"),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type CredentialConfig = z.output<typeof credentialSchema>;

@@ -1,0 +1,63 @@
+/**
+ * What every face of the emulated tenant shares: the tenant state, the injectable clock, id generation and
+ * token verification. Faces are Hono route groups registered on one HTTPS server (see server.ts).
+ */
+import type { AppRegistrationState, IdSource, TenantState } from "./state.js";
+
+/** The emulator's clock for tenant state (sign-in session validity, audit times). Advanced through the admin face. */
+export interface Clock {
+  now(): Date;
+  advance(ms: number): void;
+}
+
+export type Face = "token" | "graph" | "exchange" | "admin";
+
+export interface RequestLogEntry {
+  /** Emulator clock time, ISO 8601. */
+  time: string;
+  face: Face;
+  method: string;
+  /** Path and query as received. */
+  path: string;
+  status: number;
+  /** Whether the request changed tenant state. */
+  write: boolean;
+}
+
+/** The claims of a verified access token that the faces act on. */
+export interface VerifiedToken {
+  tid: string;
+  appid: string;
+  oid: string;
+  aud: string;
+  /** Granted application permissions; empty when the token has no `roles` claim. */
+  roles: string[];
+  /** Directory role template ids of the service principal (`wids` claim); empty when absent. */
+  wids?: string[];
+}
+
+export type BearerCheck =
+  | { ok: true; token: VerifiedToken; app: AppRegistrationState }
+  | { ok: false; reason: "missing" | "malformed" | "invalid_signature" | "expired" | "wrong_audience" | "wrong_tenant" };
+
+export type Audience = "graph" | "exchange";
+
+export interface EmulatorContext {
+  state: TenantState;
+  clock: Clock;
+  ids: IdSource;
+  /** Verifies `Authorization: Bearer …` against the emulator's signing key, audience and tenant. */
+  verifyBearer(authorization: string | undefined, audience: Audience): Promise<BearerCheck>;
+}
+
+/**
+ * Hono context variables the request-log middleware reads. A handler that changes tenant state calls
+ * `c.set("write", true)`; the face is set by the route group.
+ */
+export interface EmulatorVariables {
+  write: boolean;
+  face: Face;
+  requestId: string;
+}
+
+export type EmulatorEnv = { Variables: EmulatorVariables };

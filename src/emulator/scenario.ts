@@ -1,0 +1,212 @@
+/**
+ * Scenario files: what an emulated tenant starts with (users, mailboxes with folders/rules/forwarding, app
+ * registrations). JSON or YAML; ids are optional and generated from the seed when absent. Invalid input is
+ * reported with the dotted path of each offending field.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { ScenarioError } from "./scenarioError.js";
+
+export { ScenarioError, type ScenarioIssue } from "./scenarioError.js";
+export { buildTenant } from "./buildTenant.js";
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const guid = z.string().regex(GUID_RE, "expected a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+const isoDateTime = z.iso.datetime({ offset: true });
+const smtpAddress = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "expected an SMTP address (local@domain)");
+const words = z.array(z.string().min(1));
+
+/** A recipient: `"addr@domain"` or `{ address, name? }`. */
+const recipient = z.union([smtpAddress, z.strictObject({ address: smtpAddress, name: z.string().optional() })]);
+const recipients = z.array(recipient);
+
+const conditionsSchema = z.strictObject({
+  subjectContainsWords: words.optional(),
+  bodyContainsWords: words.optional(),
+  subjectOrBodyContainsWords: words.optional(),
+  fromAddressContainsWords: words.optional(),
+  from: recipients.optional(),
+  sentTo: recipients.optional(),
+  hasAttachment: z.boolean().optional(),
+  receivedAfterDate: isoDateTime.optional(),
+  receivedBeforeDate: isoDateTime.optional(),
+  headerContainsWords: words.optional(),
+  recipientAddressContainsWords: words.optional(),
+  sentOnlyToMe: z.boolean().optional(),
+  myNameInToBox: z.boolean().optional(),
+  myNameInCcBox: z.boolean().optional(),
+  myNameInToOrCcBox: z.boolean().optional(),
+  myNameNotInToBox: z.boolean().optional(),
+  withImportance: z.enum(["low", "normal", "high"]).optional(),
+  withSensitivity: z.enum(["normal", "personal", "private", "confidential"]).optional(),
+  flaggedForAction: z.string().optional(),
+  messageTypeMatches: z.array(z.string()).optional(),
+  withinSizeRangeMinimumKb: z.number().int().nonnegative().optional(),
+  withinSizeRangeMaximumKb: z.number().int().nonnegative().optional(),
+});
+
+const actionsSchema = z.strictObject({
+  forwardTo: recipients.optional(),
+  redirectTo: recipients.optional(),
+  forwardAsAttachmentTo: recipients.optional(),
+  deleteMessage: z.boolean().optional(),
+  softDeleteMessage: z.boolean().optional(),
+  permanentDelete: z.boolean().optional(),
+  /** A folder of the same mailbox: its id, Graph well-known name or display name. */
+  moveToFolder: z.string().min(1).optional(),
+  copyToFolder: z.string().min(1).optional(),
+  markAsRead: z.boolean().optional(),
+  markImportance: z.enum(["low", "normal", "high"]).optional(),
+  stopProcessingRules: z.boolean().optional(),
+  assignCategories: words.optional(),
+  pinMessage: z.boolean().optional(),
+});
+
+const ruleSchema = z.strictObject({
+  name: z.string(),
+  /** Defaults to the rule's position (1-based) among the mailbox's rules. */
+  priority: z.number().int().nonnegative().optional(),
+  enabled: z.boolean().default(true),
+  hidden: z.boolean().default(false),
+  inError: z.boolean().default(false),
+  system: z.boolean().optional(),
+  conditions: conditionsSchema.default({}),
+  exceptions: conditionsSchema.optional(),
+  actions: actionsSchema.default({}),
+  createdBy: z.enum(["outlook", "owa", "graph", "powershell"]).optional(),
+  ruleIdentity: z.string().regex(/^\d{1,20}$/, "expected an unsigned 64-bit integer as a decimal string").optional(),
+  graphId: z.string().regex(/^[A-Za-z0-9+/]{11}=$/, "expected base64 of 8 bytes").optional(),
+});
+
+const folderSchema = z.strictObject({
+  id: z.string().min(1).optional(),
+  /** A display name equal to a standard folder's (e.g. "Inbox") adjusts that folder instead of adding one. */
+  displayName: z.string().min(1),
+  wellKnownName: z.string().optional(),
+  /** Parent folder: id, well-known name or display name; defaults to the root (msgfolderroot). */
+  parent: z.string().optional(),
+  unreadItemCount: z.number().int().nonnegative().optional(),
+  totalItemCount: z.number().int().nonnegative().optional(),
+  isHidden: z.boolean().optional(),
+});
+
+const mailboxSchema = z.strictObject({
+  alias: z.string().min(1).optional(),
+  primarySmtpAddress: smtpAddress.optional(),
+  emailAddresses: z.array(z.string()).optional(),
+  recipientTypeDetails: z.enum(["UserMailbox", "SharedMailbox"]).default("UserMailbox"),
+  exchangeGuid: guid.optional(),
+  /** `smtp:addr@domain` or a bare address (stored with the lower-case `smtp:` prefix Exchange renders). */
+  forwardingSmtpAddress: z.string().nullable().default(null),
+  forwardingAddress: z.string().nullable().default(null),
+  deliverToMailboxAndForward: z.boolean().default(false),
+  /** Create the standard folders (Inbox, Deleted Items, Archive, RSS Feeds…). */
+  standardFolders: z.boolean().default(true),
+  /** Add the hidden system "Junk E-mail Rule" at priority 0. */
+  junkEmailRule: z.boolean().default(true),
+  folders: z.array(folderSchema).default([]),
+  rules: z.array(ruleSchema).default([]),
+  outlookClientRules: z.number().int().nonnegative().default(0),
+});
+
+const userSchema = z.strictObject({
+  id: guid.optional(),
+  userPrincipalName: smtpAddress,
+  displayName: z.string().min(1),
+  givenName: z.string().optional(),
+  surname: z.string().optional(),
+  jobTitle: z.string().nullable().optional(),
+  /** Defaults to the mailbox's primary SMTP address, or null for a user without a mailbox. */
+  mail: smtpAddress.nullable().optional(),
+  accountEnabled: z.boolean().default(true),
+  signInSessionsValidFromDateTime: isoDateTime.optional(),
+  onPremisesSyncEnabled: z.boolean().nullable().default(null),
+  userType: z.enum(["Member", "Guest"]).default("Member"),
+  proxyAddresses: z.array(z.string()).optional(),
+  createdDateTime: isoDateTime.optional(),
+  privilegedRoles: z.array(z.string()).optional(),
+  /** Present when the user has an Exchange Online mailbox. */
+  mailbox: mailboxSchema.optional(),
+});
+
+const appSchema = z.strictObject({
+  clientId: guid.optional(),
+  displayName: z.string().min(1),
+  servicePrincipalId: guid.optional(),
+  /** Extra accepted client secrets. The emulator adds a fresh random one to the first app at every start. */
+  secrets: z.array(z.string().min(1)).default([]),
+  /** Extra accepted certificates (PEM). The emulator adds a generated one to the first app at every start. */
+  certificates: z.array(z.string().includes("BEGIN CERTIFICATE")).default([]),
+  graphRoles: z.array(z.string()).default([]),
+  exchangeRoles: z.array(z.string()).default([]),
+  directoryRoles: z.array(z.string()).default([]),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    tenant: z.strictObject({
+      id: guid.optional(),
+      displayName: z.string().min(1),
+      domains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, "expected a DNS domain")).min(1),
+    }),
+    seed: z.number().int().optional(),
+    startTime: isoDateTime.default("2025-06-02T09:00:00Z"),
+    users: z.array(userSchema).default([]),
+    apps: z.array(appSchema).min(1, "at least one app registration is needed (the responder's app)"),
+  })
+  .superRefine((s, ctx) => {
+    const domains = new Set(s.tenant.domains.map((d) => d.toLowerCase()));
+    if (![...domains].some((d) => d.endsWith(".onmicrosoft.com"))) {
+      ctx.addIssue({ code: "custom", path: ["tenant", "domains"], message: "needs a *.onmicrosoft.com domain" });
+    }
+    const seen = new Set<string>();
+    s.users.forEach((u, i) => {
+      const upn = u.userPrincipalName.toLowerCase();
+      if (seen.has(upn)) ctx.addIssue({ code: "custom", path: ["users", i, "userPrincipalName"], message: "duplicate" });
+      seen.add(upn);
+      const domain = upn.split("@")[1] ?? "";
+      if (!domains.has(domain)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["users", i, "userPrincipalName"],
+          message: `domain '${domain}' is not one of the tenant's domains`,
+        });
+      }
+    });
+  });
+
+/** A scenario as authors write it (defaults not yet applied). */
+export type Scenario = z.input<typeof scenarioSchema>;
+/** A validated scenario with defaults applied. */
+export type ParsedScenario = z.output<typeof scenarioSchema>;
+export type ScenarioUser = ParsedScenario["users"][number];
+export type ScenarioMailbox = z.output<typeof mailboxSchema>;
+export type ScenarioRule = z.output<typeof ruleSchema>;
+export type ScenarioFolder = z.output<typeof folderSchema>;
+export type ScenarioApp = ParsedScenario["apps"][number];
+export type ScenarioRecipient = z.output<typeof recipient>;
+export type ScenarioConditions = z.output<typeof conditionsSchema>;
+export type ScenarioActions = z.output<typeof actionsSchema>;
+
+export function parseScenario(input: unknown, source = "scenario"): ParsedScenario {
+  const result = scenarioSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ScenarioError(
+    source,
+    result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
+  );
+}
+
+/** Reads a JSON or YAML scenario file (YAML is a superset of JSON; `.json` files are parsed strictly as JSON). */
+export async function loadScenarioFile(file: string): Promise<ParsedScenario> {
+  const text = await readFile(file, "utf8");
+  let data: unknown;
+  try {
+    data = path.extname(file).toLowerCase() === ".json" ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ScenarioError(file, [{ path: "", message: `cannot parse: ${(err as Error).message}` }]);
+  }
+  return parseScenario(data, file);
+}

@@ -1,0 +1,154 @@
+/**
+ * The default emulated tenant, "Contoso": a small business-email-compromise case.
+ *
+ * Attack content (what mailwarden must find):
+ * - AdeleV: an inbox rule made through Graph by the attacker that forwards invoice/payment/wire mail to an external
+ *   address, plus mailbox-level forwarding (ForwardingSmtpAddress, keep a copy) to another external address.
+ * - MeganB: a "hiding" rule named "." (made in OWA) that moves security/phishing/password mail to RSS Feeds and
+ *   marks it read.
+ * Benign content (what it must leave alone): AlexW's newsletter rule (moves to a user folder), LeeG's rule
+ * forwarding to an internal colleague, MeganB's rule with a ReceivedAfterDate condition (Graph shows it isReadOnly),
+ * and the hidden system "Junk E-mail Rule" in every mailbox. LeeG is synced from on-premises AD; the break-glass
+ * Global Administrator has no mailbox.
+ */
+import type { Scenario } from "../scenario.js";
+
+export const DEFAULT_TENANT_ID = "6a1d0ac2-3e0b-4d6f-9a51-c0f4b9e3d2a7";
+export const DEFAULT_CLIENT_ID = "8f2c7e4a-1b3d-4c5e-9f60-7a8b9c0d1e2f";
+export const ATTACKER_DOMAIN = "mail-archive-secure.example";
+
+export const defaultScenario: Scenario = {
+  tenant: { id: DEFAULT_TENANT_ID, displayName: "Contoso", domains: ["contoso.com", "contoso.onmicrosoft.com"] },
+  seed: 20250602,
+  startTime: "2025-06-02T09:00:00Z",
+  users: [
+    {
+      userPrincipalName: "admin@contoso.onmicrosoft.com",
+      displayName: "MOD Administrator",
+      givenName: "MOD",
+      surname: "Administrator",
+      jobTitle: "IT Administrator",
+      privilegedRoles: ["Global Administrator"],
+      createdDateTime: "2023-09-12T08:14:22Z",
+      mailbox: { alias: "admin" },
+    },
+    {
+      userPrincipalName: "AdeleV@contoso.com",
+      displayName: "Adele Vance",
+      givenName: "Adele",
+      surname: "Vance",
+      jobTitle: "Retail Manager",
+      createdDateTime: "2023-09-12T08:20:41Z",
+      signInSessionsValidFromDateTime: "2025-05-28T16:03:10Z",
+      mailbox: {
+        forwardingSmtpAddress: `smtp:finance-backup@${ATTACKER_DOMAIN}`,
+        deliverToMailboxAndForward: true,
+        folders: [{ displayName: "Inbox", unreadItemCount: 14, totalItemCount: 412 }],
+        rules: [
+          {
+            name: "Accounts sync",
+            createdBy: "graph",
+            conditions: { subjectOrBodyContainsWords: ["invoice", "payment", "wire", "remittance", "bank details"] },
+            actions: {
+              forwardTo: [{ address: `adele.vance@${ATTACKER_DOMAIN}`, name: `adele.vance@${ATTACKER_DOMAIN}` }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      userPrincipalName: "MeganB@contoso.com",
+      displayName: "Megan Bowen",
+      givenName: "Megan",
+      surname: "Bowen",
+      jobTitle: "Marketing Manager",
+      createdDateTime: "2023-09-12T08:21:05Z",
+      mailbox: {
+        outlookClientRules: 1,
+        folders: [
+          { displayName: "Inbox", unreadItemCount: 3, totalItemCount: 987 },
+          { displayName: "RSS Feeds", unreadItemCount: 0, totalItemCount: 6 },
+          { displayName: "Sales Leads", parent: "inbox", totalItemCount: 58, unreadItemCount: 2 },
+        ],
+        rules: [
+          {
+            name: "Recent leads",
+            createdBy: "outlook",
+            conditions: { subjectContainsWords: ["lead", "RFQ"], receivedAfterDate: "2025-01-01T00:00:00Z" },
+            actions: { moveToFolder: "Sales Leads" },
+          },
+          {
+            name: ".",
+            createdBy: "owa",
+            conditions: {
+              subjectOrBodyContainsWords: [
+                "security",
+                "phish",
+                "password",
+                "unusual sign-in",
+                "suspicious",
+                "verify your account",
+              ],
+            },
+            actions: { moveToFolder: "RSS Feeds", markAsRead: true, stopProcessingRules: true },
+          },
+        ],
+      },
+    },
+    {
+      userPrincipalName: "AlexW@contoso.com",
+      displayName: "Alex Wilber",
+      givenName: "Alex",
+      surname: "Wilber",
+      jobTitle: "Marketing Assistant",
+      createdDateTime: "2023-09-12T08:21:30Z",
+      mailbox: {
+        outlookClientRules: 2,
+        folders: [{ displayName: "Newsletters", parent: "inbox", unreadItemCount: 31, totalItemCount: 240 }],
+        rules: [
+          {
+            name: "Newsletters",
+            createdBy: "outlook",
+            conditions: { fromAddressContainsWords: ["newsletter", "digest", "noreply@news."] },
+            actions: { moveToFolder: "Newsletters", stopProcessingRules: true },
+          },
+        ],
+      },
+    },
+    {
+      userPrincipalName: "LeeG@contoso.com",
+      displayName: "Lee Gu",
+      givenName: "Lee",
+      surname: "Gu",
+      jobTitle: "Director",
+      onPremisesSyncEnabled: true,
+      createdDateTime: "2021-03-04T11:02:17Z",
+      mailbox: {
+        rules: [
+          {
+            name: "Project Falcon to Alex",
+            createdBy: "outlook",
+            conditions: { subjectContainsWords: ["Project Falcon"] },
+            actions: { forwardTo: [{ address: "AlexW@contoso.com", name: "Alex Wilber" }] },
+          },
+        ],
+      },
+    },
+    {
+      userPrincipalName: "breakglass@contoso.onmicrosoft.com",
+      displayName: "Emergency Access (break glass)",
+      privilegedRoles: ["Global Administrator"],
+      createdDateTime: "2023-09-12T08:15:03Z",
+    },
+  ],
+  apps: [
+    {
+      clientId: DEFAULT_CLIENT_ID,
+      servicePrincipalId: "3c9e1f7a-5d2b-4e8c-a1f0-6b7d8e9f0a1b",
+      displayName: "mailwarden responder",
+      graphRoles: ["User.Read.All", "MailboxSettings.ReadWrite", "Mail.ReadBasic.All", "User.RevokeSessions.All"],
+      exchangeRoles: ["Exchange.ManageAsApp"],
+      directoryRoles: ["Exchange Administrator"],
+    },
+  ],
+};

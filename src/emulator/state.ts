@@ -1,0 +1,182 @@
+/**
+ * The emulated tenant's state: one in-memory object shared by every face (token, Graph, Exchange, admin).
+ *
+ * The canonical representation of an inbox rule is Exchange-shaped (the server-side rule as Exchange holds it);
+ * the Graph face renders a view of it (and hides what Graph cannot see: hidden rules, the contents of rules
+ * whose conditions/actions Graph does not support). Graph ids and Exchange RuleIdentity values are assigned
+ * independently, so no client can rely on an inferred conversion between them (apis.md A2, tag [I]).
+ *
+ * Everything here is plain data (JSON-serialisable) so that a scenario file can describe it and the admin face can
+ * dump it.
+ */
+
+/** A recipient as a rule action or forwarding target sees it. */
+export interface RecipientRef {
+  /** SMTP address. For an internal recipient Exchange renders `"Name" [EX:/o=…]` and no SMTP address. */
+  address: string;
+  name?: string;
+}
+
+export interface RuleConditions {
+  subjectContainsWords?: string[];
+  bodyContainsWords?: string[];
+  subjectOrBodyContainsWords?: string[];
+  fromAddressContainsWords?: string[];
+  from?: RecipientRef[];
+  sentTo?: RecipientRef[];
+  hasAttachment?: boolean;
+  /** Conditions Graph cannot express (e.g. ReceivedAfterDate): make the Graph view `isReadOnly` with no body. */
+  receivedAfterDate?: string;
+  receivedBeforeDate?: string;
+  // Members below are the Exchange counterparts of the remaining Graph messageRulePredicates (added so a Graph
+  // PATCH can store any documented predicate; Get-InboxRule names in comments).
+  /** HeaderContainsWords ↔ Graph headerContains. */
+  headerContainsWords?: string[];
+  /** RecipientAddressContainsWords ↔ Graph recipientContains. */
+  recipientAddressContainsWords?: string[];
+  /** SentOnlyToMe ↔ Graph sentOnlyToMe. */
+  sentOnlyToMe?: boolean;
+  /** MyNameInToBox ↔ Graph sentToMe. */
+  myNameInToBox?: boolean;
+  /** MyNameInCcBox ↔ Graph sentCcMe. */
+  myNameInCcBox?: boolean;
+  /** MyNameInToOrCcBox ↔ Graph sentToOrCcMe. */
+  myNameInToOrCcBox?: boolean;
+  /** MyNameNotInToBox ↔ Graph notSentToMe. */
+  myNameNotInToBox?: boolean;
+  /** WithImportance ↔ Graph importance. */
+  withImportance?: "low" | "normal" | "high";
+  /** WithSensitivity (Normal, Personal, Private, CompanyConfidential) ↔ Graph sensitivity. */
+  withSensitivity?: "normal" | "personal" | "private" | "confidential";
+  /** FlaggedForAction ↔ Graph messageActionFlag (Graph enum value). */
+  flaggedForAction?: string;
+  /** MessageTypeMatches (AutomaticReply, AutomaticForward, Encrypted, Calendaring, …) ↔ Graph is* flags. */
+  messageTypeMatches?: string[];
+  /** WithinSizeRangeMinimum/Maximum in KB ↔ Graph withinSizeRange. */
+  withinSizeRangeMinimumKb?: number;
+  withinSizeRangeMaximumKb?: number;
+}
+
+export interface RuleActions {
+  forwardTo?: RecipientRef[];
+  redirectTo?: RecipientRef[];
+  forwardAsAttachmentTo?: RecipientRef[];
+  /** Move to Deleted Items (Graph `actions.delete`). */
+  deleteMessage?: boolean;
+  softDeleteMessage?: boolean;
+  permanentDelete?: boolean;
+  /** Folder id within the mailbox (see Mailbox.folders). */
+  moveToFolder?: string;
+  copyToFolder?: string;
+  markAsRead?: boolean;
+  markImportance?: "low" | "normal" | "high";
+  stopProcessingRules?: boolean;
+  assignCategories?: string[];
+  /** Actions Graph cannot express (e.g. PinMessage): make the Graph view `isReadOnly`. */
+  pinMessage?: boolean;
+}
+
+export interface InboxRuleState {
+  /** Exchange RuleIdentity: an unsigned 64-bit integer, kept as a decimal string (exceeds JS safe integers). */
+  ruleIdentity: string;
+  /** Graph messageRule id: base64 of 8 bytes, assigned independently of ruleIdentity. */
+  graphId: string;
+  name: string;
+  priority: number;
+  enabled: boolean;
+  /** Only Get-InboxRule -IncludeHidden lists it; never listed by Graph. */
+  hidden: boolean;
+  inError: boolean;
+  /** System rules (Junk E-mail Rule, OOF, Delegate Rule) that a responder must never touch. */
+  system?: boolean;
+  conditions: RuleConditions;
+  exceptions?: RuleConditions;
+  actions: RuleActions;
+  /** Where the rule was made: by Outlook's rules wizard (client), OWA, Graph or Exchange PowerShell. */
+  createdBy?: "outlook" | "owa" | "graph" | "powershell";
+}
+
+export interface MailFolderState {
+  id: string;
+  displayName: string;
+  /** Graph well-known name where one exists (deleteditems, archive, conversationhistory, junkemail, inbox…). */
+  wellKnownName?: string;
+  /** Id of the parent folder; absent for the root ("Top of Information Store", msgfolderroot). */
+  parentFolderId?: string;
+  unreadItemCount?: number;
+  totalItemCount?: number;
+  isHidden?: boolean;
+}
+
+export interface MailboxState {
+  /** Entra object id of the owner (ExternalDirectoryObjectId). */
+  userId: string;
+  exchangeGuid: string;
+  alias: string;
+  primarySmtpAddress: string;
+  emailAddresses: string[];
+  recipientTypeDetails: "UserMailbox" | "SharedMailbox";
+  /** `smtp:addr@domain` or null (Exchange renders the lower-case prefix). */
+  forwardingSmtpAddress: string | null;
+  /** Identity of an internal recipient (e.g. a mail contact) or null. */
+  forwardingAddress: string | null;
+  deliverToMailboxAndForward: boolean;
+  folders: MailFolderState[];
+  rules: InboxRuleState[];
+  /** Outlook client-side rules stored in the rules blob; removed when Exchange PowerShell changes any rule. */
+  outlookClientRules: number;
+}
+
+export interface UserState {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  givenName?: string;
+  surname?: string;
+  mail: string | null;
+  jobTitle?: string | null;
+  accountEnabled: boolean;
+  /** ISO 8601; moved to "now" (the emulator clock) by revokeSignInSessions. */
+  signInSessionsValidFromDateTime: string;
+  onPremisesSyncEnabled: boolean | null;
+  userType: "Member" | "Guest";
+  proxyAddresses: string[];
+  createdDateTime: string;
+  /** Holds a privileged Entra role (Global Administrator…): sensitive actions need a privileged app. */
+  privilegedRoles?: string[];
+}
+
+export interface AppRegistrationState {
+  clientId: string;
+  displayName: string;
+  /** Service principal object id (the `oid` claim of app tokens). */
+  servicePrincipalId: string;
+  /** Client secrets accepted by the token endpoint. */
+  secrets: string[];
+  /** PEM certificates accepted for client assertions (their x5t thumbprints are derived). */
+  certificates: string[];
+  /** Application permissions granted on Microsoft Graph (the `roles` claim of Graph tokens). */
+  graphRoles: string[];
+  /** Application permissions on Office 365 Exchange Online, e.g. Exchange.ManageAsApp. */
+  exchangeRoles: string[];
+  /** Entra / Exchange RBAC roles assigned to the service principal (e.g. "Exchange Administrator"). */
+  directoryRoles: string[];
+}
+
+export interface TenantState {
+  tenantId: string;
+  displayName: string;
+  /** Verified domains; the first `*.onmicrosoft.com` one is the Organization for Connect-ExchangeOnline. */
+  domains: string[];
+  users: UserState[];
+  mailboxes: MailboxState[];
+  apps: AppRegistrationState[];
+}
+
+/** Ids the emulator hands out: random but reproducible from a seed. */
+export interface IdSource {
+  guid(): string;
+  graphRuleId(): string;
+  ruleIdentity(): string;
+  folderId(): string;
+}

@@ -1,0 +1,110 @@
+/**
+ * Hit model v1: one suspect mailbox action, what it targets, what links it to a sign-in, and why it is suspect.
+ * Produced by `scan` (live state) and, later, by hunting (audit records); consumed by the playbook runner.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+
+export const HIT_SCHEMA_VERSION = 1 as const;
+
+export const ruleTargetSchema = z.object({
+  kind: z.literal("inboxRule"),
+  /** Entra object id of the mailbox owner (Exchange ExternalDirectoryObjectId). */
+  mailboxId: z.string().min(1),
+  upn: z.string().min(1),
+  ruleName: z.string(),
+  /** Exchange RuleIdentity (uint64 as a decimal string), when Exchange was read. */
+  ruleIdentity: z.string().regex(/^\d{1,20}$/).optional(),
+  /** Graph messageRule id, when Graph lists the rule. Never derived from ruleIdentity. */
+  graphRuleId: z.string().min(1).optional(),
+  /** sha256 of the rule's normalised content (see rules/fingerprint.ts): the same on both transports. */
+  contentFingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Only Get-InboxRule -IncludeHidden lists it. */
+  hidden: z.boolean().default(false),
+  /** Graph lists it as isReadOnly (it cannot change it). */
+  graphReadOnly: z.boolean().default(false),
+});
+
+export const forwardingTargetSchema = z.object({
+  kind: z.literal("mailboxForwarding"),
+  mailboxId: z.string().min(1),
+  upn: z.string().min(1),
+  forwardingSmtpAddress: z.string().nullable(),
+  forwardingAddress: z.string().nullable(),
+  deliverToMailboxAndForward: z.boolean(),
+});
+
+export const targetSchema = z.discriminatedUnion("kind", [ruleTargetSchema, forwardingTargetSchema]);
+
+export const linkSchema = z.object({
+  key: z.enum(["token", "request", "session", "ip", "network", "user-time"]),
+  strength: z.enum(["strong", "medium", "weak"]),
+  signInRequestId: z.string().optional(),
+  sessionId: z.string().optional(),
+  uniqueTokenId: z.string().optional(),
+  ip: z.string().optional(),
+  time: z.string().optional(),
+});
+
+export const reasonSchema = z.object({
+  code: z.string().min(1),
+  detail: z.string(),
+  weight: z.number(),
+});
+
+export const hitSchema = z.object({
+  schemaVersion: z.literal(HIT_SCHEMA_VERSION),
+  hitKey: z.string().regex(/^[0-9a-f]{32}$/),
+  tenantId: z.string().min(1),
+  user: z.object({ id: z.string().min(1), upn: z.string().min(1) }),
+  target: targetSchema,
+  action: z.object({
+    /** New-InboxRule, Set-Mailbox, UpdateInboxRules … or `observed` when found in live state by scan. */
+    operation: z.string().min(1),
+    time: z.string().optional(),
+    /** Audit record Id (or ReportId) when the hit came from an audit record. */
+    recordId: z.string().optional(),
+  }),
+  links: z.array(linkSchema).default([]),
+  severity: z.enum(["low", "medium", "high"]),
+  score: z.number().min(0).max(100),
+  reasons: z.array(reasonSchema).min(1),
+  detectedBy: z.enum(["scan", "hunt"]),
+  detectedAt: z.string(),
+});
+
+export type Hit = z.output<typeof hitSchema>;
+export type HitTarget = z.output<typeof targetSchema>;
+export type RuleTarget = z.output<typeof ruleTargetSchema>;
+export type ForwardingTarget = z.output<typeof forwardingTargetSchema>;
+export type HitReason = z.output<typeof reasonSchema>;
+export type HitLink = z.output<typeof linkSchema>;
+
+/** The JSON Schema of the hit model, generated from the zod schema (snapshot-tested). */
+export function hitJsonSchema(): unknown {
+  return z.toJSONSchema(hitSchema, { io: "input" });
+}
+
+/**
+ * A stable key for "this suspect thing": the same rule (by content fingerprint and transport ids) or the same
+ * forwarding setting in the same mailbox of the same tenant always gets the same key, whichever scan found it.
+ */
+export function computeHitKey(tenantId: string, target: HitTarget): string {
+  const parts =
+    target.kind === "inboxRule"
+      ? [tenantId, target.kind, target.mailboxId.toLowerCase(), target.contentFingerprint, target.ruleName]
+      : [
+          tenantId,
+          target.kind,
+          target.mailboxId.toLowerCase(),
+          (target.forwardingSmtpAddress ?? "").toLowerCase(),
+          (target.forwardingAddress ?? "").toLowerCase(),
+        ];
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
+}
+
+export function severityFromScore(score: number): Hit["severity"] {
+  if (score >= 70) return "high";
+  if (score >= 40) return "medium";
+  return "low";
+}

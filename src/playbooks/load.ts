@@ -1,0 +1,63 @@
+/**
+ * Loads playbooks: YAML → structure (zod) → semantics (known actions, unique step ids, actions that fit the
+ * trigger). Errors carry the file and a dotted path.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import YAML from "yaml";
+import { getAction } from "../actions/registry.js";
+import { playbookSchema, type Playbook } from "./schema.js";
+
+export class PlaybookError extends Error {
+  override readonly name = "PlaybookError";
+  constructor(
+    readonly file: string,
+    readonly issues: { path: string; message: string }[],
+  ) {
+    super(`${file}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+  }
+}
+
+/** The playbooks shipped with mailwarden (the package's playbooks/ folder). */
+export const BUILTIN_PLAYBOOK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../playbooks");
+
+export function parsePlaybook(text: string, file: string): Playbook {
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (e) {
+    throw new PlaybookError(file, [{ path: "(yaml)", message: (e as Error).message }]);
+  }
+  const parsed = playbookSchema.safeParse(data);
+  if (!parsed.success)
+    throw new PlaybookError(
+      file,
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(root)", message: i.message })),
+    );
+  const p = parsed.data;
+  const issues: { path: string; message: string }[] = [];
+  const seen = new Set<string>();
+  p.steps.forEach((s, i) => {
+    if (seen.has(s.id)) issues.push({ path: `steps.${i}.id`, message: `duplicate step id ${s.id}` });
+    seen.add(s.id);
+    if (!getAction(s.action)) issues.push({ path: `steps.${i}.action`, message: `unknown action ${s.action}` });
+  });
+  if (issues.length) throw new PlaybookError(file, issues);
+  return p;
+}
+
+export function loadPlaybook(id: string, dirs: string[] = []): Playbook {
+  for (const dir of [...dirs, BUILTIN_PLAYBOOK_DIR]) {
+    for (const ext of [".yaml", ".yml"]) {
+      const file = path.join(dir, `${id}${ext}`);
+      if (existsSync(file)) {
+        const p = parsePlaybook(readFileSync(file, "utf8"), file);
+        if (p.metadata.id !== id)
+          throw new PlaybookError(file, [{ path: "metadata.id", message: `is ${p.metadata.id}, the file name says ${id}` }]);
+        return p;
+      }
+    }
+  }
+  throw new PlaybookError(id, [{ path: "(file)", message: `no playbook ${id} in ${[...dirs, BUILTIN_PLAYBOOK_DIR].join(", ")}` }]);
+}
