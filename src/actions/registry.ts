@@ -12,5 +12,5 @@ export const actions: readonly AnyAction[] = (
 ).sort((a, b) => a.id.localeCompare(b.id));
 
 export function getAction(id: string): ActionDefinition<unknown> | undefined {
-  return actions.find((a) => a.id === id) as ActionDefinition<unknown> | undefined;
+  return actions.find((a) => a.id === id);
 }

@@ -68,7 +68,8 @@ export interface ActionDefinition<I> {
   targetId(input: I): string;
   plan(ctx: ActionContext, input: I): Promise<Omit<StepPlan, "idempotencyKey">>;
   run(ctx: ActionContext, input: I, plan: StepPlan): Promise<RunResult>;
-  verify(ctx: ActionContext, input: I, plan: StepPlan): Promise<VerifyResult>;
+  /** `result` is what run() returned (or what the journal recorded when the effect was applied earlier). */
+  verify(ctx: ActionContext, input: I, plan: StepPlan, result?: { before: Json; after: Json }): Promise<VerifyResult>;
   compensate?(ctx: ActionContext, input: I, before: Json): Promise<void>;
 }
 

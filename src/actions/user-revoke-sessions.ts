@@ -5,6 +5,7 @@
  * stay valid until they expire (up to an hour, longer with CAE).
  */
 import type { Hit } from "../model/hit.js";
+import type { Json } from "../engine/machine.js";
 import { defineAction, pollUntil, type ActionContext } from "./types.js";
 
 interface Input {
@@ -60,13 +61,22 @@ export const userRevokeSessions = defineAction<Input>({
     return { before: { signInSessionsValidFromDateTime: v }, after: { signInSessionsValidFromDateTime: now }, alreadyDone: false };
   },
 
-  async verify(ctx, input, plan) {
-    // Done when sessions are valid only from after the suspect action, or from later than they were before the
-    // run (the tenant's clock, not ours, sets the value).
-    const b = plan.before;
-    const prior = b && typeof b === "object" && !Array.isArray(b) ? b.signInSessionsValidFromDateTime : null;
-    const moved = (v: string | null) => v !== null && (typeof prior !== "string" || Date.parse(v) > Date.parse(prior));
-    const r = await pollUntil(ctx, () => validFrom(ctx, input.userId), (v) => after(v, input.notBefore) || moved(v));
+  async verify(ctx, input, plan, result) {
+    // Done when sessions are valid only from after the suspect action, from later than they were before the run,
+    // or from at least the value recorded when the revocation was applied (the tenant's clock sets these values,
+    // so they are compared with each other, not with ours).
+    const field = (j: Json | undefined): string | null => {
+      const v = j && typeof j === "object" && !Array.isArray(j) ? j.signInSessionsValidFromDateTime : null;
+      return typeof v === "string" && !Number.isNaN(Date.parse(v)) ? v : null;
+    };
+    const prior = field(plan.before);
+    const applied = field(result?.after);
+    const ok = (v: string | null) =>
+      v !== null &&
+      (after(v, input.notBefore) ||
+        (prior !== null && Date.parse(v) > Date.parse(prior)) ||
+        (applied !== null && Date.parse(v) >= Date.parse(applied)));
+    const r = await pollUntil(ctx, () => validFrom(ctx, input.userId), ok);
     return { ok: r.ok, observed: { signInSessionsValidFromDateTime: r.value } };
   },
 });

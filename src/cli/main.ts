@@ -22,6 +22,7 @@ export function buildProgram(): Command {
     )
     .version(pkg.version)
     .showHelpAfterError()
+    .configureHelp({ helpWidth: 110 })
     .exitOverride();
   registerDemo(program);
   registerScan(program);

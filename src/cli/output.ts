@@ -5,6 +5,7 @@
 import Table from "cli-table3";
 
 // C0/C1 controls (ESC included), DEL, and Unicode bidi/zero-width formatting characters.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu;
 
 export function termSafe(s: string, max = 120): string {

@@ -63,11 +63,20 @@ function buildFolders(mb: ScenarioMailbox, ids: IdSource, at: Array<string | num
   const folders: MailFolderState[] = [root];
   if (mb.standardFolders) {
     for (const f of STANDARD_FOLDERS) {
-      folders.push({ id: ids.folderId(), ...f, parentFolderId: root.id, unreadItemCount: 0, totalItemCount: 0, isHidden: false });
+      folders.push({
+        id: ids.folderId(),
+        ...f,
+        parentFolderId: root.id,
+        unreadItemCount: 0,
+        totalItemCount: 0,
+        isHidden: false,
+      });
     }
   }
   mb.folders.forEach((f, i) => {
-    const existing = folders.find((x) => x.displayName.toLowerCase() === f.displayName.toLowerCase() && x !== root);
+    const existing = folders.find(
+      (x) => x.displayName.toLowerCase() === f.displayName.toLowerCase() && x !== root,
+    );
     const parent = f.parent === undefined ? root : findFolder(folders, f.parent);
     if (!parent) fail([...at, "folders", i, "parent"], `no folder '${f.parent ?? ""}' in this mailbox`);
     const counts = {
@@ -94,7 +103,9 @@ function buildFolders(mb: ScenarioMailbox, ids: IdSource, at: Array<string | num
 }
 
 function toRecipient(r: ScenarioRecipient): RecipientRef {
-  return typeof r === "string" ? { address: r } : { address: r.address, ...(r.name !== undefined ? { name: r.name } : {}) };
+  return typeof r === "string"
+    ? { address: r }
+    : { address: r.address, ...(r.name !== undefined ? { name: r.name } : {}) };
 }
 
 function toConditions(c: ScenarioConditions): RuleConditions {
@@ -123,7 +134,12 @@ function toActions(a: ScenarioActions, folders: MailFolderState[], at: Array<str
   };
 }
 
-function buildRules(mb: ScenarioMailbox, folders: MailFolderState[], ids: IdSource, at: Array<string | number>) {
+function buildRules(
+  mb: ScenarioMailbox,
+  folders: MailFolderState[],
+  ids: IdSource,
+  at: Array<string | number>,
+) {
   const rules: InboxRuleState[] = [];
   if (mb.junkEmailRule) {
     rules.push({
@@ -142,7 +158,8 @@ function buildRules(mb: ScenarioMailbox, folders: MailFolderState[], ids: IdSour
   mb.rules.forEach((r, i) => {
     const graphId = r.graphId ?? ids.graphRuleId();
     const ruleIdentity = r.ruleIdentity ?? ids.ruleIdentity();
-    if (BigInt(ruleIdentity) > 0xffffffffffffffffn) fail([...at, "rules", i, "ruleIdentity"], "exceeds 64 bits");
+    if (BigInt(ruleIdentity) > 0xffffffffffffffffn)
+      fail([...at, "rules", i, "ruleIdentity"], "exceeds 64 bits");
     rules.push({
       ruleIdentity,
       graphId,
@@ -166,10 +183,17 @@ function normaliseForwardingSmtp(value: string | null): string | null {
   return /^smtp:/i.test(value) ? `smtp:${value.slice(5)}` : `smtp:${value}`;
 }
 
-function buildUserAndMailbox(u: ScenarioUser, i: number, tenant: ParsedScenario["tenant"], start: Date, ids: IdSource) {
+function buildUserAndMailbox(
+  u: ScenarioUser,
+  i: number,
+  tenant: ParsedScenario["tenant"],
+  start: Date,
+  ids: IdSource,
+) {
   const id = u.id?.toLowerCase() ?? ids.guid();
   const created = u.createdDateTime ?? isoSeconds(new Date(start.getTime() - 400 * 86_400_000));
-  const initial = tenant.domains.find((d) => d.toLowerCase().endsWith(".onmicrosoft.com")) ?? tenant.domains[0] ?? "";
+  const initial =
+    tenant.domains.find((d) => d.toLowerCase().endsWith(".onmicrosoft.com")) ?? tenant.domains[0] ?? "";
   let mailbox: MailboxState | undefined;
   if (u.mailbox) {
     const mb = u.mailbox;
@@ -177,8 +201,10 @@ function buildUserAndMailbox(u: ScenarioUser, i: number, tenant: ParsedScenario[
     const primary = mb.primarySmtpAddress ?? u.mail ?? u.userPrincipalName;
     const alias = mb.alias ?? primary.split("@")[0] ?? primary;
     const routing = `${alias}@${initial}`;
-    const emailAddresses =
-      mb.emailAddresses ?? [`SMTP:${primary}`, ...(routing.toLowerCase() !== primary.toLowerCase() ? [`smtp:${routing}`] : [])];
+    const emailAddresses = mb.emailAddresses ?? [
+      `SMTP:${primary}`,
+      ...(routing.toLowerCase() !== primary.toLowerCase() ? [`smtp:${routing}`] : []),
+    ];
     const exchangeGuid = mb.exchangeGuid?.toLowerCase() ?? ids.guid();
     const folders = buildFolders(mb, ids, at);
     mailbox = {

@@ -69,7 +69,10 @@ function createCa(): { caCertPem: string; caKeyPem: string } {
     { name: "subjectKeyIdentifier" },
   ]);
   sign(cert, keys.privateKey);
-  return { caCertPem: forge.pki.certificateToPem(cert), caKeyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+  return {
+    caCertPem: forge.pki.certificateToPem(cert),
+    caKeyPem: forge.pki.privateKeyToPem(keys.privateKey),
+  };
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -125,7 +128,10 @@ export async function ensureCa(dir: string): Promise<CaMaterial> {
 }
 
 /** A server certificate signed by the CA, with DNS SANs for names and IP SANs for addresses. */
-export function issueServerCert(ca: Pick<CaMaterial, "caCertPem" | "caKeyPem">, hosts: string[]): IssuedCertificate {
+export function issueServerCert(
+  ca: Pick<CaMaterial, "caCertPem" | "caKeyPem">,
+  hosts: string[],
+): IssuedCertificate {
   const caCert = forge.pki.certificateFromPem(ca.caCertPem);
   const caKey = forge.pki.privateKeyFromPem(ca.caKeyPem);
   const keys = generateRsaKeys();

@@ -13,7 +13,8 @@ export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion
 /** Assertion algorithms accepted: RS256 (x5t) and PS256 (what MSAL uses with x5t#S256). */
 const ASSERTION_ALGS = ["RS256", "PS256"];
 
-export type ClientAuthResult = { ok: true; credential: "secret" | "certificate" } | { ok: false; error: EntraError };
+export type ClientAuthResult =
+  { ok: true; credential: "secret" | "certificate" } | { ok: false; error: EntraError };
 
 export interface ClientAuthInput {
   app: AppRegistrationState;
@@ -58,11 +59,11 @@ async function checkAssertion(input: ClientAuthInput, assertion: string): Promis
     return invalidClient(50027, "JWT token is invalid or malformed.");
   }
   const alg = typeof header.alg === "string" ? header.alg : "";
-  const pem = findCertificate(app, header as { x5t?: unknown; "x5t#S256"?: unknown });
+  const pem = findCertificate(app, header);
   if (!pem || !ASSERTION_ALGS.includes(alg)) {
     return invalidClient(
       700027,
-      `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${hexThumbprint(header as { x5t?: unknown })}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`,
+      `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${hexThumbprint(header)}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`,
     );
   }
   if (Date.parse(new X509Certificate(pem).validTo) < input.now.getTime()) {
@@ -71,19 +72,30 @@ async function checkAssertion(input: ClientAuthInput, assertion: string): Promis
   let payload;
   try {
     const key = await importX509(pem, alg);
-    ({ payload } = await jwtVerify(assertion, key, { algorithms: [alg], currentDate: input.now, clockTolerance: 300 }));
+    ({ payload } = await jwtVerify(assertion, key, {
+      algorithms: [alg],
+      currentDate: input.now,
+      clockTolerance: 300,
+    }));
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired || err instanceof joseErrors.JWTClaimValidationFailed) {
-      return invalidClient(700024, `Client assertion is not within its valid time range. Current time: ${input.now.toISOString()}.`);
+      return invalidClient(
+        700024,
+        `Client assertion is not within its valid time range. Current time: ${input.now.toISOString()}.`,
+      );
     }
     if (err instanceof joseErrors.JWSSignatureVerificationFailed) {
       return invalidClient(700027, "Client assertion failed signature validation.");
     }
     return invalidClient(50027, "JWT token is invalid or malformed.");
   }
-  if (typeof payload.exp !== "number") return invalidClient(700024, "Client assertion has no expiry ('exp') claim.");
+  if (typeof payload.exp !== "number")
+    return invalidClient(700024, "Client assertion has no expiry ('exp') claim.");
   if (payload.iss !== app.clientId || payload.sub !== app.clientId) {
-    return invalidClient(700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
+    return invalidClient(
+      700021,
+      "Client assertion application identifier doesn't match 'client_id' parameter.",
+    );
   }
   const auds = typeof payload.aud === "string" ? [payload.aud] : (payload.aud ?? []);
   const accepted = new Set(input.acceptedAudiences.map((a) => a.toLowerCase()));
@@ -96,7 +108,8 @@ async function checkAssertion(input: ClientAuthInput, assertion: string): Promis
 export async function authenticateClient(input: ClientAuthInput): Promise<ClientAuthResult> {
   const { app, clientSecret, clientAssertion, clientAssertionType } = input;
   if (clientAssertion !== undefined) {
-    if (clientAssertionType === undefined) return { ok: false, error: missingParameter("client_assertion_type") };
+    if (clientAssertionType === undefined)
+      return { ok: false, error: missingParameter("client_assertion_type") };
     if (clientAssertionType !== JWT_BEARER_ASSERTION_TYPE) {
       return {
         ok: false,
@@ -117,5 +130,8 @@ export async function authenticateClient(input: ClientAuthInput): Promise<Client
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
     );
   }
-  return invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  return invalidClient(
+    7000218,
+    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+  );
 }

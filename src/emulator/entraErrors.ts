@@ -21,7 +21,10 @@ export interface EntraError {
 
 /** `2025-06-02 09:00:00Z`: Entra's timestamp format. */
 export function entraTimestamp(d: Date): string {
-  return d.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+  return d
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 /** Headers every token-face response carries. */

@@ -13,8 +13,16 @@ export interface ResourceInfo {
 }
 
 export const RESOURCES: Record<Audience, ResourceInfo> = {
-  graph: { audience: "graph", uri: "https://graph.microsoft.com", appId: "00000003-0000-0000-c000-000000000000" },
-  exchange: { audience: "exchange", uri: "https://outlook.office365.com", appId: "00000002-0000-0ff1-ce00-000000000000" },
+  graph: {
+    audience: "graph",
+    uri: "https://graph.microsoft.com",
+    appId: "00000003-0000-0000-c000-000000000000",
+  },
+  exchange: {
+    audience: "exchange",
+    uri: "https://outlook.office365.com",
+    appId: "00000002-0000-0ff1-ce00-000000000000",
+  },
 };
 
 /** The resource a scope prefix (the part before `/.default`) names, if any. Case-insensitive, trailing `/` ignored. */

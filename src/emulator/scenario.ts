@@ -19,7 +19,10 @@ const smtpAddress = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "expected an 
 const words = z.array(z.string().min(1));
 
 /** A recipient: `"addr@domain"` or `{ address, name? }`. */
-const recipient = z.union([smtpAddress, z.strictObject({ address: smtpAddress, name: z.string().optional() })]);
+const recipient = z.union([
+  smtpAddress,
+  z.strictObject({ address: smtpAddress, name: z.string().optional() }),
+]);
 const recipients = z.array(recipient);
 
 const conditionsSchema = z.strictObject({
@@ -76,8 +79,14 @@ const ruleSchema = z.strictObject({
   exceptions: conditionsSchema.optional(),
   actions: actionsSchema.default({}),
   createdBy: z.enum(["outlook", "owa", "graph", "powershell"]).optional(),
-  ruleIdentity: z.string().regex(/^\d{1,20}$/, "expected an unsigned 64-bit integer as a decimal string").optional(),
-  graphId: z.string().regex(/^[A-Za-z0-9+/]{11}=$/, "expected base64 of 8 bytes").optional(),
+  ruleIdentity: z
+    .string()
+    .regex(/^\d{1,20}$/, "expected an unsigned 64-bit integer as a decimal string")
+    .optional(),
+  graphId: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{11}=$/, "expected base64 of 8 bytes")
+    .optional(),
 });
 
 const folderSchema = z.strictObject({
@@ -159,12 +168,17 @@ export const scenarioSchema = z
   .superRefine((s, ctx) => {
     const domains = new Set(s.tenant.domains.map((d) => d.toLowerCase()));
     if (![...domains].some((d) => d.endsWith(".onmicrosoft.com"))) {
-      ctx.addIssue({ code: "custom", path: ["tenant", "domains"], message: "needs a *.onmicrosoft.com domain" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["tenant", "domains"],
+        message: "needs a *.onmicrosoft.com domain",
+      });
     }
     const seen = new Set<string>();
     s.users.forEach((u, i) => {
       const upn = u.userPrincipalName.toLowerCase();
-      if (seen.has(upn)) ctx.addIssue({ code: "custom", path: ["users", i, "userPrincipalName"], message: "duplicate" });
+      if (seen.has(upn))
+        ctx.addIssue({ code: "custom", path: ["users", i, "userPrincipalName"], message: "duplicate" });
       seen.add(upn);
       const domain = upn.split("@")[1] ?? "";
       if (!domains.has(domain)) {

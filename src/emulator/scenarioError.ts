@@ -11,6 +11,8 @@ export class ScenarioError extends Error {
     readonly source: string,
     readonly issues: ScenarioIssue[],
   ) {
-    super(`invalid scenario (${source}):\n${issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`).join("\n")}`);
+    super(
+      `invalid scenario (${source}):\n${issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`).join("\n")}`,
+    );
   }
 }

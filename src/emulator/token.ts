@@ -41,7 +41,27 @@ function openIdConfiguration(origin: string, tenantId: string) {
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-    claims_supported: ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+    claims_supported: [
+      "sub",
+      "iss",
+      "cloud_instance_name",
+      "cloud_instance_host_name",
+      "cloud_graph_host_name",
+      "msgraph_host",
+      "aud",
+      "exp",
+      "iat",
+      "auth_time",
+      "acr",
+      "nonce",
+      "preferred_username",
+      "name",
+      "tid",
+      "ver",
+      "at_hash",
+      "c_hash",
+      "email",
+    ],
     tenant_region_scope: "NA",
     cloud_instance_name: "microsoftonline.com",
     cloud_graph_host_name: "graph.windows.net",
@@ -97,7 +117,11 @@ function basicCredentials(header: string | undefined): { id?: string; secret?: s
   return { id: dec(decoded.slice(0, i)), secret: dec(decoded.slice(i + 1)) };
 }
 
-async function handleToken(c: Context<EmulatorEnv>, ctx: EmulatorContext, issuer: TokenIssuer): Promise<Response> {
+async function handleToken(
+  c: Context<EmulatorEnv>,
+  ctx: EmulatorContext,
+  issuer: TokenIssuer,
+): Promise<Response> {
   const segment = c.req.param("tenant") ?? "";
   const fail = (e: EntraError) => entraErrorResponse(c, ctx.clock.now(), e);
   if (!matchesTenant(ctx.state, segment)) return fail(tenantNotFound(segment, "invalid_request"));
@@ -110,7 +134,12 @@ async function handleToken(c: Context<EmulatorEnv>, ctx: EmulatorContext, issuer
   const grantType = field("grant_type");
   if (grantType === undefined) return fail(missingParameter("grant_type"));
   if (grantType !== "client_credentials") {
-    return fail({ status: 400, error: "unsupported_grant_type", code: 70003, message: `The app requested an unsupported grant type '${grantType}'.` });
+    return fail({
+      status: 400,
+      error: "unsupported_grant_type",
+      code: 70003,
+      message: `The app requested an unsupported grant type '${grantType}'.`,
+    });
   }
   const clientId = field("client_id") ?? basic.id;
   if (clientId === undefined) return fail(missingParameter("client_id"));
@@ -135,14 +164,22 @@ async function handleToken(c: Context<EmulatorEnv>, ctx: EmulatorContext, issuer
     clientSecret: field("client_secret") ?? basic.secret,
     clientAssertion: field("client_assertion"),
     clientAssertionType: field("client_assertion_type"),
-    acceptedAudiences: segments.flatMap((s) => [`${origin}/${s}/oauth2/v2.0/token`, `${origin}/${s}/oauth2/token`]),
+    acceptedAudiences: segments.flatMap((s) => [
+      `${origin}/${s}/oauth2/v2.0/token`,
+      `${origin}/${s}/oauth2/token`,
+    ]),
     now: new Date(),
   });
   if (!auth.ok) return fail(auth.error);
 
   const accessToken = await issuer.mint(app, parsed.resource.audience, auth.credential);
   return c.json(
-    { token_type: "Bearer", expires_in: TOKEN_LIFETIME_SECONDS, ext_expires_in: TOKEN_LIFETIME_SECONDS, access_token: accessToken },
+    {
+      token_type: "Bearer",
+      expires_in: TOKEN_LIFETIME_SECONDS,
+      ext_expires_in: TOKEN_LIFETIME_SECONDS,
+      access_token: accessToken,
+    },
     200,
     entraHeaders(c),
   );
@@ -151,12 +188,14 @@ async function handleToken(c: Context<EmulatorEnv>, ctx: EmulatorContext, issuer
 export function registerTokenFace(app: Hono<EmulatorEnv>, ctx: EmulatorContext, issuer: TokenIssuer): void {
   app.get("/:tenant/v2.0/.well-known/openid-configuration", (c) => {
     const segment = c.req.param("tenant");
-    if (!matchesTenant(ctx.state, segment)) return entraErrorResponse(c, ctx.clock.now(), tenantNotFound(segment, "invalid_tenant"));
+    if (!matchesTenant(ctx.state, segment))
+      return entraErrorResponse(c, ctx.clock.now(), tenantNotFound(segment, "invalid_tenant"));
     return c.json(openIdConfiguration(requestOrigin(c), ctx.state.tenantId), 200, entraHeaders(c));
   });
   const keys = (c: Context<EmulatorEnv>) => {
     const segment = c.req.param("tenant") ?? "";
-    if (!matchesTenant(ctx.state, segment)) return entraErrorResponse(c, ctx.clock.now(), tenantNotFound(segment, "invalid_tenant"));
+    if (!matchesTenant(ctx.state, segment))
+      return entraErrorResponse(c, ctx.clock.now(), tenantNotFound(segment, "invalid_tenant"));
     return c.json(issuer.jwks(), 200, entraHeaders(c));
   };
   app.get("/:tenant/discovery/v2.0/keys", keys);

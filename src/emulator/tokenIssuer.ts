@@ -83,11 +83,16 @@ export async function createTokenIssuer(state: TenantState): Promise<TokenIssuer
     if (!match?.[1]) return { ok: false, reason: "malformed" };
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], publicKey, { algorithms: ["RS256"], clockTolerance: CLOCK_SKEW_SECONDS }));
+      ({ payload } = await jwtVerify(match[1], publicKey, {
+        algorithms: ["RS256"],
+        clockTolerance: CLOCK_SKEW_SECONDS,
+      }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) return { ok: false, reason: "expired" };
-      if (err instanceof joseErrors.JWSSignatureVerificationFailed) return { ok: false, reason: "invalid_signature" };
-      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === "nbf") return { ok: false, reason: "expired" };
+      if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+        return { ok: false, reason: "invalid_signature" };
+      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === "nbf")
+        return { ok: false, reason: "expired" };
       return { ok: false, reason: "malformed" };
     }
     const resource = RESOURCES[audience];

@@ -159,7 +159,10 @@ export class PlaybookRunner {
           for (const step of input.steps) {
             if (step.outcome !== "done" && step.outcome !== "already-done") continue;
             const action = requireAction(step.action);
-            const v = await action.verify(withSignal(signal), actionInput(step.action, hit), step.plan!);
+            const v = await action.verify(withSignal(signal), actionInput(step.action, hit), step.plan!, {
+              before: step.before ?? null,
+              after: step.after ?? null,
+            });
             out.push({ id: step.id, ok: v.ok, observed: v.observed });
           }
           audit.info("verified", { runId: input.runId, results: out });

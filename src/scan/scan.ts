@@ -79,6 +79,7 @@ export interface ScanOptions {
 }
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const isNotFound = (e: unknown) => (e as { name?: string; category?: string } | null)?.category === "NotFound";
 
 async function graphRules(
   graph: GraphAdapter,
@@ -218,19 +219,7 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
     let exo: { rule: ExoRuleRecord; normal: NormalRule; hidden: boolean }[] | undefined;
     let forwarding: MailboxScan["forwarding"];
     if (opts.exchange) {
-      try {
-        const all = await opts.exchange.getInboxRules(user.id, { includeHidden: true, ...so });
-        const visible = new Set(
-          (await opts.exchange.getInboxRules(user.id, { includeHidden: false, ...so })).map((r) => r.ruleIdentity),
-        );
-        exo = all.map((rule) => ({
-          rule,
-          normal: normalizeExoRule(rule, opts.tenantDomains),
-          hidden: !visible.has(rule.ruleIdentity),
-        }));
-      } catch (e) {
-        mbErrors.push(`exchange rules: ${msg(e)}`);
-      }
+      let hasMailbox = true;
       try {
         const mb = await opts.exchange.getMailbox(user.id, so);
         forwarding = {
@@ -239,7 +228,24 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
           deliverToMailboxAndForward: mb.deliverToMailboxAndForward === true,
         };
       } catch (e) {
-        mbErrors.push(`exchange mailbox: ${msg(e)}`);
+        // A user without a mailbox (an admin or break-glass account, say) is not a scan failure.
+        if (isNotFound(e)) hasMailbox = false;
+        else mbErrors.push(`exchange mailbox: ${msg(e)}`);
+      }
+      if (hasMailbox) {
+        try {
+          const all = await opts.exchange.getInboxRules(user.id, { includeHidden: true, ...so });
+          const visible = new Set(
+            (await opts.exchange.getInboxRules(user.id, { includeHidden: false, ...so })).map((r) => r.ruleIdentity),
+          );
+          exo = all.map((rule) => ({
+            rule,
+            normal: normalizeExoRule(rule, opts.tenantDomains),
+            hidden: !visible.has(rule.ruleIdentity),
+          }));
+        } catch (e) {
+          mbErrors.push(`exchange rules: ${msg(e)}`);
+        }
       }
     }
     if (g === undefined && exo === undefined && mbErrors.length === 0) continue; // no mailbox

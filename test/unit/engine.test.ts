@@ -44,13 +44,15 @@ function machine(o: {
   const calls = o.calls ?? [];
   return createPlaybookMachine(pb).provide({
     actors: {
-      planSteps: fromPromise<StepPlan[], PlanStepsInput>(async ({ input }) => (o.plans ?? ((i) => i.steps.map(() => plan())))(input)),
+      planSteps: fromPromise<StepPlan[], PlanStepsInput>(({ input }) => Promise.resolve((o.plans ?? ((i) => i.steps.map(() => plan())))(input))),
       executeStep: fromPromise<ExecuteStepOutput, ExecuteStepInput>(async ({ input }) => {
         calls.push(input.step.id);
         return o.exec ? o.exec(input) : { before: { enabled: true }, after: { enabled: false }, alreadyDone: false };
       }),
-      verifySteps: fromPromise<VerifyStepResult[], VerifyStepsInput>(async ({ input }) =>
-        o.verify ? o.verify(input) : input.steps.filter((s) => s.outcome === "done" || s.outcome === "already-done").map((s) => ({ id: s.id, ok: true, observed: null })),
+      verifySteps: fromPromise<VerifyStepResult[], VerifyStepsInput>(({ input }) =>
+        Promise.resolve(
+          o.verify ? o.verify(input) : input.steps.filter((s) => s.outcome === "done" || s.outcome === "already-done").map((s) => ({ id: s.id, ok: true, observed: null })),
+        ),
       ),
     },
   });

@@ -8,12 +8,13 @@ export type ExoRecipient =
   | { kind: "ex"; name: string; legacyExchangeDn: string }
   | { kind: "unknown"; raw: string };
 
-const RENDERED = /^"((?:[^"\\]|\\.)*)" \[(SMTP|EX):([^\]]*)\]$/i;
+/** Names are not escaped by Exchange [I]: the name is everything between the first `"` and the last `" [`. */
+const RENDERED = /^"([\s\S]*)" \[(SMTP|EX):([^\]]*)\]$/i;
 
 export function parseExoRecipient(raw: string): ExoRecipient {
   const match = RENDERED.exec(raw);
   if (!match) return { kind: "unknown", raw };
-  const name = (match[1] ?? "").replace(/\\(.)/g, "$1");
+  const name = match[1] ?? "";
   const value = match[3] ?? "";
   return (match[2] ?? "").toUpperCase() === "SMTP"
     ? { kind: "smtp", name, address: value }

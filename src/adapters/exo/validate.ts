@@ -22,7 +22,7 @@ function checkValue(name: string, kind: ParameterKind, value: ParameterValue | u
     case "Identity":
       return isIdentity(value) ? null : `Parameter '${name}' must be a non-empty string without wildcards.`;
     case "IdentityOrNull":
-      return value === null || isIdentity(value) ? null : `Parameter '${name}' must be null or a non-empty string without wildcards.`;
+      return value === null || isIdentity(value) ? null : `Parameter '${name}' must be a non-empty string without wildcards.`;
     case "StringOrNull":
       return value === null || typeof value === "string" ? null : `Parameter '${name}' must be null or a string.`;
     case "Switch":

@@ -137,7 +137,7 @@ export class GraphAdapter {
           users.push(u as GraphUser);
           return true;
         },
-        { options: { signal: opts.signal } } as never,
+        { options: { signal: opts.signal } },
       );
       await it.iterate();
       return users;

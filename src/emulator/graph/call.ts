@@ -29,7 +29,9 @@ export function queryOption(query: URLSearchParams, name: string): string | unde
 }
 
 /** Parses a JSON request body. Empty → `empty`; not JSON → `invalid` (answered with 400, never a crash). */
-export async function readJsonBody(c: Context<EmulatorEnv>): Promise<{ kind: "empty" } | { kind: "invalid" } | { kind: "json"; value: unknown }> {
+export async function readJsonBody(
+  c: Context<EmulatorEnv>,
+): Promise<{ kind: "empty" } | { kind: "invalid" } | { kind: "json"; value: unknown }> {
   let text: string;
   try {
     text = await c.req.text();

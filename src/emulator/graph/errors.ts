@@ -28,7 +28,11 @@ export function graphError(
     error: {
       code,
       message,
-      innerError: { date: innerDate(clock.now()), "request-id": c.get("requestId"), "client-request-id": clientRequestId(c) },
+      innerError: {
+        date: innerDate(clock.now()),
+        "request-id": c.get("requestId"),
+        "client-request-id": clientRequestId(c),
+      },
     },
   });
   for (const [k, v] of Object.entries(extraHeaders)) res.headers.set(k, v);
@@ -38,15 +42,21 @@ export function graphError(
 /** Canonical errors by situation; messages follow observed Graph text where it is known (apis.md A0). */
 export const GraphErrors = {
   userNotFound: (id: string) =>
-    [404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`] as const,
+    [
+      404,
+      "Request_ResourceNotFound",
+      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+    ] as const,
   invalidUser: () => [404, "ErrorInvalidUser", "The requested user is invalid."] as const,
   itemNotFound: () => [404, "ErrorItemNotFound", "The specified object was not found in the store."] as const,
   accessDenied: (workload: Workload) =>
     workload === "directory"
       ? ([403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."] as const)
       : ([403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."] as const),
-  segmentNotFound: (segment: string) => [400, "BadRequest", `Resource not found for the segment '${segment}'.`] as const,
-  methodNotAllowed: () => [405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."] as const,
+  segmentNotFound: (segment: string) =>
+    [400, "BadRequest", `Resource not found for the segment '${segment}'.`] as const,
+  methodNotAllowed: () =>
+    [405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."] as const,
   unreadableBody: () =>
     [
       400,

@@ -15,7 +15,10 @@ export function parseSelect(
   typeName: string,
 ): Parsed<string[] | undefined> {
   if (raw === undefined) return { ok: true, value: undefined };
-  const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const out: string[] = [];
   for (const n of names) {
     const c = canonical(n);

@@ -47,7 +47,10 @@ function literalMatches(pattern: string, segment: string): boolean {
 }
 
 /** How many leading segments of `segments` the route's pattern matches, and the captured params. */
-function prefixMatch(pattern: string[], segments: string[]): { length: number; params: Record<string, string> } {
+function prefixMatch(
+  pattern: string[],
+  segments: string[],
+): { length: number; params: Record<string, string> } {
   const params: Record<string, string> = {};
   let i = 0;
   for (; i < pattern.length && i < segments.length; i++) {

@@ -18,7 +18,11 @@ export const DEFAULT_CLIENT_ID = "8f2c7e4a-1b3d-4c5e-9f60-7a8b9c0d1e2f";
 export const ATTACKER_DOMAIN = "mail-archive-secure.example";
 
 export const defaultScenario: Scenario = {
-  tenant: { id: DEFAULT_TENANT_ID, displayName: "Contoso", domains: ["contoso.com", "contoso.onmicrosoft.com"] },
+  tenant: {
+    id: DEFAULT_TENANT_ID,
+    displayName: "Contoso",
+    domains: ["contoso.com", "contoso.onmicrosoft.com"],
+  },
   seed: 20250602,
   startTime: "2025-06-02T09:00:00Z",
   users: [
@@ -48,9 +52,13 @@ export const defaultScenario: Scenario = {
           {
             name: "Accounts sync",
             createdBy: "graph",
-            conditions: { subjectOrBodyContainsWords: ["invoice", "payment", "wire", "remittance", "bank details"] },
+            conditions: {
+              subjectOrBodyContainsWords: ["invoice", "payment", "wire", "remittance", "bank details"],
+            },
             actions: {
-              forwardTo: [{ address: `adele.vance@${ATTACKER_DOMAIN}`, name: `adele.vance@${ATTACKER_DOMAIN}` }],
+              forwardTo: [
+                { address: `adele.vance@${ATTACKER_DOMAIN}`, name: `adele.vance@${ATTACKER_DOMAIN}` },
+              ],
             },
           },
         ],
@@ -146,7 +154,12 @@ export const defaultScenario: Scenario = {
       clientId: DEFAULT_CLIENT_ID,
       servicePrincipalId: "3c9e1f7a-5d2b-4e8c-a1f0-6b7d8e9f0a1b",
       displayName: "mailwarden responder",
-      graphRoles: ["User.Read.All", "MailboxSettings.ReadWrite", "Mail.ReadBasic.All", "User.RevokeSessions.All"],
+      graphRoles: [
+        "User.Read.All",
+        "MailboxSettings.ReadWrite",
+        "Mail.ReadBasic.All",
+        "User.RevokeSessions.All",
+      ],
       exchangeRoles: ["Exchange.ManageAsApp"],
       directoryRoles: ["Exchange Administrator"],
     },

@@ -1,0 +1,351 @@
+#Requires -Version 7.2
+<#
+  mailwarden Exchange Online bridge, protocol 1 (docs/exchange-bridge.md).
+
+  Started once as: pwsh -NoLogo -NoProfile -NonInteractive -File exo-bridge.ps1   (argv carries no data, no secrets)
+  stdin : one JSON request per line   {"id","op":"connect"|"invoke"|"ping"|"disconnect", ...}
+  stdout: one JSON line per response  {"id","ok":true,"result":...} | {"id","ok":false,"error":{category,type,message}}
+          and, first, {"ready":true,"protocol":1}
+
+  Request values are data, never code: they are read with ConvertFrom-Json, checked against the allow-list below,
+  and bound to cmdlet parameters by splatting. Nothing here builds or evaluates command text.
+  The allow-list and the error tables must equal src/adapters/exo/allowlist.ts and categories.ts (a test compares).
+#>
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$WarningPreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$DebugPreference = 'SilentlyContinue'
+Set-StrictMode -Version 1.0
+
+$Protocol = 1
+
+# Cmdlet -> parameter -> kind (Identity | IdentityOrNull | StringOrNull | Switch | Bool | ResultSize).
+$AllowedCmdlets = @{
+  'Get-InboxRule'     = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'IncludeHidden' = 'Switch' }
+  'Disable-InboxRule' = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'Confirm' = 'Bool'; 'Force' = 'Switch'; 'AlwaysDeleteOutlookRulesBlob' = 'Switch' }
+  'Enable-InboxRule'  = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'Confirm' = 'Bool'; 'Force' = 'Switch'; 'AlwaysDeleteOutlookRulesBlob' = 'Switch' }
+  'Get-Mailbox'       = @{ 'Identity' = 'Identity'; 'ResultSize' = 'ResultSize' }
+  'Set-Mailbox'       = @{ 'Identity' = 'Identity'; 'ForwardingSmtpAddress' = 'StringOrNull'; 'ForwardingAddress' = 'IdentityOrNull'; 'DeliverToMailboxAndForward' = 'Bool'; 'Confirm' = 'Bool' }
+}
+
+# Cmdlet -> projection function for its output objects. Cmdlets not listed here return [].
+$Projections = @{
+  'Get-InboxRule' = 'ConvertTo-BridgeInboxRule'
+  'Get-Mailbox'   = 'ConvertTo-BridgeMailbox'
+}
+
+$ConnectParameters = @('AppId', 'Organization', 'AccessToken', 'CertificateFilePath', 'CertificatePassword', 'ConnectionUri', 'AzureADAuthorizationEndpointUri')
+
+# Error category: message fragments first (in order, case-insensitive), then the exception type's last segment.
+$ErrorMessageCategories = [ordered]@{
+  'matches multiple entries'              = 'Ambiguous'
+  'maximum number of concurrent requests' = 'Throttled'
+}
+$ErrorTypeCategories = @{
+  'ManagementObjectNotFoundException'               = 'NotFound'
+  'ManagementObjectAmbiguousException'              = 'Ambiguous'
+  'UnauthorizedAccessException'                     = 'AccessDenied'
+  'ParameterBindingException'                       = 'InvalidParameter'
+  'ParameterBindingValidationException'             = 'InvalidParameter'
+  'ParameterBindingArgumentTransformationException' = 'InvalidParameter'
+  'ValidationMetadataException'                     = 'InvalidParameter'
+  'ArgumentException'                               = 'InvalidParameter'
+  'ArgumentNullException'                           = 'InvalidParameter'
+  'ArgumentOutOfRangeException'                     = 'InvalidParameter'
+  'CommandNotFoundException'                        = 'Unsupported'
+  'NotSupportedException'                           = 'Unsupported'
+}
+
+$script:Connected = $false
+
+function Write-BridgeLine {
+  param([object]$Message)
+  [Console]::Out.WriteLine((ConvertTo-Json -InputObject $Message -Depth 6 -Compress))
+  [Console]::Out.Flush()
+}
+
+function Get-BridgeProperty {
+  param([object]$Object, [string]$Name)
+  if ($null -eq $Object) { return $null }
+  $property = $Object.PSObject.Properties[$Name]
+  if ($null -eq $property) { return $null }
+  return $property.Value
+}
+
+function ConvertTo-BridgeStringArray {
+  param([object]$Value)
+  if ($null -eq $Value) { return , ([string[]]@()) }
+  return , ([string[]]@(foreach ($item in $Value) { [string]$item }))
+}
+
+function ConvertTo-BridgeOptionalString {
+  param([object]$Value)
+  if ($null -eq $Value) { return $null }
+  $text = [string]$Value
+  if ($text.Length -eq 0) { return $null }
+  return $text
+}
+
+function ConvertTo-BridgeInboxRule {
+  param([object]$Rule)
+  $priority = Get-BridgeProperty $Rule 'Priority'
+  [pscustomobject][ordered]@{
+    name                       = [string](Get-BridgeProperty $Rule 'Name')
+    identity                   = [string](Get-BridgeProperty $Rule 'Identity')
+    ruleIdentity               = [string](Get-BridgeProperty $Rule 'RuleIdentity')
+    enabled                    = [bool](Get-BridgeProperty $Rule 'Enabled')
+    inError                    = [bool](Get-BridgeProperty $Rule 'InError')
+    errorType                  = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Rule 'ErrorType')
+    priority                   = if ($null -eq $priority) { 0 } else { [int]$priority }
+    supportedByTask            = [bool](Get-BridgeProperty $Rule 'SupportedByTask')
+    description                = [string](Get-BridgeProperty $Rule 'Description')
+    mailboxOwnerId             = [string](Get-BridgeProperty $Rule 'MailboxOwnerId')
+    from                       = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'From')
+    sentTo                     = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'SentTo')
+    subjectContainsWords       = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'SubjectContainsWords')
+    bodyContainsWords          = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'BodyContainsWords')
+    subjectOrBodyContainsWords = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'SubjectOrBodyContainsWords')
+    fromAddressContainsWords   = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'FromAddressContainsWords')
+    forwardTo                  = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'ForwardTo')
+    redirectTo                 = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'RedirectTo')
+    forwardAsAttachmentTo      = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'ForwardAsAttachmentTo')
+    deleteMessage              = [bool](Get-BridgeProperty $Rule 'DeleteMessage')
+    softDeleteMessage          = [bool](Get-BridgeProperty $Rule 'SoftDeleteMessage')
+    permanentDelete            = [bool](Get-BridgeProperty $Rule 'PermanentDelete')
+    moveToFolder               = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Rule 'MoveToFolder')
+    copyToFolder               = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Rule 'CopyToFolder')
+    markAsRead                 = [bool](Get-BridgeProperty $Rule 'MarkAsRead')
+    markImportance             = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Rule 'MarkImportance')
+    stopProcessingRules        = [bool](Get-BridgeProperty $Rule 'StopProcessingRules')
+  }
+}
+
+function ConvertTo-BridgeMailbox {
+  param([object]$Mailbox)
+  [pscustomobject][ordered]@{
+    userPrincipalName          = [string](Get-BridgeProperty $Mailbox 'UserPrincipalName')
+    primarySmtpAddress         = [string](Get-BridgeProperty $Mailbox 'PrimarySmtpAddress')
+    alias                      = [string](Get-BridgeProperty $Mailbox 'Alias')
+    identity                   = [string](Get-BridgeProperty $Mailbox 'Identity')
+    exchangeGuid               = [string](Get-BridgeProperty $Mailbox 'ExchangeGuid')
+    externalDirectoryObjectId  = [string](Get-BridgeProperty $Mailbox 'ExternalDirectoryObjectId')
+    recipientTypeDetails       = [string](Get-BridgeProperty $Mailbox 'RecipientTypeDetails')
+    forwardingSmtpAddress      = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Mailbox 'ForwardingSmtpAddress')
+    forwardingAddress          = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Mailbox 'ForwardingAddress')
+    deliverToMailboxAndForward = [bool](Get-BridgeProperty $Mailbox 'DeliverToMailboxAndForward')
+    emailAddresses             = ConvertTo-BridgeStringArray (Get-BridgeProperty $Mailbox 'EmailAddresses')
+  }
+}
+
+function New-BridgeArgumentError {
+  param([string]$Message)
+  return [System.ArgumentException]::new($Message)
+}
+
+function Assert-BridgeIdentity {
+  param([string]$Name, [object]$Value)
+  if ($Value -isnot [string] -or [string]::IsNullOrWhiteSpace($Value)) {
+    throw (New-BridgeArgumentError "Parameter '$Name' must be a non-empty string without wildcards.")
+  }
+  if ($Value.IndexOfAny([char[]]@('*', '?')) -ge 0) {
+    throw (New-BridgeArgumentError "Parameter '$Name' must be a non-empty string without wildcards.")
+  }
+}
+
+# Returns the value to bind, or throws. Values are never converted to or from command text.
+function Test-BridgeValue {
+  param([string]$Name, [string]$Kind, [object]$Value)
+  switch -CaseSensitive ($Kind) {
+    'Identity' {
+      Assert-BridgeIdentity $Name $Value
+      return $Value
+    }
+    'IdentityOrNull' {
+      if ($null -eq $Value) { return $null }
+      Assert-BridgeIdentity $Name $Value
+      return $Value
+    }
+    'StringOrNull' {
+      if ($null -eq $Value) { return $null }
+      if ($Value -isnot [string]) { throw (New-BridgeArgumentError "Parameter '$Name' must be null or a string.") }
+      return $Value
+    }
+    'Switch' {
+      if ($Value -isnot [bool]) { throw (New-BridgeArgumentError "Parameter '$Name' must be a boolean.") }
+      return $Value
+    }
+    'Bool' {
+      if ($Value -isnot [bool]) { throw (New-BridgeArgumentError "Parameter '$Name' must be a boolean.") }
+      return $Value
+    }
+    'ResultSize' {
+      if ($Value -is [string] -and $Value -ceq 'Unlimited') { return $Value }
+      if (($Value -is [long] -or $Value -is [int]) -and $Value -ge 1) { return [int]$Value }
+      throw (New-BridgeArgumentError "Parameter '$Name' must be 'Unlimited' or a positive integer.")
+    }
+    default {
+      throw (New-BridgeArgumentError "Parameter '$Name' has an unknown kind.")
+    }
+  }
+}
+
+function ConvertTo-BridgeSplat {
+  param([string]$Cmdlet, [object]$Parameters)
+  $spec = $AllowedCmdlets[$Cmdlet]
+  $splat = @{}
+  if ($null -eq $Parameters) { return $splat }
+  if ($Parameters -isnot [System.Collections.IDictionary]) { throw (New-BridgeArgumentError 'params must be a JSON object.') }
+  foreach ($name in @($Parameters.Keys)) {
+    if (-not (@($spec.Keys) -ccontains $name)) {
+      throw (New-BridgeArgumentError "Parameter '$name' is not allowed for $Cmdlet.")
+    }
+    $splat[$name] = Test-BridgeValue -Name $name -Kind $spec[$name] -Value $Parameters[$name]
+  }
+  return $splat
+}
+
+function Invoke-BridgeConnect {
+  param([object]$Parameters)
+  if ($Parameters -isnot [System.Collections.IDictionary]) { throw (New-BridgeArgumentError 'params must be a JSON object.') }
+  $connect = @{}
+  foreach ($name in @($Parameters.Keys)) {
+    if (-not ($ConnectParameters -ccontains $name)) { throw (New-BridgeArgumentError "Connect parameter '$name' is not allowed.") }
+    $value = $Parameters[$name]
+    if ($null -eq $value) { continue }
+    if ($value -isnot [string] -or $value.Length -eq 0) { throw (New-BridgeArgumentError "Connect parameter '$name' must be a non-empty string.") }
+    if ($name -ceq 'CertificatePassword') {
+      $connect[$name] = ConvertTo-SecureString -String $value -AsPlainText -Force
+    }
+    else {
+      $connect[$name] = $value
+    }
+  }
+  foreach ($required in @('AppId', 'Organization')) {
+    if (-not $connect.ContainsKey($required)) { throw (New-BridgeArgumentError "Connect parameter '$required' is required.") }
+  }
+  if (-not ($connect.ContainsKey('AccessToken') -or $connect.ContainsKey('CertificateFilePath'))) {
+    throw (New-BridgeArgumentError 'AccessToken or CertificateFilePath is required.')
+  }
+  if ($script:Connected) {
+    $null = Disconnect-ExchangeOnline -Confirm:$false 6>$null
+    $script:Connected = $false
+  }
+  Import-Module ExchangeOnlineManagement -ErrorAction Stop 6>$null
+  $commandNames = [string[]]@($AllowedCmdlets.Keys)
+  $null = Connect-ExchangeOnline @connect -ShowBanner:$false -SkipLoadingFormatData -CommandName $commandNames -ErrorAction Stop 6>$null
+  $connect.Clear()
+  $script:Connected = $true
+  return [ordered]@{ connected = $true }
+}
+
+function Invoke-BridgeCmdlet {
+  param([object]$Request)
+  if (-not $script:Connected) {
+    throw [System.InvalidOperationException]::new('NotConnected: send a connect request first.')
+  }
+  $cmdlet = $Request['cmdlet']
+  if ($cmdlet -isnot [string] -or -not (@($AllowedCmdlets.Keys) -ccontains $cmdlet)) {
+    throw [System.NotSupportedException]::new('The cmdlet is not on the bridge allow-list.')
+  }
+  $splat = ConvertTo-BridgeSplat -Cmdlet $cmdlet -Parameters $Request['params']
+  $output = @(& $cmdlet @splat -ErrorAction Stop 6>$null)
+  if (-not $Projections.ContainsKey($cmdlet)) { return , @() }
+  $projection = $Projections[$cmdlet]
+  $projected = @(foreach ($item in $output) { & $projection $item })
+  return , $projected
+}
+
+function Invoke-BridgeRequest {
+  param([object]$Request)
+  switch -CaseSensitive ($Request['op']) {
+    'connect' {
+      return Invoke-BridgeConnect $Request['params']
+    }
+    'invoke' {
+      return , (Invoke-BridgeCmdlet $Request)
+    }
+    'ping' {
+      return [ordered]@{ pong = $true; connected = $script:Connected }
+    }
+    'disconnect' {
+      if ($script:Connected) {
+        $null = Disconnect-ExchangeOnline -Confirm:$false 6>$null
+        $script:Connected = $false
+      }
+      return [ordered]@{ connected = $false }
+    }
+    default {
+      throw (New-BridgeArgumentError 'Unknown op.')
+    }
+  }
+}
+
+function Get-BridgeErrorCategory {
+  param([string]$Type, [string]$Message)
+  foreach ($fragment in $ErrorMessageCategories.Keys) {
+    if ($Message.IndexOf($fragment, [System.StringComparison]::OrdinalIgnoreCase) -ge 0) { return $ErrorMessageCategories[$fragment] }
+  }
+  if ($Message.StartsWith('NotConnected:')) { return 'NotConnected' }
+  $short = $Type.Substring($Type.LastIndexOf('.') + 1)
+  if ($ErrorTypeCategories.ContainsKey($short)) { return $ErrorTypeCategories[$short] }
+  return 'Failed'
+}
+
+function ConvertTo-BridgeError {
+  param([System.Management.Automation.ErrorRecord]$Record)
+  $exception = $Record.Exception
+  $type = $exception.GetType().FullName
+  $message = [string]$exception.Message
+  $texts = @()
+  if ($null -ne $Record.ErrorDetails) { $texts += [string]$Record.ErrorDetails.Message }
+  $texts += $message
+  foreach ($text in $texts) {
+    $match = [regex]::Match($text, '^\s*(?:[\w-]+\s*:\s*)?[A-Za-z0-9]+\|([A-Za-z_][\w.]*)\|([\s\S]*)$')
+    if ($match.Success) {
+      $type = $match.Groups[1].Value
+      $message = $match.Groups[2].Value.Trim()
+      break
+    }
+  }
+  return [ordered]@{ category = (Get-BridgeErrorCategory $type $message); type = $type; message = $message }
+}
+
+function ConvertFrom-BridgeRequest {
+  param([string]$Line)
+  $jsonArgs = @{ InputObject = $Line; AsHashtable = $true }
+  # PowerShell 7.5+ can keep date-like strings as strings; older versions turn them into [datetime], which the
+  # value checks then refuse rather than pass on altered.
+  if ((Get-Command -Name 'ConvertFrom-Json' -CommandType Cmdlet).Parameters.ContainsKey('DateKind')) { $jsonArgs['DateKind'] = 'String' }
+  $request = ConvertFrom-Json @jsonArgs
+  if ($request -isnot [System.Collections.IDictionary]) { throw (New-BridgeArgumentError 'A request must be a JSON object.') }
+  return $request
+}
+
+try { [Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false) } catch { $null = $_ }
+try { [Console]::InputEncoding = [System.Text.UTF8Encoding]::new($false) } catch { $null = $_ }
+
+Write-BridgeLine ([ordered]@{ ready = $true; protocol = $Protocol })
+
+while ($true) {
+  $line = [Console]::In.ReadLine()
+  if ($null -eq $line) { break }
+  if ([string]::IsNullOrWhiteSpace($line)) { continue }
+  $id = $null
+  try {
+    $request = ConvertFrom-BridgeRequest $line
+    if ($request['id'] -is [string] -and $request['id'].Length -gt 0) { $id = $request['id'] }
+    else { throw (New-BridgeArgumentError 'A request needs a non-empty string id.') }
+    $result = Invoke-BridgeRequest $request
+    Write-BridgeLine ([ordered]@{ id = $id; ok = $true; result = $result })
+  }
+  catch {
+    Write-BridgeLine ([ordered]@{ id = $id; ok = $false; error = (ConvertTo-BridgeError $_) })
+  }
+}
+
+if ($script:Connected) {
+  try { $null = Disconnect-ExchangeOnline -Confirm:$false 6>$null } catch { $null = $_ }
+}
+exit 0

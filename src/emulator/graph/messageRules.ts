@@ -1,0 +1,105 @@
+/** `/users/{id}/mailFolders/inbox/messageRules[/{ruleId}]`: list, get, PATCH, DELETE (apis.md A2). */
+import type { InboxRuleState, MailboxState, UserState } from "../state.js";
+import { fail, readJsonBody, type GraphCall } from "./call.js";
+import { GraphErrors, type GraphErrorSpec } from "./errors.js";
+import { resolveFolder, resolveMailbox, type Resolved } from "./mailboxes.js";
+import { graphJson, graphNoContent } from "./respond.js";
+import { applyRulePatch, parseRulePatch, referencedFolders, sameRule } from "./rulePatch.js";
+import { isGraphReadOnly, renderRule, visibleRules } from "./ruleView.js";
+
+// [I] Exact error for PATCH/DELETE of an isReadOnly rule is undocumented (apis.md E.1); 400 ErrorInvalidRequest chosen.
+const READ_ONLY: GraphErrorSpec = [
+  400,
+  "ErrorInvalidRequest",
+  "The rule is read-only and cannot be modified or deleted by the rules REST API.",
+];
+// [I] messageRules exist only on the Inbox.
+const NOT_INBOX: GraphErrorSpec = [
+  400,
+  "ErrorInvalidRequest",
+  "Rules are only supported on the Inbox folder.",
+];
+const EMPTY_BODY: GraphErrorSpec = [400, "BadRequest", "Empty Payload. JSON content expected."];
+
+interface InboxTarget {
+  user: UserState;
+  mailbox: MailboxState;
+}
+
+function resolveInbox(g: GraphCall): Resolved<InboxTarget> {
+  const mb = resolveMailbox(g);
+  if (!mb.ok) return mb;
+  const folder = resolveFolder(g, mb.value.mailbox);
+  if (!folder.ok) return folder;
+  if (folder.value.wellKnownName !== "inbox") return { ok: false, response: fail(g, NOT_INBOX) };
+  return mb;
+}
+
+/** A rule Graph can address: hidden rules do not exist for Graph. */
+function resolveRule(g: GraphCall, mailbox: MailboxState): Resolved<InboxRuleState> {
+  const id = g.params["rule"] ?? "";
+  const rule = mailbox.rules.find((r) => r.graphId === id && !r.hidden);
+  if (!rule) return { ok: false, response: fail(g, GraphErrors.itemNotFound()) };
+  return { ok: true, value: rule };
+}
+
+function collectionUrl(g: GraphCall, user: UserState): string {
+  return `${g.serviceRoot}/$metadata#users('${user.id}')/mailFolders('inbox')/messageRules`;
+}
+
+export function listRules(g: GraphCall): Response {
+  const t = resolveInbox(g);
+  if (!t.ok) return t.response;
+  return graphJson(g.c, 200, {
+    "@odata.context": collectionUrl(g, t.value.user),
+    value: visibleRules(t.value.mailbox.rules).map(renderRule),
+  });
+}
+
+export function getRule(g: GraphCall): Response {
+  const t = resolveInbox(g);
+  if (!t.ok) return t.response;
+  const rule = resolveRule(g, t.value.mailbox);
+  if (!rule.ok) return rule.response;
+  return graphJson(g.c, 200, {
+    "@odata.context": `${collectionUrl(g, t.value.user)}/$entity`,
+    ...renderRule(rule.value),
+  });
+}
+
+export async function patchRule(g: GraphCall): Promise<Response> {
+  const t = resolveInbox(g);
+  if (!t.ok) return t.response;
+  const { mailbox, user } = t.value;
+  const rule = resolveRule(g, mailbox);
+  if (!rule.ok) return rule.response;
+  const body = await readJsonBody(g.c);
+  if (body.kind === "invalid") return fail(g, GraphErrors.unreadableBody());
+  if (body.kind === "empty") return fail(g, EMPTY_BODY);
+  const parsed = parseRulePatch(body.value);
+  if (!parsed.ok) return fail(g, parsed.error);
+  if (isGraphReadOnly(rule.value)) return fail(g, READ_ONLY);
+
+  const next = applyRulePatch(rule.value, parsed.patch);
+  if (referencedFolders(next).some((id) => !mailbox.folders.some((f) => f.id === id))) {
+    return fail(g, GraphErrors.itemNotFound()); // [I] a move/copy target that is not a folder of this mailbox
+  }
+  if (!sameRule(rule.value, next)) {
+    // Replaced in place; Outlook client-side rules (outlookClientRules) are untouched by Graph.
+    mailbox.rules[mailbox.rules.indexOf(rule.value)] = next;
+    g.c.set("write", true);
+  }
+  return graphJson(g.c, 200, { "@odata.context": `${collectionUrl(g, user)}/$entity`, ...renderRule(next) });
+}
+
+export function deleteRule(g: GraphCall): Response {
+  const t = resolveInbox(g);
+  if (!t.ok) return t.response;
+  const { mailbox } = t.value;
+  const rule = resolveRule(g, mailbox);
+  if (!rule.ok) return rule.response;
+  if (isGraphReadOnly(rule.value)) return fail(g, READ_ONLY);
+  mailbox.rules.splice(mailbox.rules.indexOf(rule.value), 1);
+  g.c.set("write", true);
+  return graphNoContent(g.c);
+}

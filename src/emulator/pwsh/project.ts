@@ -1,0 +1,76 @@
+/**
+ * What scripts/exo-bridge.ps1 makes of a cmdlet's output objects (ConvertTo-BridgeInboxRule / ConvertTo-BridgeMailbox),
+ * reproduced for the REST objects the module would have turned into PowerShell objects. PowerShell casts are mirrored:
+ * `[string]$null` is "", `[bool]$null` is false, a missing list is [], an empty string is null where the script
+ * uses ConvertTo-BridgeOptionalString. Instance annotations and `@data.type` sidecar keys are ignored.
+ */
+import type { Projection } from "../../adapters/exo/allowlist.js";
+import type { ExoInboxRule, ExoMailbox } from "../../adapters/exo/shapes.js";
+
+type Obj = Readonly<Record<string, unknown>>;
+
+/** `[string]$v`: "" for null; scalars as text; anything else as JSON (REST values here are scalars or lists). */
+function str(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+  return JSON.stringify(v);
+}
+const optional = (v: unknown): string | null => (str(v) === "" ? null : str(v));
+const bool = (v: unknown): boolean => Boolean(v);
+const list = (v: unknown): string[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v.map(str) : [str(v)]);
+const int = (v: unknown): number => (v === null || v === undefined ? 0 : Math.trunc(Number(v)));
+
+export function projectInboxRule(r: Obj): ExoInboxRule {
+  return {
+    name: str(r["Name"]),
+    identity: str(r["Identity"]),
+    ruleIdentity: str(r["RuleIdentity"]),
+    enabled: bool(r["Enabled"]),
+    inError: bool(r["InError"]),
+    errorType: optional(r["ErrorType"]),
+    priority: int(r["Priority"]),
+    supportedByTask: bool(r["SupportedByTask"]),
+    description: str(r["Description"]),
+    mailboxOwnerId: str(r["MailboxOwnerId"]),
+    from: list(r["From"]),
+    sentTo: list(r["SentTo"]),
+    subjectContainsWords: list(r["SubjectContainsWords"]),
+    bodyContainsWords: list(r["BodyContainsWords"]),
+    subjectOrBodyContainsWords: list(r["SubjectOrBodyContainsWords"]),
+    fromAddressContainsWords: list(r["FromAddressContainsWords"]),
+    forwardTo: list(r["ForwardTo"]),
+    redirectTo: list(r["RedirectTo"]),
+    forwardAsAttachmentTo: list(r["ForwardAsAttachmentTo"]),
+    deleteMessage: bool(r["DeleteMessage"]),
+    softDeleteMessage: bool(r["SoftDeleteMessage"]),
+    permanentDelete: bool(r["PermanentDelete"]),
+    moveToFolder: optional(r["MoveToFolder"]),
+    copyToFolder: optional(r["CopyToFolder"]),
+    markAsRead: bool(r["MarkAsRead"]),
+    markImportance: optional(r["MarkImportance"]),
+    stopProcessingRules: bool(r["StopProcessingRules"]),
+  };
+}
+
+export function projectMailbox(m: Obj): ExoMailbox {
+  return {
+    userPrincipalName: str(m["UserPrincipalName"]),
+    primarySmtpAddress: str(m["PrimarySmtpAddress"]),
+    alias: str(m["Alias"]),
+    identity: str(m["Identity"]),
+    exchangeGuid: str(m["ExchangeGuid"]),
+    externalDirectoryObjectId: str(m["ExternalDirectoryObjectId"]),
+    recipientTypeDetails: str(m["RecipientTypeDetails"]),
+    forwardingSmtpAddress: optional(m["ForwardingSmtpAddress"]),
+    forwardingAddress: optional(m["ForwardingAddress"]),
+    deliverToMailboxAndForward: bool(m["DeliverToMailboxAndForward"]),
+    emailAddresses: list(m["EmailAddresses"]),
+  };
+}
+
+export function project(projection: Projection, rows: readonly unknown[]): unknown[] {
+  if (projection === "none") return [];
+  const objects = rows.filter((r): r is Obj => typeof r === "object" && r !== null && !Array.isArray(r));
+  return projection === "inboxRule" ? objects.map(projectInboxRule) : objects.map(projectMailbox);
+}
