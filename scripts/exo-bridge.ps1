@@ -259,7 +259,10 @@ function Invoke-BridgeCmdlet {
 
 function Invoke-BridgeRequest {
   param([object]$Request)
-  switch -CaseSensitive ($Request['op']) {
+  $op = $Request['op']
+  # switch enumerates arrays: only a single string may select the operation.
+  if ($op -isnot [string]) { throw (New-BridgeArgumentError 'Unknown op.') }
+  switch -CaseSensitive ($op) {
     'connect' {
       return Invoke-BridgeConnect $Request['params']
     }

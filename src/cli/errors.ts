@@ -32,7 +32,12 @@ export class ConfigError extends Error {
 export function exitCodeFor(e: unknown): number {
   const name = (e as { name?: string } | null)?.name;
   if (name === "UsageError" || name === "ConfigError" || e instanceof PlaybookError) return EXIT.usage;
-  if (name === "CredentialUnavailableError" || name === "AuthenticationError" || name === "AggregateAuthenticationError")
+  if (
+    name === "CredentialUnavailableError" ||
+    name === "AuthenticationError" ||
+    name === "AuthenticationRequiredError" ||
+    name === "AggregateAuthenticationError"
+  )
     return EXIT.tenant;
   if (name === "GraphApiError") {
     const kind = (e as { kind?: string }).kind;

@@ -3,9 +3,8 @@
  * the PowerShell bridge, all from config.
  */
 import type { TokenCredential } from "@azure/identity";
-import { createCredential, credentialClientId } from "../adapters/credential.js";
-import { GraphAdapter } from "../adapters/graph/client.js";
-import { createExchangeClient, type ExchangeClient } from "../adapters/exo/client.js";
+import type { GraphAdapter } from "../adapters/graph/client.js";
+import type { ExchangeClient } from "../adapters/exo/client.js";
 import type { Config } from "../config/schema.js";
 
 export interface TenantHandles {
@@ -15,7 +14,11 @@ export interface TenantHandles {
   close(): Promise<void>;
 }
 
-export function openTenant(config: Config): TenantHandles {
+/** The SDKs are loaded here, on first use, so that `--help` and offline commands start fast. */
+export async function openTenant(config: Config): Promise<TenantHandles> {
+  const { createCredential, credentialClientId } = await import("../adapters/credential.js");
+  const { GraphAdapter } = await import("../adapters/graph/client.js");
+  const { createExchangeClient } = await import("../adapters/exo/client.js");
   const credential = createCredential(config);
   const graph = new GraphAdapter({ credential, baseUrl: config.endpoints.graphBaseUrl });
   let exchange: ExchangeClient | undefined;

@@ -7,6 +7,13 @@ import path from "node:path";
 
 export const REEXEC_MARK = "MAILWARDEN_REEXEC";
 
+/** Whether ensureTrusted(caFile) would re-execute this process. */
+export function needsReexec(caFile: string | undefined): boolean {
+  if (!caFile) return false;
+  const cur = process.env.NODE_EXTRA_CA_CERTS;
+  return !(cur && path.resolve(cur) === path.resolve(caFile));
+}
+
 /** True when this process already trusts `caFile`; otherwise runs a child that does and exits with its code. */
 export async function ensureTrusted(caFile: string | undefined): Promise<void> {
   if (!caFile) return;

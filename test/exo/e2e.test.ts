@@ -55,14 +55,25 @@ describe("Exchange path end to end (runner → stand-in → emulator)", () => {
       address: "adele.vance@mail-archive-secure.example",
     });
     const junk = all[0]!;
-    expect(junk).toMatchObject({ priority: 0, description: "", mailboxOwnerId: "", errorType: null, supportedByTask: false });
+    expect(junk).toMatchObject({
+      priority: 0,
+      description: "",
+      mailboxOwnerId: "",
+      errorType: null,
+      supportedByTask: false,
+    });
   });
 
   it("getInboxRule reaches a hidden rule by RuleIdentity; an unknown RuleIdentity is a typed NotFound", async () => {
     const junk = t.mailbox(ALEX).rules.find((r) => r.hidden)!;
     expect((await client.getInboxRule(ALEX, junk.ruleIdentity)).name).toBe("Junk E-mail Rule");
     const e = await rejection(client.getInboxRule(ALEX, "12345678901234567890"));
-    expect(e).toMatchObject({ name: "ExoError", category: "NotFound", cmdlet: "Get-InboxRule", retryable: false });
+    expect(e).toMatchObject({
+      name: "ExoError",
+      category: "NotFound",
+      cmdlet: "Get-InboxRule",
+      retryable: false,
+    });
     expect(e["type"]).toBe("Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException");
     expect(String(e["message"])).toContain("couldn't be found");
   });
@@ -72,8 +83,13 @@ describe("Exchange path end to end (runner → stand-in → emulator)", () => {
     const dot = mb.rules.find((r) => r.name === ".")!;
     expect(mb.outlookClientRules).toBe(1);
     const before = exchangeRequests().filter((r) => r.write).length;
-    const e = await rejection(client.disableInboxRule(MEGAN, dot.ruleIdentity, { deleteOutlookClientRules: false }));
-    expect(e).toMatchObject({ category: "Failed", type: "System.Management.Automation.PSInvalidOperationException" });
+    const e = await rejection(
+      client.disableInboxRule(MEGAN, dot.ruleIdentity, { deleteOutlookClientRules: false }),
+    );
+    expect(e).toMatchObject({
+      category: "Failed",
+      type: "System.Management.Automation.PSInvalidOperationException",
+    });
     expect(dot.enabled).toBe(true);
     expect(mb.outlookClientRules).toBe(1);
     expect(exchangeRequests().filter((r) => r.write).length).toBe(before);
@@ -101,9 +117,17 @@ describe("Exchange path end to end (runner → stand-in → emulator)", () => {
       userPrincipalName: ADELE,
       externalDirectoryObjectId: t.mailbox(ADELE).userId,
     });
-    await client.setMailboxForwarding(ADELE, { forwardingSmtpAddress: null, forwardingAddress: null, deliverToMailboxAndForward: false });
+    await client.setMailboxForwarding(ADELE, {
+      forwardingSmtpAddress: null,
+      forwardingAddress: null,
+      deliverToMailboxAndForward: false,
+    });
     const after = await client.getMailbox(ADELE);
-    expect(after).toMatchObject({ forwardingSmtpAddress: null, forwardingAddress: null, deliverToMailboxAndForward: false });
+    expect(after).toMatchObject({
+      forwardingSmtpAddress: null,
+      forwardingAddress: null,
+      deliverToMailboxAndForward: false,
+    });
     expect(t.mailbox(ADELE).forwardingSmtpAddress).toBeNull();
   });
 
@@ -112,12 +136,22 @@ describe("Exchange path end to end (runner → stand-in → emulator)", () => {
     expect((await rejection(client.getInboxRules("nobody@contoso.com")))["category"]).toBe("NotFound");
     const mb = t.mailbox(LEE);
     const rule = mb.rules.find((r) => !r.hidden)!;
-    const copy = { ...rule, ruleIdentity: "18000000000000000001", graphId: "AQAAAAAAAAE=", actions: { ...rule.actions } };
+    const copy = {
+      ...rule,
+      ruleIdentity: "18000000000000000001",
+      graphId: "AQAAAAAAAAE=",
+      actions: { ...rule.actions },
+    };
     mb.rules.push(copy);
     try {
       const runner = t.runner();
       const e = await rejection(
-        runner.invoke("Disable-InboxRule", { Mailbox: LEE, Identity: rule.name, Confirm: false, Force: true }),
+        runner.invoke("Disable-InboxRule", {
+          Mailbox: LEE,
+          Identity: rule.name,
+          Confirm: false,
+          Force: true,
+        }),
       );
       expect(e).toMatchObject({ name: "ExoError", category: "Ambiguous", cmdlet: "Disable-InboxRule" });
       expect(rule.enabled && copy.enabled).toBe(true);
@@ -177,13 +211,23 @@ describe("Exchange permissions end to end", () => {
       app.exchangeRoles = [];
       const e401 = await rejection(t.client().getMailbox(LEE));
       expect(e401).toMatchObject({ name: "ExoError", category: "AccessDenied" });
-      expect(t.emu.requests().filter((r) => r.face === "exchange").at(-1)?.status).toBe(401);
+      expect(
+        t.emu
+          .requests()
+          .filter((r) => r.face === "exchange")
+          .at(-1)?.status,
+      ).toBe(401);
 
       app.exchangeRoles = roles.exchange;
       app.directoryRoles = [];
       const e403 = await rejection(t.client().getMailbox(LEE));
       expect(e403).toMatchObject({ name: "ExoError", category: "AccessDenied" });
-      expect(t.emu.requests().filter((r) => r.face === "exchange").at(-1)?.status).toBe(403);
+      expect(
+        t.emu
+          .requests()
+          .filter((r) => r.face === "exchange")
+          .at(-1)?.status,
+      ).toBe(403);
 
       app.directoryRoles = roles.directory;
       await expect(t.client().getMailbox(LEE)).resolves.toMatchObject({ userPrincipalName: LEE });

@@ -37,7 +37,12 @@ export interface ExoTestEnv {
 
 export async function startExoEnv(): Promise<ExoTestEnv> {
   const stateDir = await mkdtemp(path.join(tmpdir(), "mw-exo-"));
-  const emu = await startEmulator({ port: 0, caDir: testCaDir(), stateDir, registerFaces: [registerExchangeFace] });
+  const emu = await startEmulator({
+    port: 0,
+    caDir: testCaDir(),
+    stateDir,
+    registerFaces: [registerExchangeFace],
+  });
   const pwshPath = writePwshWrapper(stateDir, { caFile: emu.caFile });
   const started: Array<{ close(): Promise<void> }> = [];
   const credential = () =>

@@ -48,63 +48,87 @@ describe("injection corpus through the Exchange path", () => {
     await t.stop();
   });
 
-  it.each(CORPUS)("as a rule name (%s): read back verbatim, addressed by RuleIdentity, found by name only as itself", async (_label, value) => {
-    const mb = t.mailbox(LEE);
-    const rule = mb.rules.find((r) => !r.hidden)!;
-    const original = rule.name;
-    rule.name = value;
-    try {
-      const listed = await client.getInboxRules(LEE);
-      expect(listed.find((r) => r.ruleIdentity === rule.ruleIdentity)?.name).toBe(value);
-      await client.disableInboxRule(LEE, rule.ruleIdentity, { deleteOutlookClientRules: true });
-      expect(rule.enabled).toBe(false);
-      await client.enableInboxRule(LEE, rule.ruleIdentity, { deleteOutlookClientRules: true });
-      const before = snapshot(t.emu.ctx.state);
-      if (!/[*?]/.test(value) && value.trim() !== "") {
-        const found = await runner.invoke<Array<{ ruleIdentity: string }>>("Get-InboxRule", { Mailbox: LEE, Identity: value });
-        expect(found.map((r) => r.ruleIdentity)).toEqual([rule.ruleIdentity]);
+  it.each(CORPUS)(
+    "as a rule name (%s): read back verbatim, addressed by RuleIdentity, found by name only as itself",
+    async (_label, value) => {
+      const mb = t.mailbox(LEE);
+      const rule = mb.rules.find((r) => !r.hidden)!;
+      const original = rule.name;
+      rule.name = value;
+      try {
+        const listed = await client.getInboxRules(LEE);
+        expect(listed.find((r) => r.ruleIdentity === rule.ruleIdentity)?.name).toBe(value);
+        await client.disableInboxRule(LEE, rule.ruleIdentity, { deleteOutlookClientRules: true });
+        expect(rule.enabled).toBe(false);
+        await client.enableInboxRule(LEE, rule.ruleIdentity, { deleteOutlookClientRules: true });
+        const before = snapshot(t.emu.ctx.state);
+        if (!/[*?]/.test(value) && value.trim() !== "") {
+          const found = await runner.invoke<Array<{ ruleIdentity: string }>>("Get-InboxRule", {
+            Mailbox: LEE,
+            Identity: value,
+          });
+          expect(found.map((r) => r.ruleIdentity)).toEqual([rule.ruleIdentity]);
+        }
+        expect(snapshot(t.emu.ctx.state)).toBe(before);
+      } finally {
+        rule.name = original;
+        rule.enabled = true;
       }
+    },
+  );
+
+  it.each(CORPUS)(
+    "as a mailbox identity (%s): NotFound or refused, nothing changes",
+    async (_label, value) => {
+      const before = snapshot(t.emu.ctx.state);
+      const e = await rejection(client.getInboxRules(value));
+      expect(["NotFound", "InvalidParameter"]).toContain(e["category"]);
+      const e2 = await rejection(
+        client.setMailboxForwarding(value, {
+          forwardingSmtpAddress: "x@evil.example",
+          forwardingAddress: null,
+          deliverToMailboxAndForward: true,
+        }),
+      );
+      expect(["NotFound", "InvalidParameter"]).toContain(e2["category"]);
       expect(snapshot(t.emu.ctx.state)).toBe(before);
-    } finally {
-      rule.name = original;
-      rule.enabled = true;
-    }
-  });
+    },
+  );
 
-  it.each(CORPUS)("as a mailbox identity (%s): NotFound or refused, nothing changes", async (_label, value) => {
-    const before = snapshot(t.emu.ctx.state);
-    const e = await rejection(client.getInboxRules(value));
-    expect(["NotFound", "InvalidParameter"]).toContain(e["category"]);
-    const e2 = await rejection(
-      client.setMailboxForwarding(value, { forwardingSmtpAddress: "x@evil.example", forwardingAddress: null, deliverToMailboxAndForward: true }),
-    );
-    expect(["NotFound", "InvalidParameter"]).toContain(e2["category"]);
-    expect(snapshot(t.emu.ctx.state)).toBe(before);
-  });
-
-  it.each(CORPUS)("as a forwarding address (%s): stored literally or refused, only that mailbox changes", async (_label, value) => {
-    const mb = t.mailbox(LEE);
-    const others = JSON.stringify(t.emu.ctx.state.mailboxes.filter((m) => m !== mb));
-    const mailboxCount = t.emu.ctx.state.mailboxes.length;
-    try {
-      await client.setMailboxForwarding(LEE, { forwardingSmtpAddress: value, forwardingAddress: null, deliverToMailboxAndForward: false });
-      expect(mb.forwardingSmtpAddress).toBe(`smtp:${value}`);
-      expect((await client.getMailbox(LEE)).forwardingSmtpAddress).toBe(`smtp:${value}`);
-    } catch (e) {
-      expect((e as { category?: string }).category).toBe("InvalidParameter");
-      expect(mb.forwardingSmtpAddress).toBeNull();
-    } finally {
-      mb.forwardingSmtpAddress = null;
-    }
-    expect(JSON.stringify(t.emu.ctx.state.mailboxes.filter((m) => m !== mb))).toBe(others);
-    expect(t.emu.ctx.state.mailboxes.length).toBe(mailboxCount);
-  });
+  it.each(CORPUS)(
+    "as a forwarding address (%s): stored literally or refused, only that mailbox changes",
+    async (_label, value) => {
+      const mb = t.mailbox(LEE);
+      const others = JSON.stringify(t.emu.ctx.state.mailboxes.filter((m) => m !== mb));
+      const mailboxCount = t.emu.ctx.state.mailboxes.length;
+      try {
+        await client.setMailboxForwarding(LEE, {
+          forwardingSmtpAddress: value,
+          forwardingAddress: null,
+          deliverToMailboxAndForward: false,
+        });
+        expect(mb.forwardingSmtpAddress).toBe(`smtp:${value}`);
+        expect((await client.getMailbox(LEE)).forwardingSmtpAddress).toBe(`smtp:${value}`);
+      } catch (e) {
+        expect((e as { category?: string }).category).toBe("InvalidParameter");
+        expect(mb.forwardingSmtpAddress).toBeNull();
+      } finally {
+        mb.forwardingSmtpAddress = null;
+      }
+      expect(JSON.stringify(t.emu.ctx.state.mailboxes.filter((m) => m !== mb))).toBe(others);
+      expect(t.emu.ctx.state.mailboxes.length).toBe(mailboxCount);
+    },
+  );
 
   it("as a ForwardingAddress recipient: NotFound, nothing changes", async () => {
     for (const [, value] of CORPUS.slice(0, 6)) {
       const before = snapshot(t.emu.ctx.state);
       const e = await rejection(
-        client.setMailboxForwarding(LEE, { forwardingSmtpAddress: null, forwardingAddress: value, deliverToMailboxAndForward: false }),
+        client.setMailboxForwarding(LEE, {
+          forwardingSmtpAddress: null,
+          forwardingAddress: value,
+          deliverToMailboxAndForward: false,
+        }),
       );
       expect(e["category"]).toBe("NotFound");
       expect(snapshot(t.emu.ctx.state)).toBe(before);

@@ -42,7 +42,8 @@ function setup(mode = "normal", overrides: Partial<PowerShellRunnerOptions> = {}
   const runner = new PowerShellRunner({
     pwshPath: pwsh,
     scriptPath: SCRIPT,
-    connect: () => Promise.resolve({ AppId: "app", Organization: "contoso.onmicrosoft.com", AccessToken: TOKEN }),
+    connect: () =>
+      Promise.resolve({ AppId: "app", Organization: "contoso.onmicrosoft.com", AccessToken: TOKEN }),
     env: { FAKE_MODE: mode, FAKE_LOG: log },
     restartBackoffMs: 1,
     startTimeoutMs: 10_000,
@@ -77,29 +78,43 @@ describe("PowerShellRunner", () => {
     const { runner, events } = setup();
     expect(runner.pid).toBeUndefined();
     expect(events()).toEqual([]);
-    const first = await runner.invoke<Array<{ cmdlet: string; params: unknown }>>("Get-Mailbox", { Identity: "a@contoso.com" });
+    const first = await runner.invoke<Array<{ cmdlet: string; params: unknown }>>("Get-Mailbox", {
+      Identity: "a@contoso.com",
+    });
     expect(first[0]).toMatchObject({ cmdlet: "Get-Mailbox", params: { Identity: "a@contoso.com" } });
     await runner.invoke("Get-InboxRule", { Mailbox: "a@contoso.com", IncludeHidden: true });
     const starts = events().filter((e) => e["event"] === "start");
     expect(starts).toHaveLength(1);
     expect(starts[0]!["argv"]).toEqual(["-NoLogo", "-NoProfile", "-NonInteractive", "-File", SCRIPT]);
     expect(JSON.stringify(starts)).not.toContain(TOKEN);
-    const ops = events().filter((e) => e["event"] === "request").map((e) => e["op"]);
+    const ops = events()
+      .filter((e) => e["event"] === "request")
+      .map((e) => e["op"]);
     expect(ops).toEqual(["connect", "invoke", "invoke"]);
   });
 
   it("refuses a cmdlet or parameter outside the allow-list before anything starts", async () => {
     const { runner, events } = setup();
-    expect((await rejection(runner.invoke("Remove-Mailbox", { Identity: "x" })))["category"]).toBe("Unsupported");
-    expect((await rejection(runner.invoke("Get-Mailbox", { Identity: "*" })))["category"]).toBe("InvalidParameter");
-    expect((await rejection(runner.invoke("Get-Mailbox", { Filter: "x" })))["category"]).toBe("InvalidParameter");
+    expect((await rejection(runner.invoke("Remove-Mailbox", { Identity: "x" })))["category"]).toBe(
+      "Unsupported",
+    );
+    expect((await rejection(runner.invoke("Get-Mailbox", { Identity: "*" })))["category"]).toBe(
+      "InvalidParameter",
+    );
+    expect((await rejection(runner.invoke("Get-Mailbox", { Filter: "x" })))["category"]).toBe(
+      "InvalidParameter",
+    );
     expect(events()).toEqual([]);
   });
 
   it("keeps one request in flight at a time", async () => {
     const { runner } = setup();
     const results = await Promise.all(
-      ["a", "b", "c", "d"].map((id) => runner.invoke<Array<{ maxOutstanding: number; params: { Identity: string } }>>("Get-Mailbox", { Identity: id })),
+      ["a", "b", "c", "d"].map((id) =>
+        runner.invoke<Array<{ maxOutstanding: number; params: { Identity: string } }>>("Get-Mailbox", {
+          Identity: id,
+        }),
+      ),
     );
     expect(results.map((r) => r[0]!.params.Identity)).toEqual(["a", "b", "c", "d"]);
     expect(Math.max(...results.map((r) => r[0]!.maxOutstanding))).toBe(1);
@@ -118,7 +133,12 @@ describe("PowerShellRunner", () => {
     await runner.invoke("Get-Mailbox", { Identity: "warm" });
     const firstPid = runner.pid!;
     const e = await rejection(runner.invoke("Get-Mailbox", { Identity: "hang" }, { timeoutMs: 150 }));
-    expect(e).toMatchObject({ name: "ExoError", category: "Timeout", retryable: true, cmdlet: "Get-Mailbox" });
+    expect(e).toMatchObject({
+      name: "ExoError",
+      category: "Timeout",
+      retryable: true,
+      cmdlet: "Get-Mailbox",
+    });
     await waitDead(firstPid);
     expect(alive(firstPid)).toBe(false);
     const after = await runner.invoke<unknown[]>("Get-Mailbox", { Identity: "again" });
@@ -186,7 +206,9 @@ describe("PowerShellRunner", () => {
     const { runner, events } = setup();
     const pre = new AbortController();
     pre.abort();
-    expect((await rejection(runner.invoke("Get-Mailbox", { Identity: "a" }, { signal: pre.signal })))["category"]).toBe("Aborted");
+    expect(
+      (await rejection(runner.invoke("Get-Mailbox", { Identity: "a" }, { signal: pre.signal })))["category"],
+    ).toBe("Aborted");
     expect(events()).toEqual([]);
 
     await runner.invoke("Get-Mailbox", { Identity: "warm" });
@@ -209,7 +231,12 @@ describe("PowerShellRunner", () => {
     let stale = false;
     let tokens = 0;
     const { runner, events } = setup("normal", {
-      connect: () => Promise.resolve({ AppId: "app", Organization: "contoso.onmicrosoft.com", AccessToken: `token-${++tokens}-xxxx` }),
+      connect: () =>
+        Promise.resolve({
+          AppId: "app",
+          Organization: "contoso.onmicrosoft.com",
+          AccessToken: `token-${++tokens}-xxxx`,
+        }),
       shouldReconnect: () => stale,
     });
     await runner.invoke("Get-Mailbox", { Identity: "a" });
@@ -220,6 +247,30 @@ describe("PowerShellRunner", () => {
     expect(events().filter((x) => x["event"] === "start")).toHaveLength(1);
   });
 
+  it("close() stops a process whose call outlives the grace period", async () => {
+    const { runner } = setup();
+    await runner.invoke("Get-Mailbox", { Identity: "warm" });
+    const pid = runner.pid!;
+    const hung = runner.invoke("Get-Mailbox", { Identity: "hang" });
+    await runner.close(50);
+    expect((await rejection(hung))["category"]).toBe("BridgeFailed");
+    await waitDead(pid);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it("a pwsh that does not exist fails at once, without retries", async () => {
+    const runner = new PowerShellRunner({
+      pwshPath: path.join(dir, "no-such-pwsh"),
+      scriptPath: SCRIPT,
+      connect: () => Promise.resolve({ AppId: "a", Organization: "o", AccessToken: TOKEN }),
+      restartBackoffMs: 10_000,
+    });
+    runners.push(runner);
+    const e = await rejection(runner.invoke("Get-Mailbox", { Identity: "a" }));
+    expect(e).toMatchObject({ category: "BridgeFailed", retryable: false });
+    expect(String(e["message"])).toContain("ENOENT");
+  });
+
   it("close() disconnects and stops the process; later calls fail", async () => {
     const { runner, events } = setup();
     await runner.invoke("Get-Mailbox", { Identity: "a" });
@@ -228,6 +279,8 @@ describe("PowerShellRunner", () => {
     await waitDead(pid);
     expect(alive(pid)).toBe(false);
     expect(events().some((x) => x["event"] === "disconnect")).toBe(true);
-    expect((await rejection(runner.invoke("Get-Mailbox", { Identity: "b" })))["category"]).toBe("BridgeFailed");
+    expect((await rejection(runner.invoke("Get-Mailbox", { Identity: "b" })))["category"]).toBe(
+      "BridgeFailed",
+    );
   });
 });

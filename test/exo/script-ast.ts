@@ -7,16 +7,22 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Parser from "tree-sitter";
 
-export const SCRIPT_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../scripts/exo-bridge.ps1");
+export const SCRIPT_PATH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../scripts/exo-bridge.ps1",
+);
 
 type Node = Parser.SyntaxNode;
 
 export async function parseBridgeScript(text = readFileSync(SCRIPT_PATH, "utf8")): Promise<Parser.Tree> {
   // Both packages use top-level await in their ESM entry points: import them dynamically.
   const { default: TreeSitter } = await import("tree-sitter");
-  const { default: PowerShell } = await import("tree-sitter-powershell");
+  // The grammar's package.json `types` entry ("bindings/node", a directory) does not resolve under NodeNext, so it
+  // is imported through a string-typed specifier.
+  const grammarPackage: string = "tree-sitter-powershell";
+  const { default: PowerShell } = (await import(grammarPackage)) as { default: Parser.Language };
   const parser = new TreeSitter();
-  parser.setLanguage(PowerShell as Parser.Language);
+  parser.setLanguage(PowerShell);
   return parser.parse(text);
 }
 
@@ -29,14 +35,17 @@ export function* walk(node: Node): Generator<Node> {
 export function syntaxProblems(tree: Parser.Tree): string[] {
   const out: string[] = [];
   for (const n of walk(tree.rootNode)) {
-    if (n.type === "ERROR" || n.isMissing) out.push(`${n.type} ${n.startPosition.row + 1}:${n.startPosition.column + 1} ${n.text.slice(0, 60)}`);
+    if (n.type === "ERROR" || n.isMissing)
+      out.push(`${n.type} ${n.startPosition.row + 1}:${n.startPosition.column + 1} ${n.text.slice(0, 60)}`);
   }
   return out;
 }
 
 function literalText(node: Node): string {
   const t = node.text;
-  return (t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"')) ? t.slice(1, -1) : t;
+  return (t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"'))
+    ? t.slice(1, -1)
+    : t;
 }
 
 /** The value node of the top-level assignment `$Name = …`. */
@@ -80,7 +89,11 @@ export function stringLiterals(node: Node): string[] {
 /** The body of `function <name> { … }`. */
 export function functionNode(tree: Parser.Tree, name: string): Node {
   for (const n of walk(tree.rootNode)) {
-    if (n.type === "function_statement" && n.namedChildren.some((c) => c.type === "function_name" && c.text === name)) return n;
+    if (
+      n.type === "function_statement" &&
+      n.namedChildren.some((c) => c.type === "function_name" && c.text === name)
+    )
+      return n;
   }
   throw new Error(`no function ${name}`);
 }

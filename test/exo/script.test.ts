@@ -5,9 +5,21 @@ import { CONNECT_PARAMETERS, EXO_CMDLETS } from "../../src/adapters/exo/allowlis
 import { ERROR_MESSAGE_CATEGORIES, ERROR_TYPE_CATEGORIES } from "../../src/adapters/exo/categories.js";
 import { PROTOCOL_VERSION } from "../../src/adapters/exo/protocol.js";
 import { INBOX_RULE_FIELDS, MAILBOX_FIELDS } from "../../src/adapters/exo/shapes.js";
-import { assignedValue, functionNode, hashEntries, parseBridgeScript, SCRIPT_PATH, stringLiterals, syntaxProblems, walk } from "./script-ast.js";
+import {
+  assignedValue,
+  functionNode,
+  hashEntries,
+  parseBridgeScript,
+  SCRIPT_PATH,
+  stringLiterals,
+  syntaxProblems,
+  walk,
+} from "./script-ast.js";
 
-const PROJECTION_FUNCTIONS = { inboxRule: "ConvertTo-BridgeInboxRule", mailbox: "ConvertTo-BridgeMailbox" } as const;
+const PROJECTION_FUNCTIONS = {
+  inboxRule: "ConvertTo-BridgeInboxRule",
+  mailbox: "ConvertTo-BridgeMailbox",
+} as const;
 
 describe("scripts/exo-bridge.ps1", () => {
   let tree: Parser.Tree;
@@ -21,7 +33,9 @@ describe("scripts/exo-bridge.ps1", () => {
   });
 
   it("the parse check can fail: a broken script yields problems", async () => {
-    const broken = await parseBridgeScript(text.replace("function Write-BridgeLine {", "function Write-BridgeLine {{ ("));
+    const broken = await parseBridgeScript(
+      text.replace("function Write-BridgeLine {", "function Write-BridgeLine {{ ("),
+    );
     expect(syntaxProblems(broken).length).toBeGreaterThan(0);
   });
 
@@ -34,7 +48,9 @@ describe("scripts/exo-bridge.ps1", () => {
     expect(commands).not.toContain("invoke-command");
     expect(commands).not.toContain("add-type");
     const code = text.replace(/<#[\s\S]*?#>/g, "").replace(/#.*$/gm, "");
-    expect(code).not.toMatch(/Invoke-Expression|\biex\b|(?<![\w-])-Command\b|-EncodedCommand\b|\[scriptblock\]::Create|NewScriptBlock|\.InvokeScript\(/i);
+    expect(code).not.toMatch(
+      /Invoke-Expression|\biex\b|(?<![\w-])-Command\b|-EncodedCommand\b|\[scriptblock\]::Create|NewScriptBlock|\.InvokeScript\(/i,
+    );
   });
 
   it("speaks the protocol version the runner expects", () => {
@@ -48,14 +64,20 @@ describe("scripts/exo-bridge.ps1", () => {
         Object.fromEntries(hashEntries(value).map(([param, kind]) => [param, stringLiterals(kind)[0]])),
       ]),
     );
-    const fromTs = Object.fromEntries(Object.entries(EXO_CMDLETS).map(([cmdlet, spec]) => [cmdlet, { ...spec.parameters }]));
+    const fromTs = Object.fromEntries(
+      Object.entries(EXO_CMDLETS).map(([cmdlet, spec]) => [cmdlet, { ...spec.parameters }]),
+    );
     expect(fromScript).toEqual(fromTs);
   });
 
   it("projects exactly the cmdlets the TypeScript allow-list projects", () => {
-    const fromScript = Object.fromEntries(hashEntries(assignedValue(tree, "Projections")).map(([k, v]) => [k, stringLiterals(v)[0]]));
+    const fromScript = Object.fromEntries(
+      hashEntries(assignedValue(tree, "Projections")).map(([k, v]) => [k, stringLiterals(v)[0]]),
+    );
     const fromTs = Object.fromEntries(
-      Object.entries(EXO_CMDLETS).flatMap(([cmdlet, spec]) => (spec.projection === "none" ? [] : [[cmdlet, PROJECTION_FUNCTIONS[spec.projection]]])),
+      Object.entries(EXO_CMDLETS).flatMap(([cmdlet, spec]) =>
+        spec.projection === "none" ? [] : [[cmdlet, PROJECTION_FUNCTIONS[spec.projection]]],
+      ),
     );
     expect(fromScript).toEqual(fromTs);
   });
@@ -71,9 +93,14 @@ describe("scripts/exo-bridge.ps1", () => {
   });
 
   it("maps errors to categories with the same tables", () => {
-    const messages = hashEntries(assignedValue(tree, "ErrorMessageCategories")).map(([k, v]) => [k, stringLiterals(v)[0]]);
+    const messages = hashEntries(assignedValue(tree, "ErrorMessageCategories")).map(([k, v]) => [
+      k,
+      stringLiterals(v)[0],
+    ]);
     expect(messages).toEqual(ERROR_MESSAGE_CATEGORIES.map(([a, b]) => [a, b]));
-    const types = Object.fromEntries(hashEntries(assignedValue(tree, "ErrorTypeCategories")).map(([k, v]) => [k, stringLiterals(v)[0]]));
+    const types = Object.fromEntries(
+      hashEntries(assignedValue(tree, "ErrorTypeCategories")).map(([k, v]) => [k, stringLiterals(v)[0]]),
+    );
     expect(types).toEqual({ ...ERROR_TYPE_CATEGORIES });
   });
 
@@ -81,7 +108,9 @@ describe("scripts/exo-bridge.ps1", () => {
     const invoke = functionNode(tree, "Invoke-BridgeCmdlet").text;
     expect(invoke).toMatch(/& \$cmdlet @splat -ErrorAction Stop/);
     const connect = functionNode(tree, "Invoke-BridgeConnect").text;
-    expect(connect).toMatch(/Connect-ExchangeOnline @connect -ShowBanner:\$false -SkipLoadingFormatData -CommandName \$commandNames/);
+    expect(connect).toMatch(
+      /Connect-ExchangeOnline @connect -ShowBanner:\$false -SkipLoadingFormatData -CommandName \$commandNames/,
+    );
     expect(connect).toMatch(/ConvertTo-SecureString -String \$value -AsPlainText -Force/);
   });
 });

@@ -17,7 +17,12 @@ import { SCRIPT_PATH } from "./script-ast.js";
 const ARGS = (script: string) => ["-NoLogo", "-NoProfile", "-NonInteractive", "-File", script];
 
 function runStandin(args: string[], input = "", env: Record<string, string> = {}) {
-  return execa(process.execPath, [standinEntryPath(), ...args], { input, reject: false, env, timeout: 15_000 });
+  return execa(process.execPath, [standinEntryPath(), ...args], {
+    input,
+    reject: false,
+    env,
+    timeout: 15_000,
+  });
 }
 
 function responses(stdout: string): unknown[] {
@@ -44,7 +49,10 @@ describe("pwsh stand-in: which scripts it runs", () => {
 
   it("refuses a script whose hash it does not know: exit 64, pwsh-like message, nothing on stdout", async () => {
     const tampered = path.join(dir, "exo-bridge.ps1");
-    await writeFile(tampered, readFileSync(SCRIPT_PATH, "utf8").replace("$Protocol = 1", "$Protocol = 1; Remove-Mailbox ceo"));
+    await writeFile(
+      tampered,
+      readFileSync(SCRIPT_PATH, "utf8").replace("$Protocol = 1", "$Protocol = 1; Remove-Mailbox ceo"),
+    );
     const r = await runStandin(ARGS(tampered));
     expect(r.exitCode).toBe(64);
     expect(r.stdout).toBe("");
@@ -67,8 +75,16 @@ describe("pwsh stand-in: which scripts it runs", () => {
 
 describe("pwsh stand-in: argv", () => {
   it("accepts pwsh's case-insensitive, abbreviated switches", () => {
-    expect(parsePwshArgs(["-nologo", "-NOP", "-noni", "-f", "/x.ps1"])).toEqual({ ok: true, file: "/x.ps1", scriptArgs: [] });
-    expect(parsePwshArgs(["-NonInteractive", "-File", "/x.ps1", "-Force"])).toEqual({ ok: true, file: "/x.ps1", scriptArgs: ["-Force"] });
+    expect(parsePwshArgs(["-nologo", "-NOP", "-noni", "-f", "/x.ps1"])).toEqual({
+      ok: true,
+      file: "/x.ps1",
+      scriptArgs: [],
+    });
+    expect(parsePwshArgs(["-NonInteractive", "-File", "/x.ps1", "-Force"])).toEqual({
+      ok: true,
+      file: "/x.ps1",
+      scriptArgs: ["-Force"],
+    });
   });
 
   it.each([
@@ -101,21 +117,75 @@ describe("pwsh stand-in: protocol checks (answered like the script)", () => {
       '{"id":"5","op":"connect","params":{"AppId":"a","Organization":"o","AccessToken":"t","Command":"x"}}',
       '{"id":"6","op":"connect","params":{"AppId":"a","Organization":"o","CertificateFilePath":"/c.pfx","CertificatePassword":"p"}}',
       '{"id":"7","op":"disconnect"}',
+      '{"id":"8","op":["connect","ping"]}',
     ];
     const r = await runStandin(ARGS(SCRIPT_PATH), lines.join("\n") + "\n");
     const [ready, ...out] = responses(r.stdout);
     expect(ready).toEqual({ ready: true, protocol: 1 });
     expect(out).toEqual([
       { id: "1", ok: true, result: { pong: true, connected: false } },
-      { id: "2", ok: false, error: { category: "NotConnected", type: "System.InvalidOperationException", message: "NotConnected: send a connect request first." } },
-      { id: null, ok: false, error: expect.objectContaining({ category: "InvalidParameter", type: "System.ArgumentException" }) },
-      { id: null, ok: false, error: { category: "InvalidParameter", type: "System.ArgumentException", message: "A request must be a JSON object." } },
-      { id: null, ok: false, error: { category: "InvalidParameter", type: "System.ArgumentException", message: "A request needs a non-empty string id." } },
-      { id: "3", ok: false, error: { category: "InvalidParameter", type: "System.ArgumentException", message: "Unknown op." } },
-      { id: "4", ok: false, error: { category: "InvalidParameter", type: "System.ArgumentException", message: "AccessToken or CertificateFilePath is required." } },
-      { id: "5", ok: false, error: { category: "InvalidParameter", type: "System.ArgumentException", message: "Connect parameter 'Command' is not allowed." } },
+      {
+        id: "2",
+        ok: false,
+        error: {
+          category: "NotConnected",
+          type: "System.InvalidOperationException",
+          message: "NotConnected: send a connect request first.",
+        },
+      },
+      {
+        id: null,
+        ok: false,
+        error: expect.objectContaining({ category: "InvalidParameter", type: "System.ArgumentException" }),
+      },
+      {
+        id: null,
+        ok: false,
+        error: {
+          category: "InvalidParameter",
+          type: "System.ArgumentException",
+          message: "A request must be a JSON object.",
+        },
+      },
+      {
+        id: null,
+        ok: false,
+        error: {
+          category: "InvalidParameter",
+          type: "System.ArgumentException",
+          message: "A request needs a non-empty string id.",
+        },
+      },
+      {
+        id: "3",
+        ok: false,
+        error: { category: "InvalidParameter", type: "System.ArgumentException", message: "Unknown op." },
+      },
+      {
+        id: "4",
+        ok: false,
+        error: {
+          category: "InvalidParameter",
+          type: "System.ArgumentException",
+          message: "AccessToken or CertificateFilePath is required.",
+        },
+      },
+      {
+        id: "5",
+        ok: false,
+        error: {
+          category: "InvalidParameter",
+          type: "System.ArgumentException",
+          message: "Connect parameter 'Command' is not allowed.",
+        },
+      },
       { id: "6", ok: false, error: expect.objectContaining({ category: "Unsupported" }) },
       { id: "7", ok: true, result: { connected: false } },
+      {
+        id: "8",
+        ok: false,
+        error: { category: "InvalidParameter", type: "System.ArgumentException", message: "Unknown op." },
+      },
     ]);
   });
 
@@ -131,12 +201,41 @@ describe("pwsh stand-in: protocol checks (answered like the script)", () => {
     const r = await runStandin(ARGS(SCRIPT_PATH), lines.join("\n") + "\n");
     const out = responses(r.stdout).slice(1);
     expect(out[0]).toEqual({ id: "1", ok: true, result: { connected: true } });
-    expect(out[1]).toMatchObject({ id: "2", ok: false, error: { category: "Unsupported", message: "The cmdlet is not on the bridge allow-list." } });
-    expect(out[2]).toMatchObject({ id: "3", ok: false, error: { category: "InvalidParameter", message: "Parameter 'Identity' must be a non-empty string without wildcards." } });
-    expect(out[3]).toMatchObject({ id: "4", ok: false, error: { category: "InvalidParameter", message: "Parameter 'Filter' is not allowed for Get-InboxRule." } });
+    expect(out[1]).toMatchObject({
+      id: "2",
+      ok: false,
+      error: { category: "Unsupported", message: "The cmdlet is not on the bridge allow-list." },
+    });
+    expect(out[2]).toMatchObject({
+      id: "3",
+      ok: false,
+      error: {
+        category: "InvalidParameter",
+        message: "Parameter 'Identity' must be a non-empty string without wildcards.",
+      },
+    });
+    expect(out[3]).toMatchObject({
+      id: "4",
+      ok: false,
+      error: {
+        category: "InvalidParameter",
+        message: "Parameter 'Filter' is not allowed for Get-InboxRule.",
+      },
+    });
     // Set-Mailbox without -Confirm:$false prompts, which -NonInteractive turns into an error (no network call needed).
-    expect(out[4]).toMatchObject({ id: "5", ok: false, error: { category: "Failed", message: "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available." } });
-    expect(out[5]).toMatchObject({ id: "6", ok: false, error: { category: "InvalidParameter", message: "params must be a JSON object." } });
+    expect(out[4]).toMatchObject({
+      id: "5",
+      ok: false,
+      error: {
+        category: "Failed",
+        message: "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.",
+      },
+    });
+    expect(out[5]).toMatchObject({
+      id: "6",
+      ok: false,
+      error: { category: "InvalidParameter", message: "params must be a JSON object." },
+    });
   });
 });
 
@@ -157,7 +256,11 @@ describe("writePwshWrapper", () => {
     const text = readFileSync(file, "utf8");
     expect(text.startsWith("#!/bin/sh\n")).toBe(true);
     expect(text).toContain(shQuote(`NODE_EXTRA_CA_CERTS=${ca}`));
-    const r = await execa(file, ARGS(SCRIPT_PATH), { input: '{"id":"1","op":"ping"}\n', reject: false, timeout: 15_000 });
+    const r = await execa(file, ARGS(SCRIPT_PATH), {
+      input: '{"id":"1","op":"ping"}\n',
+      reject: false,
+      timeout: 15_000,
+    });
     expect(r.exitCode).toBe(0);
     expect(responses(r.stdout)[1]).toEqual({ id: "1", ok: true, result: { pong: true, connected: false } });
   });

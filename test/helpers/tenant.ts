@@ -28,7 +28,7 @@ export async function startTestTenant(o: { scenario?: string; config?: (c: Confi
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "mw-test-"));
   const launched = await launchEmulator({ stateDir, caDir: caDir(), scenario: o.scenario ?? "default" });
   const cfg = configSchema.parse(o.config ? o.config(launched.config) : launched.config);
-  const handles = openTenant(cfg);
+  const handles = await openTenant(cfg);
   return {
     ...launched,
     stateDir,

@@ -12,7 +12,14 @@
  * - `Bool`: a boolean bound to a `[bool]` parameter (`-Confirm:$false`, `-DeliverToMailboxAndForward $false`).
  * - `ResultSize`: the string `Unlimited` or a positive integer.
  */
-export const PARAMETER_KINDS = ["Identity", "IdentityOrNull", "StringOrNull", "Switch", "Bool", "ResultSize"] as const;
+export const PARAMETER_KINDS = [
+  "Identity",
+  "IdentityOrNull",
+  "StringOrNull",
+  "Switch",
+  "Bool",
+  "ResultSize",
+] as const;
 export type ParameterKind = (typeof PARAMETER_KINDS)[number];
 
 /** How the script turns a cmdlet's output objects into protocol JSON (see shapes.ts). `none`: output is dropped. */

@@ -41,7 +41,12 @@ function parseRows<S extends z.ZodType>(schema: S, cmdlet: string, result: unkno
   return rows.map((row) => {
     const parsed = schema.safeParse(row);
     if (!parsed.success) {
-      throw new ExoError({ category: "Failed", cmdlet, message: `${cmdlet} returned an object of an unexpected shape.`, retryable: false });
+      throw new ExoError({
+        category: "Failed",
+        cmdlet,
+        message: `${cmdlet} returned an object of an unexpected shape.`,
+        retryable: false,
+      });
     }
     return parsed.data;
   });
@@ -49,25 +54,47 @@ function parseRows<S extends z.ZodType>(schema: S, cmdlet: string, result: unkno
 
 function checkRuleIdentity(ruleIdentity: string, cmdlet: string): void {
   if (!RULE_IDENTITY.test(ruleIdentity)) {
-    throw new ExoError({ category: "InvalidParameter", cmdlet, message: "A RuleIdentity is a decimal unsigned 64-bit integer.", retryable: false });
+    throw new ExoError({
+      category: "InvalidParameter",
+      cmdlet,
+      message: "A RuleIdentity is a decimal unsigned 64-bit integer.",
+      retryable: false,
+    });
   }
 }
 
 export class ExchangeClient {
   constructor(private readonly runner: CmdletInvoker) {}
 
-  async getInboxRules(mailbox: string, opts: CallOptions & { includeHidden?: boolean } = {}): Promise<ExoInboxRule[]> {
+  async getInboxRules(
+    mailbox: string,
+    opts: CallOptions & { includeHidden?: boolean } = {},
+  ): Promise<ExoInboxRule[]> {
     const params: InvokeParams = { Mailbox: mailbox, ...(opts.includeHidden ? { IncludeHidden: true } : {}) };
-    return parseRows(ExoInboxRuleSchema, "Get-InboxRule", await this.runner.invoke("Get-InboxRule", params, so(opts)));
+    return parseRows(
+      ExoInboxRuleSchema,
+      "Get-InboxRule",
+      await this.runner.invoke("Get-InboxRule", params, so(opts)),
+    );
   }
 
   /** One rule by RuleIdentity, hidden or not. Throws ExoError NotFound when it does not exist. */
   async getInboxRule(mailbox: string, ruleIdentity: string, opts: CallOptions = {}): Promise<ExoInboxRule> {
     checkRuleIdentity(ruleIdentity, "Get-InboxRule");
     const params: InvokeParams = { Mailbox: mailbox, Identity: ruleIdentity, IncludeHidden: true };
-    const rows = parseRows(ExoInboxRuleSchema, "Get-InboxRule", await this.runner.invoke("Get-InboxRule", params, so(opts)));
+    const rows = parseRows(
+      ExoInboxRuleSchema,
+      "Get-InboxRule",
+      await this.runner.invoke("Get-InboxRule", params, so(opts)),
+    );
     const rule = rows.find((r) => r.ruleIdentity === ruleIdentity);
-    if (!rule) throw new ExoError({ category: "NotFound", cmdlet: "Get-InboxRule", message: "The inbox rule was not found.", retryable: false });
+    if (!rule)
+      throw new ExoError({
+        category: "NotFound",
+        cmdlet: "Get-InboxRule",
+        message: "The inbox rule was not found.",
+        retryable: false,
+      });
     return rule;
   }
 
@@ -76,16 +103,28 @@ export class ExchangeClient {
    * with `deleteOutlookClientRules: false` the call fails (a NonInteractive prompt refusal, category Failed) if the
    * mailbox has any, and nothing changes.
    */
-  async disableInboxRule(mailbox: string, ruleIdentity: string, opts: CallOptions & { deleteOutlookClientRules: boolean }): Promise<void> {
+  async disableInboxRule(
+    mailbox: string,
+    ruleIdentity: string,
+    opts: CallOptions & { deleteOutlookClientRules: boolean },
+  ): Promise<void> {
     await this.toggleRule("Disable-InboxRule", mailbox, ruleIdentity, opts);
   }
 
-  async enableInboxRule(mailbox: string, ruleIdentity: string, opts: CallOptions & { deleteOutlookClientRules: boolean }): Promise<void> {
+  async enableInboxRule(
+    mailbox: string,
+    ruleIdentity: string,
+    opts: CallOptions & { deleteOutlookClientRules: boolean },
+  ): Promise<void> {
     await this.toggleRule("Enable-InboxRule", mailbox, ruleIdentity, opts);
   }
 
   async getMailbox(identity: string, opts: CallOptions = {}): Promise<ExoMailbox> {
-    const rows = parseRows(ExoMailboxSchema, "Get-Mailbox", await this.runner.invoke("Get-Mailbox", { Identity: identity }, so(opts)));
+    const rows = parseRows(
+      ExoMailboxSchema,
+      "Get-Mailbox",
+      await this.runner.invoke("Get-Mailbox", { Identity: identity }, so(opts)),
+    );
     const mailbox = rows[0];
     if (!mailbox || rows.length > 1) {
       throw new ExoError({
@@ -99,7 +138,11 @@ export class ExchangeClient {
   }
 
   /** Set-Mailbox forwarding. `null` clears a value; clearing both and `false` removes forwarding. */
-  async setMailboxForwarding(identity: string, value: ForwardingSettings, opts: CallOptions = {}): Promise<void> {
+  async setMailboxForwarding(
+    identity: string,
+    value: ForwardingSettings,
+    opts: CallOptions = {},
+  ): Promise<void> {
     await this.runner.invoke(
       "Set-Mailbox",
       {
@@ -177,14 +220,22 @@ export function createExchangeClient(opts: CreateExchangeClientOptions): Exchang
         cause: e,
       });
     }
-    if (!token) throw new ExoError({ category: "AccessDenied", cmdlet: "connect", message: "The credential returned no Exchange Online token.", retryable: false });
+    if (!token)
+      throw new ExoError({
+        category: "AccessDenied",
+        cmdlet: "connect",
+        message: "The credential returned no Exchange Online token.",
+        retryable: false,
+      });
     expiresAt = token.expiresOnTimestamp;
     return {
       AppId: opts.appId,
       Organization: opts.organization,
       AccessToken: token.token,
       ...(opts.connectionUri ? { ConnectionUri: opts.connectionUri } : {}),
-      ...(opts.authorizationEndpointUri ? { AzureADAuthorizationEndpointUri: opts.authorizationEndpointUri } : {}),
+      ...(opts.authorizationEndpointUri
+        ? { AzureADAuthorizationEndpointUri: opts.authorizationEndpointUri }
+        : {}),
     };
   };
   const runner = new PowerShellRunner({

@@ -13,7 +13,11 @@ import type { ErrorCategory } from "./categories.js";
  */
 export type ExoErrorCategory = ErrorCategory | "Timeout" | "Aborted" | "BridgeFailed";
 
-const RETRYABLE: ReadonlySet<ExoErrorCategory> = new Set<ExoErrorCategory>(["Throttled", "Timeout", "BridgeFailed"]);
+const RETRYABLE: ReadonlySet<ExoErrorCategory> = new Set<ExoErrorCategory>([
+  "Throttled",
+  "Timeout",
+  "BridgeFailed",
+]);
 
 export interface ExoErrorInit {
   category: ExoErrorCategory;

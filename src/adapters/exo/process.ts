@@ -25,9 +25,21 @@ interface Pending {
   reject: (error: ExoError) => void;
 }
 
-type BridgeSubprocess = ResultPromise<{ stdin: "pipe"; stdout: "pipe"; stderr: "pipe"; buffer: false; reject: false }>;
+type BridgeSubprocess = ResultPromise<{
+  stdin: "pipe";
+  stdout: "pipe";
+  stderr: "pipe";
+  buffer: false;
+  reject: false;
+}>;
 
-export const BRIDGE_ARGS = (scriptPath: string): string[] => ["-NoLogo", "-NoProfile", "-NonInteractive", "-File", scriptPath];
+export const BRIDGE_ARGS = (scriptPath: string): string[] => [
+  "-NoLogo",
+  "-NoProfile",
+  "-NonInteractive",
+  "-File",
+  scriptPath,
+];
 
 export class BridgeProcess {
   private readonly diagnostics = new DiagnosticsBuffer();
@@ -81,8 +93,13 @@ export class BridgeProcess {
     const lines = createInterface({ input: this.child.stdout, crlfDelay: Infinity });
     lines.on("line", (line) => this.onLine(line));
     void this.child.then((result) => {
-      const how = result.signal ? `signal ${result.signal}` : result.exitCode === undefined ? "failure to start" : `exit code ${result.exitCode}`;
-      this.onExit(how);
+      if (result.signal) this.onExit(`signal ${result.signal}`, true);
+      else if (result.exitCode !== undefined) this.onExit(`exit code ${result.exitCode}`, true);
+      else {
+        // Never started (e.g. ENOENT: no pwsh at that path): trying again will not help.
+        const code = "code" in result && typeof result.code === "string" ? result.code : "spawn error";
+        this.onExit(`could not start ${this.opts.pwshPath} (${code})`, false);
+      }
     });
   }
 
@@ -117,12 +134,16 @@ export class BridgeProcess {
     this.opts.onNoise?.(line);
   }
 
-  private onExit(how: string): void {
+  private onExit(how: string, retryable: boolean): void {
     this.exited = true;
     const stderr = this.diagnostics.lastStderrLine(this.opts.secrets());
     this.exitDescription = stderr ? `${how}: ${stderr}` : how;
     const error = (): ExoError =>
-      new ExoError({ category: "BridgeFailed", message: `The Exchange bridge process ended (${this.exitDescription}).` });
+      new ExoError({
+        category: "BridgeFailed",
+        retryable,
+        message: `The Exchange bridge process ended (${this.exitDescription}).`,
+      });
     if (this.readyWaiter) {
       this.readyWaiter.reject(error());
       this.readyWaiter = null;
@@ -134,9 +155,15 @@ export class BridgeProcess {
   private waitReady(signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        fail(new ExoError({ category: "BridgeFailed", message: `The Exchange bridge did not become ready within ${this.opts.startTimeoutMs} ms.` }));
+        fail(
+          new ExoError({
+            category: "BridgeFailed",
+            message: `The Exchange bridge did not become ready within ${this.opts.startTimeoutMs} ms.`,
+          }),
+        );
       }, this.opts.startTimeoutMs);
-      const onAbort = (): void => fail(new ExoError({ category: "Aborted", message: "Aborted while starting the Exchange bridge." }));
+      const onAbort = (): void =>
+        fail(new ExoError({ category: "Aborted", message: "Aborted while starting the Exchange bridge." }));
       const done = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
@@ -159,7 +186,6 @@ export class BridgeProcess {
       };
       if (signal?.aborted) onAbort();
       else signal?.addEventListener("abort", onAbort, { once: true });
-      if (this.exited) this.onExit(this.exitDescription || "exit");
     });
   }
 
@@ -170,18 +196,36 @@ export class BridgeProcess {
   request(request: Request, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
     const what = request.op === "invoke" ? request.cmdlet : request.op;
     if (this.exited) {
-      return Promise.reject(new ExoError({ category: "BridgeFailed", cmdlet: what, message: "The Exchange bridge process is not running." }));
+      return Promise.reject(
+        new ExoError({
+          category: "BridgeFailed",
+          cmdlet: what,
+          message: "The Exchange bridge process is not running.",
+        }),
+      );
     }
     return new Promise<Response>((resolve, reject) => {
       const timer = setTimeout(() => {
         settle();
         this.kill();
-        reject(new ExoError({ category: "Timeout", cmdlet: what, message: `${what} did not complete within ${timeoutMs} ms; the bridge process was stopped.` }));
+        reject(
+          new ExoError({
+            category: "Timeout",
+            cmdlet: what,
+            message: `${what} did not complete within ${timeoutMs} ms; the bridge process was stopped.`,
+          }),
+        );
       }, timeoutMs);
       const onAbort = (): void => {
         settle();
         this.kill();
-        reject(new ExoError({ category: "Aborted", cmdlet: what, message: `${what} was aborted; the bridge process was stopped.` }));
+        reject(
+          new ExoError({
+            category: "Aborted",
+            cmdlet: what,
+            message: `${what} was aborted; the bridge process was stopped.`,
+          }),
+        );
       };
       const settle = (): void => {
         clearTimeout(timer);

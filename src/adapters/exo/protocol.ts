@@ -37,13 +37,14 @@ export const ConnectParamsSchema = z
   });
 export type ConnectParams = z.infer<typeof ConnectParamsSchema>;
 
-// Keep the schema's keys and the allow-list in step at compile time.
-type _ConnectKeysMatch = [keyof ConnectParams] extends [(typeof CONNECT_PARAMETERS)[number]]
-  ? [(typeof CONNECT_PARAMETERS)[number]] extends [keyof ConnectParams]
+// Compile-time check: the schema's keys and the allow-list's CONNECT_PARAMETERS are the same set.
+type ConnectKey = (typeof CONNECT_PARAMETERS)[number];
+const _connectKeysMatch: [keyof ConnectParams] extends [ConnectKey]
+  ? [ConnectKey] extends [keyof ConnectParams]
     ? true
     : never
-  : never;
-export const CONNECT_KEYS_MATCH: _ConnectKeysMatch = true;
+  : never = true;
+void _connectKeysMatch;
 
 export const ParameterValueSchema = z.union([z.string(), z.boolean(), z.number(), z.null()]);
 export type ParameterValue = z.infer<typeof ParameterValueSchema>;
@@ -76,7 +77,9 @@ export const ResponseSchema = z.union([
 export type Response = z.infer<typeof ResponseSchema>;
 
 /** Parses one stdout line: a ready line, a response, or null for anything else (kept as a diagnostic). */
-export function parseBridgeLine(line: string): { kind: "ready"; ready: ReadyLine } | { kind: "response"; response: Response } | null {
+export function parseBridgeLine(
+  line: string,
+): { kind: "ready"; ready: ReadyLine } | { kind: "response"; response: Response } | null {
   let value: unknown;
   try {
     value = JSON.parse(line);

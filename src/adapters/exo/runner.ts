@@ -8,7 +8,13 @@ import { SECRET_CONNECT_PARAMETERS } from "./allowlist.js";
 import type { BridgeDiagnostics } from "./diagnostics.js";
 import { ExoError, isExoError, redact } from "./errors.js";
 import { BridgeProcess } from "./process.js";
-import { ConnectParamsSchema, type BridgeError, type ConnectParams, type InvokeParams, type Request } from "./protocol.js";
+import {
+  ConnectParamsSchema,
+  type BridgeError,
+  type ConnectParams,
+  type InvokeParams,
+  type Request,
+} from "./protocol.js";
 import { checkInvocation } from "./validate.js";
 
 /** The subset of a winston logger the runner uses. Never given secrets or parameter values. */
@@ -46,13 +52,20 @@ export interface InvokeOptions {
 
 function fromBridgeError(error: BridgeError, what: string, secrets: Iterable<string>): ExoError {
   const list = [...secrets];
-  return new ExoError({ category: error.category, type: error.type, cmdlet: what, message: redact(error.message, list) });
+  return new ExoError({
+    category: error.category,
+    type: error.type,
+    cmdlet: what,
+    message: redact(error.message, list),
+  });
 }
 
 export class PowerShellRunner {
   private proc: BridgeProcess | null = null;
   private connected = false;
   private closed = false;
+  /** A call is running in the process (between dequeue and settle). */
+  private busy = false;
   private seq = 0;
   private consecutiveFailures = 0;
   private tail: Promise<unknown> = Promise.resolve();
@@ -67,9 +80,19 @@ export class PowerShellRunner {
     if (!checked.ok) return Promise.reject(fromBridgeError(checked.error, cmdlet, []));
     return this.serial(opts.signal, cmdlet, async () => {
       const proc = await this.ready(opts.signal);
-      const request: Request = { id: this.nextId(), op: "invoke", cmdlet: checked.cmdlet, params: checked.params };
+      const request: Request = {
+        id: this.nextId(),
+        op: "invoke",
+        cmdlet: checked.cmdlet,
+        params: checked.params,
+      };
       this.opts.logger?.debug("exo invoke", { cmdlet, parameters: Object.keys(checked.params) });
-      const response = await this.send(proc, request, opts.timeoutMs ?? this.opts.commandTimeoutMs ?? 16 * 60_000, opts.signal);
+      const response = await this.send(
+        proc,
+        request,
+        opts.timeoutMs ?? this.opts.commandTimeoutMs ?? 16 * 60_000,
+        opts.signal,
+      );
       if (!response.ok) throw fromBridgeError(response.error, cmdlet, this.secrets);
       return response.result as T;
     });
@@ -79,7 +102,12 @@ export class PowerShellRunner {
   ping(opts: InvokeOptions = {}): Promise<unknown> {
     return this.serial(opts.signal, "ping", async () => {
       const proc = await this.ready(opts.signal);
-      const response = await this.send(proc, { id: this.nextId(), op: "ping" }, opts.timeoutMs ?? 30_000, opts.signal);
+      const response = await this.send(
+        proc,
+        { id: this.nextId(), op: "ping" },
+        opts.timeoutMs ?? 30_000,
+        opts.signal,
+      );
       if (!response.ok) throw fromBridgeError(response.error, "ping", this.secrets);
       return response.result;
     });
@@ -95,14 +123,26 @@ export class PowerShellRunner {
     return this.proc?.snapshot() ?? null;
   }
 
-  /** Waits for the call in flight, disconnects and stops the process. Later calls fail. */
-  async close(): Promise<void> {
+  /**
+   * Lets the call in flight finish (up to `graceMs`, default 10 s; then its process is killed), disconnects and
+   * stops the process. Queued and later calls fail.
+   */
+  async close(graceMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.tail.catch(() => undefined);
+    const timer = new AbortController();
+    await Promise.race([
+      this.tail,
+      delay(graceMs, undefined, { signal: timer.signal }).catch(() => undefined),
+    ]);
+    timer.abort();
     const proc = this.proc;
     this.proc = null;
     if (!proc?.alive) return;
+    if (this.busy) {
+      proc.kill(); // the call in flight outlived the grace period; it rejects as BridgeFailed
+      return;
+    }
     if (this.connected) {
       await proc.request({ id: this.nextId(), op: "disconnect" }, 10_000).catch(() => undefined);
     }
@@ -117,12 +157,32 @@ export class PowerShellRunner {
 
   /** Runs `fn` after every earlier call has settled; a queued call whose signal fires rejects at once. */
   private serial<T>(signal: AbortSignal | undefined, what: string, fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new ExoError({ category: "BridgeFailed", cmdlet: what, message: "The Exchange runner is closed.", retryable: false }));
-    const aborted = (): ExoError => new ExoError({ category: "Aborted", cmdlet: what, message: `${what} was aborted.` });
-    const run = this.tail.then(() => {
+    if (this.closed)
+      return Promise.reject(
+        new ExoError({
+          category: "BridgeFailed",
+          cmdlet: what,
+          message: "The Exchange runner is closed.",
+          retryable: false,
+        }),
+      );
+    const aborted = (): ExoError =>
+      new ExoError({ category: "Aborted", cmdlet: what, message: `${what} was aborted.` });
+    const run = this.tail.then(async () => {
       if (signal?.aborted) throw aborted();
-      if (this.closed) throw new ExoError({ category: "BridgeFailed", cmdlet: what, message: "The Exchange runner is closed.", retryable: false });
-      return fn();
+      if (this.closed)
+        throw new ExoError({
+          category: "BridgeFailed",
+          cmdlet: what,
+          message: "The Exchange runner is closed.",
+          retryable: false,
+        });
+      this.busy = true;
+      try {
+        return await fn();
+      } finally {
+        this.busy = false;
+      }
     });
     this.tail = run.catch(() => undefined);
     if (!signal) return run;
@@ -191,7 +251,9 @@ export class PowerShellRunner {
         this.proc?.kill();
       }
     }
-    throw lastError instanceof Error ? lastError : new ExoError({ category: "BridgeFailed", message: "The Exchange bridge could not be started." });
+    throw lastError instanceof Error
+      ? lastError
+      : new ExoError({ category: "BridgeFailed", message: "The Exchange bridge could not be started." });
   }
 
   private async backoff(signal?: AbortSignal): Promise<void> {
@@ -201,7 +263,10 @@ export class PowerShellRunner {
     try {
       await delay(ms, undefined, { signal });
     } catch {
-      throw new ExoError({ category: "Aborted", message: "Aborted while waiting to restart the Exchange bridge." });
+      throw new ExoError({
+        category: "Aborted",
+        message: "Aborted while waiting to restart the Exchange bridge.",
+      });
     }
   }
 
@@ -229,13 +294,24 @@ export class PowerShellRunner {
       params = ConnectParamsSchema.parse(await this.opts.connect(signal));
     } catch (e) {
       if (isExoError(e)) throw e;
-      throw new ExoError({ category: "InvalidParameter", cmdlet: "connect", message: "The connect parameters are invalid.", retryable: false });
+      throw new ExoError({
+        category: "InvalidParameter",
+        cmdlet: "connect",
+        message: "The connect parameters are invalid.",
+        retryable: false,
+      });
     }
     for (const name of SECRET_CONNECT_PARAMETERS) {
       const value = params[name];
-      if (value !== undefined && !this.secrets.includes(value)) this.secrets = [...this.secrets, value].slice(-8);
+      if (value !== undefined && !this.secrets.includes(value))
+        this.secrets = [...this.secrets, value].slice(-8);
     }
-    const response = await this.send(proc, { id: this.nextId(), op: "connect", params }, this.opts.connectTimeoutMs ?? 120_000, signal);
+    const response = await this.send(
+      proc,
+      { id: this.nextId(), op: "connect", params },
+      this.opts.connectTimeoutMs ?? 120_000,
+      signal,
+    );
     if (!response.ok) throw fromBridgeError(response.error, "connect", this.secrets);
     this.connected = true;
     this.opts.logger?.debug("exo bridge connected", { organization: params.Organization });

@@ -5,7 +5,8 @@
 import { EXO_CMDLETS, isExoCmdlet, type ExoCmdlet, type ParameterKind } from "./allowlist.js";
 import type { BridgeError, InvokeParams, ParameterValue } from "./protocol.js";
 
-export type Checked = { ok: true; cmdlet: ExoCmdlet; params: InvokeParams } | { ok: false; error: BridgeError };
+export type Checked =
+  { ok: true; cmdlet: ExoCmdlet; params: InvokeParams } | { ok: false; error: BridgeError };
 
 const WILDCARD = /[*?]/;
 
@@ -22,9 +23,13 @@ function checkValue(name: string, kind: ParameterKind, value: ParameterValue | u
     case "Identity":
       return isIdentity(value) ? null : `Parameter '${name}' must be a non-empty string without wildcards.`;
     case "IdentityOrNull":
-      return value === null || isIdentity(value) ? null : `Parameter '${name}' must be a non-empty string without wildcards.`;
+      return value === null || isIdentity(value)
+        ? null
+        : `Parameter '${name}' must be a non-empty string without wildcards.`;
     case "StringOrNull":
-      return value === null || typeof value === "string" ? null : `Parameter '${name}' must be null or a string.`;
+      return value === null || typeof value === "string"
+        ? null
+        : `Parameter '${name}' must be null or a string.`;
     case "Switch":
     case "Bool":
       return typeof value === "boolean" ? null : `Parameter '${name}' must be a boolean.`;
@@ -36,11 +41,18 @@ function checkValue(name: string, kind: ParameterKind, value: ParameterValue | u
 }
 
 /** Checks a cmdlet name and its parameters against the allow-list. Names are compared case-sensitively. */
-export function checkInvocation(cmdlet: string, params: Readonly<Record<string, unknown>> | undefined): Checked {
+export function checkInvocation(
+  cmdlet: string,
+  params: Readonly<Record<string, unknown>> | undefined,
+): Checked {
   if (!isExoCmdlet(cmdlet)) {
     return {
       ok: false,
-      error: { category: "Unsupported", type: "System.NotSupportedException", message: "The cmdlet is not on the bridge allow-list." },
+      error: {
+        category: "Unsupported",
+        type: "System.NotSupportedException",
+        message: "The cmdlet is not on the bridge allow-list.",
+      },
     };
   }
   const spec: Readonly<Record<string, ParameterKind>> = EXO_CMDLETS[cmdlet].parameters;

@@ -50,7 +50,12 @@ function kindOf(status: number | undefined): GraphErrorKind {
   return "other";
 }
 
-const CREDENTIAL_ERRORS = new Set(["AuthenticationError", "CredentialUnavailableError", "AggregateAuthenticationError"]);
+const CREDENTIAL_ERRORS = new Set([
+  "AuthenticationError",
+  "AuthenticationRequiredError",
+  "CredentialUnavailableError",
+  "AggregateAuthenticationError",
+]);
 
 export function toGraphApiError(e: unknown, what: string): GraphApiError {
   if (e instanceof GraphApiError) return e;
@@ -64,6 +69,7 @@ export function toGraphApiError(e: unknown, what: string): GraphApiError {
   const retryAfterMs = retryAfter && !Number.isNaN(Number(retryAfter)) ? Number(retryAfter) * 1000 : undefined;
   const retryable = kind === "throttled" || kind === "unavailable" || kind === "network";
   const code = g.code ?? undefined;
-  const msg = `${what}: ${status ?? "no response"}${code ? ` ${code}` : ""}${g.message ? ` — ${g.message}` : ""}`;
+  const head = authFailure ? "authentication failed" : `${status ?? "no response"}${code ? ` ${code}` : ""}`;
+  const msg = `${what}: ${head}${g.message ? ` — ${g.message}` : ""}`;
   return new GraphApiError(msg, kind, status, code, g.requestId ?? undefined, retryable, retryAfterMs);
 }

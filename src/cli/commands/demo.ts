@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { configSchema } from "../../config/schema.js";
-import { ensureCa } from "../../emulator/ca.js";
 import { EXIT } from "../errors.js";
 import { status, table, writeOut } from "../output.js";
 import { openTenant } from "../tenant.js";
@@ -19,13 +18,14 @@ export function registerDemo(program: Command): void {
     .option("--state-dir <dir>", "keep the emulator's files, run store and audit log here (default: a temp dir, removed)")
     .option("--ca-dir <dir>", "the emulator's CA (created when absent)", DEFAULT_CA_DIR)
     .action(async (o: { stateDir?: string; caDir: string }) => {
+      const { ensureCa } = await import("../../emulator/ca.js");
       const ca = await ensureCa(o.caDir);
       await ensureTrusted(ca.caFile);
       const started = Date.now();
       const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "mailwarden-demo-"));
       const { emulator, config: input } = await launchEmulator({ stateDir, caDir: o.caDir, scenario: "default" });
       const config = configSchema.parse(input);
-      const t = openTenant(config);
+      const t = await openTenant(config);
       let ok = false;
       try {
         status(`\n== emulated tenant ${emulator.organization} at ${emulator.baseUrl}\n== 1. scan`);

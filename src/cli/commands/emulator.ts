@@ -2,16 +2,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import type { ConfigInput } from "../../config/schema.js";
-import { ensureCa } from "../../emulator/ca.js";
-import { writePwshWrapper } from "../../emulator/pwsh/wrapper.js";
-import { startEmulator } from "../../emulator/server.js";
+import type { RunningEmulator } from "../../emulator/server.js";
 import { UsageError } from "../errors.js";
 import { status, writeOut } from "../output.js";
 
 export const DEFAULT_CA_DIR = ".mailwarden/emulator-ca";
 
 export interface LaunchedEmulator {
-  emulator: Awaited<ReturnType<typeof startEmulator>>;
+  emulator: RunningEmulator;
   pwshPath: string;
   config: ConfigInput;
 }
@@ -24,6 +22,10 @@ export async function launchEmulator(o: {
   caDir: string;
   seed?: number;
 }): Promise<LaunchedEmulator> {
+  // Absolute paths: the written config is read from another folder, and its relative paths would be relative to it.
+  o = { ...o, stateDir: path.resolve(o.stateDir), caDir: path.resolve(o.caDir) };
+  const { startEmulator } = await import("../../emulator/server.js");
+  const { writePwshWrapper } = await import("../../emulator/pwsh/wrapper.js");
   mkdirSync(o.stateDir, { recursive: true });
   const emulator = await startEmulator({
     port: o.port ?? 0,
@@ -67,6 +69,7 @@ export function registerEmulator(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0..65535");
       const seed = o.seed === undefined ? undefined : Number(o.seed);
       if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError("--seed must be an integer");
+      const { ensureCa } = await import("../../emulator/ca.js");
       await ensureCa(o.caDir);
       const { emulator, pwshPath, config } = await launchEmulator({
         port,

@@ -1,10 +1,6 @@
 import type { Command } from "commander";
 import { actions } from "../../actions/registry.js";
-import { closeAuditLog, createAuditLog } from "../../audit/log.js";
 import { hitJsonSchema } from "../../model/hit.js";
-import { loadPlaybook } from "../../playbooks/load.js";
-import { PlaybookRunner } from "../../runner/runner.js";
-import { RunStore } from "../../store/run-store.js";
 import { requireConfig } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { status, table, writeOut } from "../output.js";
@@ -63,9 +59,10 @@ export function registerMisc(program: Command): void {
     .description("list the runs in the run store")
     .requiredOption("-c, --config <file>", "config file")
     .option("-f, --format <format>", "table | json", "table")
-    .action((o: { config: string; format: string }) => {
+    .action(async (o: { config: string; format: string }) => {
       const format = parseFormatTJ(o.format);
       const config = requireConfig(o.config);
+      const { RunStore } = await import("../../store/run-store.js");
       const store = new RunStore(config.store.path);
       try {
         const runs = store.listRuns().map(({ snapshot: _s, ...r }) => r);
@@ -84,6 +81,10 @@ export function registerMisc(program: Command): void {
     .option("--yes", "apply (without it nothing is written)")
     .action(async (o: { config: string; run: string; yes?: boolean }) => {
       const config = requireConfig(o.config);
+      const { closeAuditLog, createAuditLog } = await import("../../audit/log.js");
+      const { loadPlaybook } = await import("../../playbooks/load.js");
+      const { PlaybookRunner } = await import("../../runner/runner.js");
+      const { RunStore } = await import("../../store/run-store.js");
       const store = new RunStore(config.store.path);
       try {
         const run = store.getRun(o.run);
@@ -98,7 +99,7 @@ export function registerMisc(program: Command): void {
         store.close();
       }
       await ensureTrusted(config.endpoints.caFile);
-      const t = openTenant(config);
+      const t = await openTenant(config);
       const store2 = new RunStore(config.store.path);
       const audit = createAuditLog(config.audit.path);
       try {

@@ -1,12 +1,9 @@
 import type { Command } from "commander";
 import type { ActionContext } from "../../actions/types.js";
-import { closeAuditLog, createAuditLog } from "../../audit/log.js";
 import type { Config } from "../../config/schema.js";
 import type { RunMode } from "../../engine/machine.js";
 import type { Hit } from "../../model/hit.js";
-import { loadPlaybook } from "../../playbooks/load.js";
-import { PlaybookRunner, type RunReport } from "../../runner/runner.js";
-import { RunStore } from "../../store/run-store.js";
+import type { RunReport } from "../../runner/runner.js";
 import { readHitsFile, requireConfig } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { status, table, writeOut } from "../output.js";
@@ -41,6 +38,10 @@ export async function runHits(
   mode: RunMode,
   overrides: { actionCtx?: Partial<ActionContext> } = {},
 ): Promise<RunOutcome> {
+  const { closeAuditLog, createAuditLog } = await import("../../audit/log.js");
+  const { loadPlaybook } = await import("../../playbooks/load.js");
+  const { PlaybookRunner } = await import("../../runner/runner.js");
+  const { RunStore } = await import("../../store/run-store.js");
   const playbook = loadPlaybook(config.playbooks.selected[0]!, config.playbooks.dirs);
   const store = new RunStore(config.store.path);
   const audit = createAuditLog(config.audit.path);
@@ -98,7 +99,7 @@ export function registerRun(program: Command): void {
       const config = requireConfig(o.config);
       const hits = o.hits ? readHitsFile(o.hits) : undefined;
       await ensureTrusted(config.endpoints.caFile);
-      const t = openTenant(config);
+      const t = await openTenant(config);
       let outcome: RunOutcome;
       try {
         const h = hits ?? (await scanWith(config, t, o.user)).hits;

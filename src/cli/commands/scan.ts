@@ -66,7 +66,7 @@ export function registerScan(program: Command): void {
       const format = parseFormat(o.format);
       const config = requireConfig(o.config);
       await ensureTrusted(config.endpoints.caFile);
-      const t = openTenant(config);
+      const t = await openTenant(config);
       try {
         const r = await scanWith(config, t, o.user);
         writeOut(renderScan(r, format));

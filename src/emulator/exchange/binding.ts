@@ -15,7 +15,8 @@ import type { RestObject } from "./json.js";
  * - SkipCount: a non-negative integer.
  * - Accepted: any scalar; the emulator accepts the parameter and does not act on it.
  */
-export type ServerParamType = "Identity" | "Switch" | "Bool" | "StringOrNull" | "ResultSize" | "SkipCount" | "Accepted";
+export type ServerParamType =
+  "Identity" | "Switch" | "Bool" | "StringOrNull" | "ResultSize" | "SkipCount" | "Accepted";
 
 export type BoundValue = string | number | boolean | null;
 export type BoundParams = Readonly<Record<string, BoundValue>>;
@@ -39,7 +40,7 @@ export interface ServerCmdlet {
 type Bound = { ok: true; params: BoundParams } | { ok: false; failure: CmdletFailure };
 
 function describe(value: unknown): string {
-  return typeof value === "string" ? `"${value}"` : JSON.stringify(value) ?? String(value);
+  return typeof value === "string" ? `"${value}"` : (JSON.stringify(value) ?? String(value));
 }
 
 function bindValue(name: string, type: ServerParamType, value: unknown): BoundValue | CmdletFailure {
@@ -59,12 +60,18 @@ function bindValue(name: string, type: ServerParamType, value: unknown): BoundVa
     case "ResultSize": {
       if (typeof value === "string" && value.toLowerCase() === "unlimited") return null;
       const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-      return typeof n === "number" && Number.isSafeInteger(n) && n >= 1 ? n : wrong("Microsoft.Exchange.Data.Unlimited`1[System.UInt32]");
+      return typeof n === "number" && Number.isSafeInteger(n) && n >= 1
+        ? n
+        : wrong("Microsoft.Exchange.Data.Unlimited`1[System.UInt32]");
     }
     case "SkipCount":
-      return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : wrong("System.Int32");
+      return typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+        ? value
+        : wrong("System.Int32");
     case "Accepted":
-      return value === null || ["string", "number", "boolean"].includes(typeof value) ? (value as BoundValue) : wrong("System.String");
+      return value === null || ["string", "number", "boolean"].includes(typeof value)
+        ? (value as BoundValue)
+        : wrong("System.String");
   }
 }
 
@@ -86,7 +93,13 @@ export function bindParameters(cmdlet: ServerCmdlet, raw: Readonly<Record<string
     const value = out[name];
     if (value === undefined) return { ok: false, failure: parameterMissing(name) };
     if (value === null || value === "") {
-      return { ok: false, failure: parameterInvalid(name, "The argument is null or empty. Provide an argument that is not null or empty.") };
+      return {
+        ok: false,
+        failure: parameterInvalid(
+          name,
+          "The argument is null or empty. Provide an argument that is not null or empty.",
+        ),
+      };
     }
   }
   return { ok: true, params: out };

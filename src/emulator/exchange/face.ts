@@ -20,7 +20,8 @@ import { EXCHANGE_APP_ROLE, hasExchangeRole, mayRun } from "./rbac.js";
 
 export const INVOKE_COMMAND_PATH = "/adminapi/beta/:tenant/InvokeCommand";
 
-const JSON_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+const JSON_TYPE =
+  "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /** Exchange's challenge for app tokens it does not accept [I: the header EWS/EXO send with 401]. */
 const CHALLENGE =
@@ -44,7 +45,13 @@ function readCmdletInput(text: string): CmdletInput | null {
   if (typeof input !== "object" || input === null) return null;
   const name = (input as Record<string, unknown>)["CmdletName"];
   const parameters = (input as Record<string, unknown>)["Parameters"] ?? {};
-  if (typeof name !== "string" || typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) return null;
+  if (
+    typeof name !== "string" ||
+    typeof parameters !== "object" ||
+    parameters === null ||
+    Array.isArray(parameters)
+  )
+    return null;
   return { name, parameters: parameters as Record<string, unknown> };
 }
 
@@ -81,7 +88,8 @@ export function registerExchangeFace(app: Hono<EmulatorEnv>, ctx: EmulatorContex
     }
     if (!hasExchangeRole(auth.app.directoryRoles)) return c.body(null, 403, headers(c));
     const tenant = c.req.param("tenant");
-    if (!matchesTenant(ctx.state, tenant)) return c.body(null, 401, { ...headers(c), "WWW-Authenticate": CHALLENGE });
+    if (!matchesTenant(ctx.state, tenant))
+      return c.body(null, 401, { ...headers(c), "WWW-Authenticate": CHALLENGE });
 
     const input = readCmdletInput(await bodyText(c));
     if (!input) return c.body(invalidOperationBody(), 400, headers(c, JSON_TYPE));

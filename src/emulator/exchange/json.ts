@@ -11,7 +11,8 @@ export class RawJsonNumber {
   }
 }
 
-export type RestValue = string | number | boolean | null | RawJsonNumber | RestValue[] | { [key: string]: RestValue };
+export type RestValue =
+  string | number | boolean | null | RawJsonNumber | RestValue[] | { [key: string]: RestValue };
 export type RestObject = { [key: string]: RestValue };
 
 export function stringifyRest(value: RestValue): string {

@@ -7,7 +7,13 @@
  */
 export const EXCHANGE_APP_ROLE = "Exchange.ManageAsApp";
 
-const RECIPIENT_TASKS = ["Get-InboxRule", "Disable-InboxRule", "Enable-InboxRule", "Get-Mailbox", "Set-Mailbox"] as const;
+const RECIPIENT_TASKS = [
+  "Get-InboxRule",
+  "Disable-InboxRule",
+  "Enable-InboxRule",
+  "Get-Mailbox",
+  "Set-Mailbox",
+] as const;
 const READ_ONLY = ["Get-Mailbox"] as const;
 
 /** Entra roles supported for app-only Exchange access (B0) and the cmdlets each reaches here. */
@@ -27,5 +33,7 @@ export function hasExchangeRole(directoryRoles: readonly string[]): boolean {
 }
 
 export function mayRun(directoryRoles: readonly string[], cmdlet: string): boolean {
-  return directoryRoles.some((r) => (Object.prototype.hasOwnProperty.call(ROLE_CMDLETS, r) ? ROLE_CMDLETS[r] : [])?.includes(cmdlet));
+  return directoryRoles.some((r) =>
+    (Object.prototype.hasOwnProperty.call(ROLE_CMDLETS, r) ? ROLE_CMDLETS[r] : [])?.includes(cmdlet),
+  );
 }

@@ -6,7 +6,8 @@
 import type { MailboxState, RecipientRef, TenantState } from "../state.js";
 import { mailboxByAddress, ownerOf } from "./resolve.js";
 
-const LEGACY_DN_PREFIX = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=";
+const LEGACY_DN_PREFIX =
+  "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=";
 
 export function legacyExchangeDn(mailbox: MailboxState): string {
   return `${LEGACY_DN_PREFIX}${mailbox.exchangeGuid.replaceAll("-", "")}-${mailbox.alias.slice(0, 8)}`;

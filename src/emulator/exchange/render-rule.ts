@@ -4,7 +4,14 @@
  * recipients rendered as Exchange does, folders as `<alias>:\<path>`. Hidden rules carry only what the live sample
  * of the hidden Junk E-mail Rule shows plus their conditions/actions. Description wording is [I] after the live sample.
  */
-import type { InboxRuleState, MailboxState, RecipientRef, RuleActions, RuleConditions, TenantState } from "../state.js";
+import type {
+  InboxRuleState,
+  MailboxState,
+  RecipientRef,
+  RuleActions,
+  RuleConditions,
+  TenantState,
+} from "../state.js";
 import { RawJsonNumber, type RestObject, type RestValue } from "./json.js";
 import { recipientDisplayName, renderRecipient } from "./render-recipient.js";
 
@@ -33,12 +40,20 @@ function describeConditions(state: TenantState, c: RuleConditions, prefix: strin
   const names = (refs: readonly RecipientRef[]) => quoteList(refs.map((r) => recipientDisplayName(state, r)));
   if (c.from?.length) out.push(`${prefix}the message was received from ${names(c.from)}`);
   if (c.sentTo?.length) out.push(`${prefix}the message was sent to ${names(c.sentTo)}`);
-  if (c.subjectContainsWords?.length) out.push(`${prefix}the message includes specific words in the subject ${quoteList(c.subjectContainsWords)}`);
-  if (c.bodyContainsWords?.length) out.push(`${prefix}the message includes specific words in the body ${quoteList(c.bodyContainsWords)}`);
+  if (c.subjectContainsWords?.length)
+    out.push(
+      `${prefix}the message includes specific words in the subject ${quoteList(c.subjectContainsWords)}`,
+    );
+  if (c.bodyContainsWords?.length)
+    out.push(`${prefix}the message includes specific words in the body ${quoteList(c.bodyContainsWords)}`);
   if (c.subjectOrBodyContainsWords?.length)
-    out.push(`${prefix}the message includes specific words in the subject or body ${quoteList(c.subjectOrBodyContainsWords)}`);
+    out.push(
+      `${prefix}the message includes specific words in the subject or body ${quoteList(c.subjectOrBodyContainsWords)}`,
+    );
   if (c.fromAddressContainsWords?.length)
-    out.push(`${prefix}the message includes specific words in the sender's address ${quoteList(c.fromAddressContainsWords)}`);
+    out.push(
+      `${prefix}the message includes specific words in the sender's address ${quoteList(c.fromAddressContainsWords)}`,
+    );
   if (c.hasAttachment) out.push(`${prefix}the message includes an attachment`);
   if (c.receivedAfterDate) out.push(`${prefix}the message was received after '${c.receivedAfterDate}'`);
   return out;
@@ -50,9 +65,11 @@ function describeActions(state: TenantState, mailbox: MailboxState, a: RuleActio
   if (a.moveToFolder) out.push(`move the message to folder '${folderPath(mailbox, a.moveToFolder)}'`);
   if (a.copyToFolder) out.push(`copy the message to folder '${folderPath(mailbox, a.copyToFolder)}'`);
   if (a.forwardTo?.length) out.push(`forward the message to ${names(a.forwardTo)}`);
-  if (a.forwardAsAttachmentTo?.length) out.push(`forward the message as an attachment to ${names(a.forwardAsAttachmentTo)}`);
+  if (a.forwardAsAttachmentTo?.length)
+    out.push(`forward the message as an attachment to ${names(a.forwardAsAttachmentTo)}`);
   if (a.redirectTo?.length) out.push(`redirect the message to ${names(a.redirectTo)}`);
-  if (a.assignCategories?.length) out.push(`assign the message to the category ${quoteList(a.assignCategories)}`);
+  if (a.assignCategories?.length)
+    out.push(`assign the message to the category ${quoteList(a.assignCategories)}`);
   if (a.markImportance) out.push(`mark the message with '${capitalise(a.markImportance)}' importance`);
   if (a.markAsRead) out.push("mark the message as read");
   if (a.pinMessage) out.push("pin the message");
@@ -85,8 +102,14 @@ function put(obj: RestObject, key: string, value: RestValue | undefined): void {
   obj[key] = value;
 }
 
-function putConditions(obj: RestObject, state: TenantState, c: RuleConditions, prefix: "" | "ExceptIf"): void {
-  const recipients = (refs: readonly RecipientRef[] | undefined) => refs?.map((r) => renderRecipient(state, r));
+function putConditions(
+  obj: RestObject,
+  state: TenantState,
+  c: RuleConditions,
+  prefix: "" | "ExceptIf",
+): void {
+  const recipients = (refs: readonly RecipientRef[] | undefined) =>
+    refs?.map((r) => renderRecipient(state, r));
   put(obj, `${prefix}BodyContainsWords`, c.bodyContainsWords);
   put(obj, `${prefix}FromAddressContainsWords`, c.fromAddressContainsWords);
   put(obj, `${prefix}From`, recipients(c.from));
@@ -99,7 +122,8 @@ function putConditions(obj: RestObject, state: TenantState, c: RuleConditions, p
 
 export function renderInboxRule(state: TenantState, mailbox: MailboxState, rule: InboxRuleState): RestObject {
   const a = rule.actions;
-  const recipients = (refs: readonly RecipientRef[] | undefined) => refs?.map((r) => renderRecipient(state, r));
+  const recipients = (refs: readonly RecipientRef[] | undefined) =>
+    refs?.map((r) => renderRecipient(state, r));
   const obj: RestObject = {};
   if (!rule.hidden) put(obj, "Description", describeRule(state, mailbox, rule));
   put(obj, "Enabled", rule.enabled);

@@ -16,7 +16,9 @@ export function ownerOf(state: TenantState, mailbox: MailboxState): UserState | 
 
 /** Every string the mailbox answers to, lower-cased. */
 function mailboxKeys(state: TenantState, mailbox: MailboxState): Set<string> {
-  const keys = new Set<string>([mailbox.alias, mailbox.primarySmtpAddress, mailbox.userId, mailbox.exchangeGuid].map(lower));
+  const keys = new Set<string>(
+    [mailbox.alias, mailbox.primarySmtpAddress, mailbox.userId, mailbox.exchangeGuid].map(lower),
+  );
   const upn = ownerOf(state, mailbox)?.userPrincipalName;
   if (upn) keys.add(lower(upn));
   for (const proxy of mailbox.emailAddresses) {
@@ -44,7 +46,9 @@ export function resolveMailbox(state: TenantState, identity: string): Resolved<M
 export function mailboxByAddress(state: TenantState, address: string): MailboxState | undefined {
   const key = lower(address);
   return state.mailboxes.find(
-    (m) => lower(m.primarySmtpAddress) === key || m.emailAddresses.some((p) => lower(p.slice(p.indexOf(":") + 1)) === key),
+    (m) =>
+      lower(m.primarySmtpAddress) === key ||
+      m.emailAddresses.some((p) => lower(p.slice(p.indexOf(":") + 1)) === key),
   );
 }
 
@@ -84,5 +88,7 @@ export function resolveRule(
   if (!owner.ok) return owner;
   if (mailbox && owner.value !== mailbox) return { ok: false, reason: "notFound" };
   const rules = findRules(owner.value, identity.slice(slash + 1), lookup);
-  return rules.length > 0 ? { ok: true, value: { mailbox: owner.value, rules } } : { ok: false, reason: "notFound" };
+  return rules.length > 0
+    ? { ok: true, value: { mailbox: owner.value, rules } }
+    : { ok: false, reason: "notFound" };
 }

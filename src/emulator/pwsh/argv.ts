@@ -23,13 +23,20 @@ export function parsePwshArgs(argv: readonly string[]): PwshArgs {
     const arg = argv[i] ?? "";
     const which = arg.startsWith("-") ? matchSwitch(arg) : null;
     if (which === null) {
-      return { ok: false, message: `Invalid argument '${arg}': the mailwarden pwsh stand-in accepts only -NoLogo, -NoProfile, -NonInteractive and -File <script>.` };
+      return {
+        ok: false,
+        message: `Invalid argument '${arg}': the mailwarden pwsh stand-in accepts only -NoLogo, -NoProfile, -NonInteractive and -File <script>.`,
+      };
     }
     if (which === "file") {
       const file = argv[i + 1];
       if (file === undefined) return { ok: false, message: "Missing the argument for parameter -File." };
       if (!seen.has("noninteractive")) {
-        return { ok: false, message: "The mailwarden pwsh stand-in emulates -NonInteractive mode only; pass -NonInteractive before -File." };
+        return {
+          ok: false,
+          message:
+            "The mailwarden pwsh stand-in emulates -NonInteractive mode only; pass -NonInteractive before -File.",
+        };
       }
       return { ok: true, file, scriptArgs: argv.slice(i + 2) };
     }

@@ -4,5 +4,5 @@
  * refuses it, and a test names the new hash — so a script change forces a conscious stand-in update.
  */
 export const KNOWN_SCRIPTS: Readonly<Record<string, number>> = {
-  "24d04ea99eca3165d21a50f65d2e71c7722d6d15c323b8be5ba8a98b1046c1e6": 1,
+  be06f32fa698e51f9bc558ba99613b57eb5f4762c41541603e125938b9ad955b: 1,
 };

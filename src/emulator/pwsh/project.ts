@@ -18,7 +18,8 @@ function str(v: unknown): string {
 }
 const optional = (v: unknown): string | null => (str(v) === "" ? null : str(v));
 const bool = (v: unknown): boolean => Boolean(v);
-const list = (v: unknown): string[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v.map(str) : [str(v)]);
+const list = (v: unknown): string[] =>
+  v === null || v === undefined ? [] : Array.isArray(v) ? v.map(str) : [str(v)];
 const int = (v: unknown): number => (v === null || v === undefined ? 0 : Math.trunc(Number(v)));
 
 export function projectInboxRule(r: Obj): ExoInboxRule {

@@ -30,14 +30,26 @@ function targetMailbox(params: InvokeParams): string | null {
 }
 
 /** Returns the prompt error the call would end with, or null when it would run without asking. */
-export async function promptRefusal(conn: Connection, cmdlet: string, params: InvokeParams): Promise<BridgeError | null> {
+export async function promptRefusal(
+  conn: Connection,
+  cmdlet: string,
+  params: InvokeParams,
+): Promise<BridgeError | null> {
   if (CONFIRMING.has(cmdlet) && params["Confirm"] !== false) return NON_INTERACTIVE_ERROR;
-  if (!OUTLOOK_RULES_WARNING.has(cmdlet) || params["Force"] === true || params["AlwaysDeleteOutlookRulesBlob"] === true) return null;
+  if (
+    !OUTLOOK_RULES_WARNING.has(cmdlet) ||
+    params["Force"] === true ||
+    params["AlwaysDeleteOutlookRulesBlob"] === true
+  )
+    return null;
   const mailbox = targetMailbox(params);
   if (mailbox === null) return null;
   const lookup = await invokeCommand(conn, "Get-Mailbox", { Identity: mailbox });
   if (!lookup.ok) return null; // the cmdlet itself will report the problem
   const first: unknown = lookup.value[0];
-  const count = typeof first === "object" && first !== null ? (first as Record<string, unknown>)[OUTLOOK_CLIENT_RULES_ANNOTATION] : undefined;
+  const count =
+    typeof first === "object" && first !== null
+      ? (first as Record<string, unknown>)[OUTLOOK_CLIENT_RULES_ANNOTATION]
+      : undefined;
   return typeof count === "number" && count > 0 ? NON_INTERACTIVE_ERROR : null;
 }

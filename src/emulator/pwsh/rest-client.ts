@@ -35,7 +35,8 @@ function errorFromBody(status: number, text: string): BridgeError {
   } catch {
     return httpError(status);
   }
-  const error = (body as { error?: { message?: unknown; details?: Array<{ message?: unknown }> } } | null)?.error;
+  const error = (body as { error?: { message?: unknown; details?: Array<{ message?: unknown }> } } | null)
+    ?.error;
   const detail = error?.details?.[0]?.message;
   const raw = typeof detail === "string" ? detail : typeof error?.message === "string" ? error.message : null;
   if (raw === null) return httpError(status);
@@ -45,8 +46,15 @@ function errorFromBody(status: number, text: string): BridgeError {
   return { category: categorizeError(type, message), type, message };
 }
 
-export async function invokeCommand(conn: Connection, cmdlet: string, parameters: InvokeParams): Promise<RestOutcome> {
-  const url = new URL(`/adminapi/beta/${encodeURIComponent(conn.organization)}/InvokeCommand`, conn.connectionUri);
+export async function invokeCommand(
+  conn: Connection,
+  cmdlet: string,
+  parameters: InvokeParams,
+): Promise<RestOutcome> {
+  const url = new URL(
+    `/adminapi/beta/${encodeURIComponent(conn.organization)}/InvokeCommand`,
+    conn.connectionUri,
+  );
   let response: Response;
   try {
     response = await fetch(url, {
@@ -63,7 +71,14 @@ export async function invokeCommand(conn: Connection, cmdlet: string, parameters
     });
   } catch (e) {
     const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
-    return { ok: false, error: { category: "Failed", type: "System.Net.Http.HttpRequestException", message: `An error occurred while sending the request${cause}.` } };
+    return {
+      ok: false,
+      error: {
+        category: "Failed",
+        type: "System.Net.Http.HttpRequestException",
+        message: `An error occurred while sending the request${cause}.`,
+      },
+    };
   }
   const text = await response.text();
   if (response.status === 200) {
@@ -71,19 +86,47 @@ export async function invokeCommand(conn: Connection, cmdlet: string, parameters
     try {
       body = JSON.parse(quoteLargeIntegers(text));
     } catch {
-      return { ok: false, error: { category: "Failed", type: "System.Text.Json.JsonException", message: "The response is not valid JSON." } };
+      return {
+        ok: false,
+        error: {
+          category: "Failed",
+          type: "System.Text.Json.JsonException",
+          message: "The response is not valid JSON.",
+        },
+      };
     }
     const value = (body as { value?: unknown } | null)?.value;
     return { ok: true, value: Array.isArray(value) ? value : [] };
   }
   if (response.status === 401) {
-    return { ok: false, error: { category: "AccessDenied", type: "System.UnauthorizedAccessException", message: "UnAuthorized" } };
+    return {
+      ok: false,
+      error: {
+        category: "AccessDenied",
+        type: "System.UnauthorizedAccessException",
+        message: "UnAuthorized",
+      },
+    };
   }
   if (response.status === 403) {
-    return { ok: false, error: { category: "AccessDenied", type: "System.UnauthorizedAccessException", message: "Forbidden: the app's Exchange role assignment does not allow this cmdlet." } };
+    return {
+      ok: false,
+      error: {
+        category: "AccessDenied",
+        type: "System.UnauthorizedAccessException",
+        message: "Forbidden: the app's Exchange role assignment does not allow this cmdlet.",
+      },
+    };
   }
   if (response.status === 429 || response.status === 503) {
-    return { ok: false, error: { category: "Throttled", type: "System.Net.Http.HttpRequestException", message: `The server is busy (HTTP ${response.status}); try again later.` } };
+    return {
+      ok: false,
+      error: {
+        category: "Throttled",
+        type: "System.Net.Http.HttpRequestException",
+        message: `The server is busy (HTTP ${response.status}); try again later.`,
+      },
+    };
   }
   return { ok: false, error: errorFromBody(response.status, text) };
 }

@@ -28,9 +28,11 @@ class BridgeFailure extends Error {
 const argumentError = (message: string): BridgeFailure =>
   new BridgeFailure({ category: "InvalidParameter", type: "System.ArgumentException", message });
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
-const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+const sleep = (ms: number): Promise<void> =>
+  ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 
 export class StandinSession {
   private connection: Connection | null = null;
@@ -45,17 +47,26 @@ export class StandinSession {
       try {
         request = JSON.parse(line);
       } catch (e) {
-        throw argumentError(`Conversion from JSON failed with error: ${e instanceof Error ? e.message : "invalid JSON"}`);
+        throw argumentError(
+          `Conversion from JSON failed with error: ${e instanceof Error ? e.message : "invalid JSON"}`,
+        );
       }
       if (!isObject(request)) throw argumentError("A request must be a JSON object.");
       const rid = request["id"];
-      if (typeof rid !== "string" || rid.length === 0) throw argumentError("A request needs a non-empty string id.");
+      if (typeof rid !== "string" || rid.length === 0)
+        throw argumentError("A request needs a non-empty string id.");
       id = rid;
       const result = await this.dispatch(request);
       return JSON.stringify({ id, ok: true, result });
     } catch (e) {
       const error: BridgeError =
-        e instanceof BridgeFailure ? e.error : { category: "Failed", type: "System.Exception", message: e instanceof Error ? e.message : String(e) };
+        e instanceof BridgeFailure
+          ? e.error
+          : {
+              category: "Failed",
+              type: "System.Exception",
+              message: e instanceof Error ? e.message : String(e),
+            };
       return JSON.stringify({ id, ok: false, error });
     }
   }
@@ -80,30 +91,38 @@ export class StandinSession {
     if (!isObject(params)) throw argumentError("params must be a JSON object.");
     const values: Record<string, string> = {};
     for (const [name, value] of Object.entries(params)) {
-      if (!(CONNECT_PARAMETERS as readonly string[]).includes(name)) throw argumentError(`Connect parameter '${name}' is not allowed.`);
+      if (!(CONNECT_PARAMETERS as readonly string[]).includes(name))
+        throw argumentError(`Connect parameter '${name}' is not allowed.`);
       if (value === null) continue;
-      if (typeof value !== "string" || value.length === 0) throw argumentError(`Connect parameter '${name}' must be a non-empty string.`);
+      if (typeof value !== "string" || value.length === 0)
+        throw argumentError(`Connect parameter '${name}' must be a non-empty string.`);
       values[name] = value;
     }
     for (const required of ["AppId", "Organization"]) {
       if (values[required] === undefined) throw argumentError(`Connect parameter '${required}' is required.`);
     }
     const token = values["AccessToken"];
-    if (token === undefined && values["CertificateFilePath"] === undefined) throw argumentError("AccessToken or CertificateFilePath is required.");
+    if (token === undefined && values["CertificateFilePath"] === undefined)
+      throw argumentError("AccessToken or CertificateFilePath is required.");
     this.connection = null;
     await sleep(this.opts.connectDelayMs);
     if (token === undefined) {
       throw new BridgeFailure({
         category: "Unsupported",
         type: "System.NotSupportedException",
-        message: "The mailwarden pwsh stand-in connects with -AccessToken only; certificate sign-in runs only in real PowerShell.",
+        message:
+          "The mailwarden pwsh stand-in connects with -AccessToken only; certificate sign-in runs only in real PowerShell.",
       });
     }
     const uri = values["ConnectionUri"] ?? DEFAULT_CONNECTION_URI;
     try {
       new URL(uri);
     } catch {
-      throw new BridgeFailure({ category: "Failed", type: "System.UriFormatException", message: "Invalid URI: The format of the URI could not be determined." });
+      throw new BridgeFailure({
+        category: "Failed",
+        type: "System.UriFormatException",
+        message: "Invalid URI: The format of the URI could not be determined.",
+      });
     }
     this.connection = { accessToken: token, organization: values["Organization"] ?? "", connectionUri: uri };
     return { connected: true };
@@ -112,12 +131,21 @@ export class StandinSession {
   private async invoke(cmdlet: unknown, params: unknown): Promise<unknown> {
     const conn = this.connection;
     if (!conn) {
-      throw new BridgeFailure({ category: "NotConnected", type: "System.InvalidOperationException", message: "NotConnected: send a connect request first." });
+      throw new BridgeFailure({
+        category: "NotConnected",
+        type: "System.InvalidOperationException",
+        message: "NotConnected: send a connect request first.",
+      });
     }
     if (typeof cmdlet !== "string" || !Object.prototype.hasOwnProperty.call(EXO_CMDLETS, cmdlet)) {
-      throw new BridgeFailure({ category: "Unsupported", type: "System.NotSupportedException", message: "The cmdlet is not on the bridge allow-list." });
+      throw new BridgeFailure({
+        category: "Unsupported",
+        type: "System.NotSupportedException",
+        message: "The cmdlet is not on the bridge allow-list.",
+      });
     }
-    if (params !== null && params !== undefined && !isObject(params)) throw argumentError("params must be a JSON object.");
+    if (params !== null && params !== undefined && !isObject(params))
+      throw argumentError("params must be a JSON object.");
     const checked = checkInvocation(cmdlet, params ?? {});
     if (!checked.ok) throw new BridgeFailure(checked.error);
 

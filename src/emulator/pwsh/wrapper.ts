@@ -17,7 +17,8 @@ export function standinEntryPath(): string {
 
 export function writePwshWrapper(dir: string, opts: { caFile: string }): string {
   const entry = standinEntryPath();
-  if (!existsSync(entry)) throw new Error(`the pwsh stand-in is not built (${entry} is missing): run npm run build`);
+  if (!existsSync(entry))
+    throw new Error(`the pwsh stand-in is not built (${entry} is missing): run npm run build`);
   mkdirSync(dir, { recursive: true });
   const file = path.resolve(dir, "pwsh");
   const script = [

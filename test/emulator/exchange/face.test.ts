@@ -58,8 +58,12 @@ describe("Exchange face: authorization", () => {
   });
 
   it("accepts the organization domain in the path; refuses another tenant", async () => {
-    expect((await f.invoke("Get-Mailbox", { Identity: ADELE }, { tenant: "contoso.onmicrosoft.com" })).status).toBe(200);
-    expect((await f.invoke("Get-Mailbox", { Identity: ADELE }, { tenant: "fabrikam.onmicrosoft.com" })).status).toBe(401);
+    expect(
+      (await f.invoke("Get-Mailbox", { Identity: ADELE }, { tenant: "contoso.onmicrosoft.com" })).status,
+    ).toBe(200);
+    expect(
+      (await f.invoke("Get-Mailbox", { Identity: ADELE }, { tenant: "fabrikam.onmicrosoft.com" })).status,
+    ).toBe(401);
   });
 
   it("400 Invalid Operation for a body without CmdletInput", async () => {
@@ -104,12 +108,14 @@ describe("Exchange face: Get-InboxRule", () => {
     });
     expect(obj.Description).toContain("forward the message to 'adele.vance@mail-archive-secure.example'");
     // Sparse: defaults are absent.
-    for (const key of ["InError", "DeleteMessage", "MarkAsRead", "RedirectTo", "MoveToFolder"]) expect(obj).not.toHaveProperty(key);
+    for (const key of ["InError", "DeleteMessage", "MarkAsRead", "RedirectTo", "MoveToFolder"])
+      expect(obj).not.toHaveProperty(key);
   });
 
   it("lists hidden rules only with IncludeHidden", async () => {
     const without = (await f.invoke("Get-InboxRule", { Mailbox: ADELE })).json().value;
-    const withHidden = (await f.invoke("Get-InboxRule", { Mailbox: ADELE, IncludeHidden: true })).json().value;
+    const withHidden = (await f.invoke("Get-InboxRule", { Mailbox: ADELE, IncludeHidden: true })).json()
+      .value;
     expect(without.map((r: Json) => r.Name)).toEqual(["Accounts sync"]);
     expect(withHidden.map((r: Json) => r.Name)).toEqual(["Junk E-mail Rule", "Accounts sync"]);
     const junk = withHidden[0];
@@ -121,7 +127,9 @@ describe("Exchange face: Get-InboxRule", () => {
   it("renders internal recipients as EX legacy DNs and folders as alias:\\path", async () => {
     const lee = (await f.invoke("Get-InboxRule", { Mailbox: LEE })).json().value[0];
     expect(lee.ForwardTo).toHaveLength(1);
-    expect(lee.ForwardTo[0]).toMatch(/^"Alex Wilber" \[EX:\/o=ExchangeLabs\/ou=Exchange Administrative Group \(FYDIBOHF23SPDLT\)\/cn=Recipients\/cn=[0-9a-f]{32}-/);
+    expect(lee.ForwardTo[0]).toMatch(
+      /^"Alex Wilber" \[EX:\/o=ExchangeLabs\/ou=Exchange Administrative Group \(FYDIBOHF23SPDLT\)\/cn=Recipients\/cn=[0-9a-f]{32}-/,
+    );
     expect(lee.ForwardTo[0]).not.toContain("SMTP:");
     const megan = (await f.invoke("Get-InboxRule", { Mailbox: MEGAN })).json().value;
     const dot = megan.find((r: Json) => r.Name === ".");
@@ -133,7 +141,13 @@ describe("Exchange face: Get-InboxRule", () => {
 
   it("resolves the mailbox by UPN, proxy address, alias, object id or ExchangeGuid (case-insensitive)", async () => {
     const mb = f.mailbox(ADELE);
-    for (const id of ["adelev@CONTOSO.com", `smtp:${mb.alias}@contoso.onmicrosoft.com`, mb.alias, mb.userId, mb.exchangeGuid.toUpperCase()]) {
+    for (const id of [
+      "adelev@CONTOSO.com",
+      `smtp:${mb.alias}@contoso.onmicrosoft.com`,
+      mb.alias,
+      mb.userId,
+      mb.exchangeGuid.toUpperCase(),
+    ]) {
       const r = await f.invoke("Get-InboxRule", { Mailbox: id });
       expect(r.status, id).toBe(200);
       expect(r.json().value).toHaveLength(1);
@@ -143,25 +157,40 @@ describe("Exchange face: Get-InboxRule", () => {
   it("resolves a rule by RuleIdentity, mailbox\\RuleIdentity and name; unknown → ManagementObjectNotFoundException", async () => {
     const mb = f.mailbox(ADELE);
     const rule = mb.rules.find((x) => !x.hidden)!;
-    expect((await f.invoke("Get-InboxRule", { Mailbox: ADELE, Identity: rule.ruleIdentity })).json().value[0].Name).toBe("Accounts sync");
-    expect((await f.invoke("Get-InboxRule", { Identity: `${ADELE}\\${rule.ruleIdentity}` })).json().value[0].Name).toBe("Accounts sync");
-    expect((await f.invoke("Get-InboxRule", { Mailbox: ADELE, Identity: "accounts SYNC" })).json().value).toHaveLength(1);
+    expect(
+      (await f.invoke("Get-InboxRule", { Mailbox: ADELE, Identity: rule.ruleIdentity })).json().value[0].Name,
+    ).toBe("Accounts sync");
+    expect(
+      (await f.invoke("Get-InboxRule", { Identity: `${ADELE}\\${rule.ruleIdentity}` })).json().value[0].Name,
+    ).toBe("Accounts sync");
+    expect(
+      (await f.invoke("Get-InboxRule", { Mailbox: ADELE, Identity: "accounts SYNC" })).json().value,
+    ).toHaveLength(1);
     const missing = await f.invoke("Get-InboxRule", { Mailbox: ADELE, Identity: "12345" });
     expect(missing.status).toBe(404);
     const body = missing.json();
     expect(body.error.code).toBe("NotFound");
     expect(body.error.message).toBe("Error executing cmdlet");
-    expect(detail(body)).toMatch(/^Ex6F9304\|Microsoft\.Exchange\.Configuration\.Tasks\.ManagementObjectNotFoundException\|The operation couldn't be performed because object '12345' couldn't be found on '.+'\.$/);
+    expect(detail(body)).toMatch(
+      /^Ex6F9304\|Microsoft\.Exchange\.Configuration\.Tasks\.ManagementObjectNotFoundException\|The operation couldn't be performed because object '12345' couldn't be found on '.+'\.$/,
+    );
   });
 
   it("a hidden rule's RuleIdentity resolves only with IncludeHidden", async () => {
     const junk = f.mailbox(ADELE).rules.find((x) => x.hidden)!;
-    expect((await f.invoke("Get-InboxRule", { Mailbox: ADELE, Identity: junk.ruleIdentity })).status).toBe(404);
-    expect((await f.invoke("Get-InboxRule", { Mailbox: ADELE, Identity: junk.ruleIdentity, IncludeHidden: true })).status).toBe(200);
+    expect((await f.invoke("Get-InboxRule", { Mailbox: ADELE, Identity: junk.ruleIdentity })).status).toBe(
+      404,
+    );
+    expect(
+      (await f.invoke("Get-InboxRule", { Mailbox: ADELE, Identity: junk.ruleIdentity, IncludeHidden: true }))
+        .status,
+    ).toBe(200);
   });
 
   it("a null or empty Identity returns every rule (the documented Get- caution)", async () => {
-    expect((await f.invoke("Get-InboxRule", { Mailbox: MEGAN, Identity: null })).json().value).toHaveLength(2);
+    expect((await f.invoke("Get-InboxRule", { Mailbox: MEGAN, Identity: null })).json().value).toHaveLength(
+      2,
+    );
     expect((await f.invoke("Get-InboxRule", { Mailbox: MEGAN, Identity: "" })).json().value).toHaveLength(2);
   });
 
@@ -173,14 +202,18 @@ describe("Exchange face: Get-InboxRule", () => {
   it("unknown parameters and wrong types fail binding with ParameterBindingException (400)", async () => {
     const unknown = await f.invoke("Get-InboxRule", { Mailbox: ADELE, Filter: "x" });
     expect(unknown.status).toBe(400);
-    expect(detail(unknown.json())).toContain("System.Management.Automation.ParameterBindingException|A parameter cannot be found that matches parameter name 'Filter'.");
+    expect(detail(unknown.json())).toContain(
+      "System.Management.Automation.ParameterBindingException|A parameter cannot be found that matches parameter name 'Filter'.",
+    );
     const wrong = await f.invoke("Get-InboxRule", { Mailbox: ADELE, IncludeHidden: "yes" });
     expect(wrong.status).toBe(400);
     expect(detail(wrong.json())).toContain("ParameterBindingException");
   });
 
   it("parameter names are case-insensitive, like PowerShell's", async () => {
-    expect((await f.invoke("get-inboxrule", { mailbox: ADELE, includehidden: true })).json().value).toHaveLength(2);
+    expect(
+      (await f.invoke("get-inboxrule", { mailbox: ADELE, includehidden: true })).json().value,
+    ).toHaveLength(2);
   });
 
   it("reads large integers in the request exactly (Identity sent as a JSON number)", async () => {
@@ -208,7 +241,11 @@ describe("Exchange face: Disable-/Enable-InboxRule", () => {
     expect(r.write).toBe(true);
     expect(dot.enabled).toBe(false);
     expect(mb.outlookClientRules).toBe(0);
-    const again = await f.invoke("Disable-InboxRule", { Mailbox: MEGAN, Identity: dot.ruleIdentity, Force: true });
+    const again = await f.invoke("Disable-InboxRule", {
+      Mailbox: MEGAN,
+      Identity: dot.ruleIdentity,
+      Force: true,
+    });
     expect(again.status).toBe(200);
     expect(again.write).toBe(false);
     const enable = await f.invoke("Enable-InboxRule", { Mailbox: MEGAN, Identity: dot.ruleIdentity });
@@ -219,9 +256,13 @@ describe("Exchange face: Disable-/Enable-InboxRule", () => {
   it("reaches a hidden rule by its exact RuleIdentity", async () => {
     const mb = f.mailbox(ALEX);
     const junk = mb.rules.find((x) => x.hidden)!;
-    expect((await f.invoke("Disable-InboxRule", { Mailbox: ALEX, Identity: junk.ruleIdentity })).status).toBe(200);
+    expect((await f.invoke("Disable-InboxRule", { Mailbox: ALEX, Identity: junk.ruleIdentity })).status).toBe(
+      200,
+    );
     expect(junk.enabled).toBe(false);
-    expect((await f.invoke("Disable-InboxRule", { Mailbox: ALEX, Identity: "Junk E-mail Rule" })).status).toBe(404);
+    expect(
+      (await f.invoke("Disable-InboxRule", { Mailbox: ALEX, Identity: "Junk E-mail Rule" })).status,
+    ).toBe(404);
   });
 
   it("a name matching several rules is ambiguous and changes nothing", async () => {
@@ -229,12 +270,16 @@ describe("Exchange face: Disable-/Enable-InboxRule", () => {
     for (const r of mb.rules) if (!r.hidden) r.name = "Same";
     const r = await f.invoke("Disable-InboxRule", { Mailbox: MEGAN, Identity: "Same" });
     expect(r.status).toBe(400);
-    expect(detail(r.json())).toMatch(/ManagementObjectAmbiguousException\|The operation couldn't be performed because 'Same' matches multiple entries\.$/);
+    expect(detail(r.json())).toMatch(
+      /ManagementObjectAmbiguousException\|The operation couldn't be performed because 'Same' matches multiple entries\.$/,
+    );
     expect(mb.rules.every((x) => x.enabled)).toBe(true);
     expect(mb.outlookClientRules).toBe(1);
     expect(r.write).toBe(false);
     // A Get- cmdlet lists every match instead.
-    expect((await f.invoke("Get-InboxRule", { Mailbox: MEGAN, Identity: "Same" })).json().value).toHaveLength(2);
+    expect((await f.invoke("Get-InboxRule", { Mailbox: MEGAN, Identity: "Same" })).json().value).toHaveLength(
+      2,
+    );
   });
 
   it("Identity is mandatory", async () => {
@@ -273,11 +318,18 @@ describe("Exchange face: Get-Mailbox / Set-Mailbox", () => {
     const two = (await f.invoke("Get-Mailbox", { ResultSize: 2 })).json();
     expect(two.value).toHaveLength(2);
     expect(two["@adminapi.warnings"][0]).toContain("ResultSize");
-    expect((await f.invoke("Get-Mailbox", { ResultSize: "Unlimited" })).json().value).toHaveLength(f.state.mailboxes.length);
+    expect((await f.invoke("Get-Mailbox", { ResultSize: "Unlimited" })).json().value).toHaveLength(
+      f.state.mailboxes.length,
+    );
   });
 
   it("Set-Mailbox clears forwarding; repeating it is not a write", async () => {
-    const params = { Identity: ADELE, ForwardingSmtpAddress: null, ForwardingAddress: null, DeliverToMailboxAndForward: false };
+    const params = {
+      Identity: ADELE,
+      ForwardingSmtpAddress: null,
+      ForwardingAddress: null,
+      DeliverToMailboxAndForward: false,
+    };
     const r = await f.invoke("Set-Mailbox", params);
     expect(r.status).toBe(200);
     expect(r.write).toBe(true);
@@ -296,7 +348,10 @@ describe("Exchange face: Get-Mailbox / Set-Mailbox", () => {
   });
 
   it("ForwardingAddress must resolve inside the tenant", async () => {
-    const missing = await f.invoke("Set-Mailbox", { Identity: LEE, ForwardingAddress: "someone@elsewhere.example" });
+    const missing = await f.invoke("Set-Mailbox", {
+      Identity: LEE,
+      ForwardingAddress: "someone@elsewhere.example",
+    });
     expect(missing.status).toBe(404);
     expect(f.mailbox(LEE).forwardingAddress).toBeNull();
     const ok = await f.invoke("Set-Mailbox", { Identity: LEE, ForwardingAddress: ALEX });

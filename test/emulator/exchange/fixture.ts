@@ -26,7 +26,14 @@ export interface FaceFixture {
     cmdlet: string,
     parameters: Record<string, unknown>,
     opts?: { token?: string | null; tenant?: string; rawBody?: string },
-  ): Promise<{ status: number; text: string; bytes: Uint8Array; contentType: string | null; write: boolean; json(): Json }>;
+  ): Promise<{
+    status: number;
+    text: string;
+    bytes: Uint8Array;
+    contentType: string | null;
+    write: boolean;
+    json(): Json;
+  }>;
   token(): Promise<string>;
   mailbox(upn: string): MailboxState;
 }
@@ -72,17 +79,28 @@ export async function faceFixture(): Promise<FaceFixture> {
     },
     async invoke(cmdlet, parameters, opts = {}) {
       const bearer = opts.token === undefined ? await token() : opts.token;
-      const res = await hono.request(`https://127.0.0.1/adminapi/beta/${opts.tenant ?? state.tenantId}/InvokeCommand`, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          ...(bearer === null ? {} : { Authorization: `Bearer ${bearer}` }),
+      const res = await hono.request(
+        `https://127.0.0.1/adminapi/beta/${opts.tenant ?? state.tenantId}/InvokeCommand`,
+        {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            ...(bearer === null ? {} : { Authorization: `Bearer ${bearer}` }),
+          },
+          body:
+            opts.rawBody ?? JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } }),
         },
-        body: opts.rawBody ?? JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } }),
-      });
+      );
       const bytes = new Uint8Array(await res.arrayBuffer());
       const text = new TextDecoder().decode(bytes);
-      return { status: res.status, text, bytes, contentType: res.headers.get("content-type"), write: lastWrite, json: (): Json => JSON.parse(text) };
+      return {
+        status: res.status,
+        text,
+        bytes,
+        contentType: res.headers.get("content-type"),
+        write: lastWrite,
+        json: (): Json => JSON.parse(text),
+      };
     },
   };
 }

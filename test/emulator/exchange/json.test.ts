@@ -3,12 +3,17 @@ import { quoteLargeIntegers, RawJsonNumber, stringifyRest } from "../../../src/e
 
 describe("REST JSON with uint64 values", () => {
   it("writes a RawJsonNumber as unquoted digits and everything else as JSON", () => {
-    const text = stringifyRest({ a: new RawJsonNumber("15394007230974001153"), b: ["x\"y", null, true, 1.5], c: {} });
+    const text = stringifyRest({
+      a: new RawJsonNumber("15394007230974001153"),
+      b: ['x"y', null, true, 1.5],
+      c: {},
+    });
     expect(text).toBe('{"a":15394007230974001153,"b":["x\\"y",null,true,1.5],"c":{}}');
   });
 
   it("quotes integers beyond 2^53 outside strings so JSON.parse keeps every digit", () => {
-    const text = '{"RuleIdentity":15394007230974001153,"Priority":1,"Name":"15394007230974001153 \\" 99999999999999999999","n":-18446744073709551615,"f":1.5e300,"s":9007199254740991}';
+    const text =
+      '{"RuleIdentity":15394007230974001153,"Priority":1,"Name":"15394007230974001153 \\" 99999999999999999999","n":-18446744073709551615,"f":1.5e300,"s":9007199254740991}';
     const parsed = JSON.parse(quoteLargeIntegers(text));
     expect(parsed).toEqual({
       RuleIdentity: "15394007230974001153",

@@ -32,17 +32,28 @@ export const getInboxRule: ServerCmdlet = {
     let mailbox: MailboxState | null = null;
     if (mailboxId !== null) {
       const m = resolveMailbox(state, mailboxId);
-      if (!m.ok) return { ok: false, failure: m.reason === "ambiguous" ? ambiguous(mailboxId) : notFound(mailboxId) };
+      if (!m.ok)
+        return { ok: false, failure: m.reason === "ambiguous" ? ambiguous(mailboxId) : notFound(mailboxId) };
       mailbox = m.value;
     }
     if (identity === null) {
       if (!mailbox) return { ok: false, failure: notFound(caller.appId) };
       const owner = mailbox;
-      const rules = owner.rules.filter((r) => includeHidden || !r.hidden).sort((a, b) => a.priority - b.priority);
-      return pageResults(rules.map((r) => renderInboxRule(state, owner, r)), params, 1000);
+      const rules = owner.rules
+        .filter((r) => includeHidden || !r.hidden)
+        .sort((a, b) => a.priority - b.priority);
+      return pageResults(
+        rules.map((r) => renderInboxRule(state, owner, r)),
+        params,
+        1000,
+      );
     }
-    const found = resolveRule(state, mailbox, identity, { hiddenById: includeHidden, hiddenByName: includeHidden });
-    if (!found.ok) return { ok: false, failure: found.reason === "ambiguous" ? ambiguous(identity) : notFound(identity) };
+    const found = resolveRule(state, mailbox, identity, {
+      hiddenById: includeHidden,
+      hiddenByName: includeHidden,
+    });
+    if (!found.ok)
+      return { ok: false, failure: found.reason === "ambiguous" ? ambiguous(identity) : notFound(identity) };
     const { mailbox: owner, rules } = found.value;
     return pageResults(
       [...rules].sort((a, b) => a.priority - b.priority).map((r) => renderInboxRule(state, owner, r)),

@@ -15,6 +15,10 @@ export const getMailbox: ServerCmdlet = {
     const identity = givenIdentity(params, "Identity");
     const mailboxes = identity === null ? ctx.state.mailboxes : matchMailboxes(ctx.state, identity);
     if (identity !== null && mailboxes.length === 0) return { ok: false, failure: notFound(identity) };
-    return pageResults(mailboxes.map((m) => renderMailbox(ctx.state, m)), params, 1000);
+    return pageResults(
+      mailboxes.map((m) => renderMailbox(ctx.state, m)),
+      params,
+      1000,
+    );
   },
 };

@@ -5,7 +5,13 @@ import { getMailbox } from "./get-mailbox.js";
 import { setMailbox } from "./set-mailbox.js";
 import { disableInboxRule, enableInboxRule } from "./toggle-inbox-rule.js";
 
-const CMDLETS: readonly ServerCmdlet[] = [getInboxRule, disableInboxRule, enableInboxRule, getMailbox, setMailbox];
+const CMDLETS: readonly ServerCmdlet[] = [
+  getInboxRule,
+  disableInboxRule,
+  enableInboxRule,
+  getMailbox,
+  setMailbox,
+];
 const BY_NAME = new Map(CMDLETS.map((c) => [c.name.toLowerCase(), c]));
 
 export function findCmdlet(name: string): ServerCmdlet | undefined {

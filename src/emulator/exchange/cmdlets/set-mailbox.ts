@@ -30,7 +30,8 @@ export const setMailbox: ServerCmdlet = {
   run(ctx, params) {
     const identity = givenIdentity(params, "Identity") ?? "";
     const target = resolveMailbox(ctx.state, identity);
-    if (!target.ok) return { ok: false, failure: target.reason === "ambiguous" ? ambiguous(identity) : notFound(identity) };
+    if (!target.ok)
+      return { ok: false, failure: target.reason === "ambiguous" ? ambiguous(identity) : notFound(identity) };
     const mailbox = target.value;
     const next = {
       forwardingSmtpAddress: mailbox.forwardingSmtpAddress,
@@ -43,7 +44,10 @@ export const setMailbox: ServerCmdlet = {
       if (value === undefined) {
         return {
           ok: false,
-          failure: parameterInvalid("ForwardingSmtpAddress", `Cannot convert value "${String(raw)}" to type "Microsoft.Exchange.Data.ProxyAddress". Error: "The address '${String(raw)}' is invalid."`),
+          failure: parameterInvalid(
+            "ForwardingSmtpAddress",
+            `Cannot convert value "${String(raw)}" to type "Microsoft.Exchange.Data.ProxyAddress". Error: "The address '${String(raw)}' is invalid."`,
+          ),
         };
       }
       next.forwardingSmtpAddress = value;
@@ -53,11 +57,13 @@ export const setMailbox: ServerCmdlet = {
       if (raw === null) next.forwardingAddress = null;
       else {
         const recipient = resolveMailbox(ctx.state, raw);
-        if (!recipient.ok) return { ok: false, failure: recipient.reason === "ambiguous" ? ambiguous(raw) : notFound(raw) };
+        if (!recipient.ok)
+          return { ok: false, failure: recipient.reason === "ambiguous" ? ambiguous(raw) : notFound(raw) };
         next.forwardingAddress = recipient.value.userId;
       }
     }
-    if (typeof params["DeliverToMailboxAndForward"] === "boolean") next.deliverToMailboxAndForward = params["DeliverToMailboxAndForward"];
+    if (typeof params["DeliverToMailboxAndForward"] === "boolean")
+      next.deliverToMailboxAndForward = params["DeliverToMailboxAndForward"];
     const write =
       next.forwardingSmtpAddress !== mailbox.forwardingSmtpAddress ||
       next.forwardingAddress !== mailbox.forwardingAddress ||

@@ -28,11 +28,19 @@ function toggle(name: string, enabled: boolean): ServerCmdlet {
       let mailbox: MailboxState | null = null;
       if (mailboxId !== null) {
         const m = resolveMailbox(ctx.state, mailboxId);
-        if (!m.ok) return { ok: false, failure: m.reason === "ambiguous" ? ambiguous(mailboxId) : notFound(mailboxId) };
+        if (!m.ok)
+          return {
+            ok: false,
+            failure: m.reason === "ambiguous" ? ambiguous(mailboxId) : notFound(mailboxId),
+          };
         mailbox = m.value;
       }
       const found = resolveRule(ctx.state, mailbox, identity, { hiddenById: true, hiddenByName: false });
-      if (!found.ok) return { ok: false, failure: found.reason === "ambiguous" ? ambiguous(identity) : notFound(identity) };
+      if (!found.ok)
+        return {
+          ok: false,
+          failure: found.reason === "ambiguous" ? ambiguous(identity) : notFound(identity),
+        };
       const [rule, second] = found.value.rules;
       if (!rule || second) return { ok: false, failure: ambiguous(identity) };
       const owner = found.value.mailbox;
