@@ -3,19 +3,30 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", ".cache/**", ".mailwarden/**", "eslint.config.js"] },
+  {
+    ignores: ["dist/**", "node_modules/**", "coverage/**", ".cache/**", ".mailwarden/**", "eslint.config.js"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ["scripts/*.mjs"] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
-      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
-      "no-restricted-syntax": ["error", { selector: "CallExpression[callee.name='eval']", message: "no eval" }],
+      "@typescript-eslint/restrict-template-expressions": [
+        "error",
+        { allowNumber: true, allowBoolean: true },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.name='eval']", message: "no eval" },
+      ],
     },
   },
   {
@@ -26,13 +37,26 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["node:*", "fs", "child_process", "http", "https", "net"], message: "src/engine is pure: no I/O" },
-            { group: ["execa", "better-sqlite3", "@microsoft/*", "@azure/*", "winston"], message: "src/engine is pure: no I/O" },
-            { group: ["../adapters/*", "../store/*", "../runner/*", "../emulator/*"], message: "src/engine is pure" },
+            {
+              group: ["node:*", "fs", "child_process", "http", "https", "net"],
+              message: "src/engine is pure: no I/O",
+            },
+            {
+              group: ["execa", "better-sqlite3", "@microsoft/*", "@azure/*", "winston"],
+              message: "src/engine is pure: no I/O",
+            },
+            {
+              group: ["../adapters/*", "../store/*", "../runner/*", "../emulator/*"],
+              message: "src/engine is pure",
+            },
           ],
         },
       ],
     },
+  },
+  {
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
   {
     files: ["test/**/*.ts", "bench/**/*.ts", "scripts/**/*.mjs"],

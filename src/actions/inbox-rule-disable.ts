@@ -33,7 +33,11 @@ const isGone = (e: unknown) =>
   (e instanceof GraphApiError && e.kind === "notFound") ||
   (e instanceof Error && "category" in e && (e as { category: unknown }).category === "NotFound");
 
-export async function readRule(ctx: ActionContext, input: Input, transport: "graph" | "exchange"): Promise<LiveRule> {
+export async function readRule(
+  ctx: ActionContext,
+  input: Input,
+  transport: "graph" | "exchange",
+): Promise<LiveRule> {
   const so = ctx.signal ? { signal: ctx.signal } : {};
   try {
     if (transport === "graph") {
@@ -43,9 +47,14 @@ export async function readRule(ctx: ActionContext, input: Input, transport: "gra
       return { transport, enabled: r.isEnabled, fingerprint: contentFingerprint(normal) };
     }
     const r = await ctx.exchange!.getInboxRule(input.mailboxId, input.ruleIdentity!, so);
-    return { transport, enabled: r.enabled, fingerprint: contentFingerprint(normalizeExoRule(r, ctx.tenantDomains)) };
+    return {
+      transport,
+      enabled: r.enabled,
+      fingerprint: contentFingerprint(normalizeExoRule(r, ctx.tenantDomains)),
+    };
   } catch (e) {
-    if (isGone(e)) throw new ActionError(`the rule ${JSON.stringify(input.ruleName)} no longer exists`, "target-gone");
+    if (isGone(e))
+      throw new ActionError(`the rule ${JSON.stringify(input.ruleName)} no longer exists`, "target-gone");
     throw e;
   }
 }
@@ -62,7 +71,10 @@ export const inboxRuleDisable = defineAction<Input>({
   id: "inboxRule.disable",
   scope: "object",
   description: "Disable the suspect inbox rule (by id), keeping it as evidence.",
-  permissions: { graph: ["MailboxSettings.ReadWrite", "Mail.ReadBasic.All"], exchange: ["Exchange.ManageAsApp"] },
+  permissions: {
+    graph: ["MailboxSettings.ReadWrite", "Mail.ReadBasic.All"],
+    exchange: ["Exchange.ManageAsApp"],
+  },
   reversibility: "reversible",
   limits: [
     "Disabling keeps the rule as evidence; an attacker who still holds a token can enable it again: revoke sessions too.",
@@ -95,7 +107,8 @@ export const inboxRuleDisable = defineAction<Input>({
     checkSame(input, live);
     if (!live.enabled) return { before: { enabled: false }, after: { enabled: false }, alreadyDone: true };
     const so = ctx.signal ? { signal: ctx.signal } : {};
-    if (transport === "graph") await ctx.graph.updateMessageRule(input.mailboxId, input.graphRuleId!, { isEnabled: false }, so);
+    if (transport === "graph")
+      await ctx.graph.updateMessageRule(input.mailboxId, input.graphRuleId!, { isEnabled: false }, so);
     else
       await ctx.exchange!.disableInboxRule(input.mailboxId, input.ruleIdentity!, {
         deleteOutlookClientRules: true,
@@ -106,7 +119,11 @@ export const inboxRuleDisable = defineAction<Input>({
 
   async verify(ctx, input, plan) {
     const transport = plan.transport as "graph" | "exchange";
-    const r = await pollUntil(ctx, () => readRule(ctx, input, transport), (l) => !l.enabled);
+    const r = await pollUntil(
+      ctx,
+      () => readRule(ctx, input, transport),
+      (l) => !l.enabled,
+    );
     return { ok: r.ok, observed: { enabled: r.value.enabled } };
   },
 
@@ -114,7 +131,12 @@ export const inboxRuleDisable = defineAction<Input>({
     if (!before || typeof before !== "object" || Array.isArray(before) || before.enabled !== true) return;
     const transport = ruleTransport(input, ctx);
     const so = ctx.signal ? { signal: ctx.signal } : {};
-    if (transport === "graph") await ctx.graph.updateMessageRule(input.mailboxId, input.graphRuleId!, { isEnabled: true }, so);
-    else await ctx.exchange!.enableInboxRule(input.mailboxId, input.ruleIdentity!, { deleteOutlookClientRules: true, ...so });
+    if (transport === "graph")
+      await ctx.graph.updateMessageRule(input.mailboxId, input.graphRuleId!, { isEnabled: true }, so);
+    else
+      await ctx.exchange!.enableInboxRule(input.mailboxId, input.ruleIdentity!, {
+        deleteOutlookClientRules: true,
+        ...so,
+      });
   },
 });

@@ -13,10 +13,18 @@ interface Forwarding {
   deliverToMailboxAndForward: boolean;
 }
 
-const CLEARED: Forwarding = { forwardingSmtpAddress: null, forwardingAddress: null, deliverToMailboxAndForward: false };
+const CLEARED: Forwarding = {
+  forwardingSmtpAddress: null,
+  forwardingAddress: null,
+  deliverToMailboxAndForward: false,
+};
 
 async function readForwarding(ctx: ActionContext, mailboxId: string): Promise<Forwarding> {
-  if (!ctx.exchange) throw new ActionError("mailbox forwarding can only be read through Exchange Online, which is not configured", "no-transport");
+  if (!ctx.exchange)
+    throw new ActionError(
+      "mailbox forwarding can only be read through Exchange Online, which is not configured",
+      "no-transport",
+    );
   const mb = await ctx.exchange.getMailbox(mailboxId, ctx.signal ? { signal: ctx.signal } : {});
   return {
     forwardingSmtpAddress: mb.forwardingSmtpAddress ?? null,
@@ -25,13 +33,15 @@ async function readForwarding(ctx: ActionContext, mailboxId: string): Promise<Fo
   };
 }
 
-const isCleared = (f: Forwarding) => !f.forwardingSmtpAddress && !f.forwardingAddress && !f.deliverToMailboxAndForward;
+const isCleared = (f: Forwarding) =>
+  !f.forwardingSmtpAddress && !f.forwardingAddress && !f.deliverToMailboxAndForward;
 const asJson = (f: Forwarding): Json => ({ ...f });
 
 export const mailboxForwardingClear = defineAction<ForwardingTarget>({
   id: "mailboxForwarding.clear",
   scope: "object",
-  description: "Clear mailbox forwarding (ForwardingSmtpAddress, ForwardingAddress, DeliverToMailboxAndForward).",
+  description:
+    "Clear mailbox forwarding (ForwardingSmtpAddress, ForwardingAddress, DeliverToMailboxAndForward).",
   permissions: { graph: [], exchange: ["Exchange.ManageAsApp"] },
   reversibility: "reversible",
   limits: ["Does not touch inbox rules, transport rules or delegates that also move mail out."],
@@ -53,7 +63,11 @@ export const mailboxForwardingClear = defineAction<ForwardingTarget>({
   async run(ctx, input) {
     const before = await readForwarding(ctx, input.mailboxId);
     if (isCleared(before)) return { before: asJson(before), after: asJson(before), alreadyDone: true };
-    await ctx.exchange!.setMailboxForwarding(input.mailboxId, CLEARED, ctx.signal ? { signal: ctx.signal } : {});
+    await ctx.exchange!.setMailboxForwarding(
+      input.mailboxId,
+      CLEARED,
+      ctx.signal ? { signal: ctx.signal } : {},
+    );
     return { before: asJson(before), after: asJson(CLEARED), alreadyDone: false };
   },
 

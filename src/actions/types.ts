@@ -11,8 +11,15 @@ import type { ExoMailboxRecord, ExoRuleRecord } from "../scan/scan.js";
 
 /** What actions need from Exchange (implemented by the ExchangeClient over the PowerShell bridge). */
 export interface ExchangeWriter {
-  getInboxRules(mailbox: string, opts?: { includeHidden?: boolean; signal?: AbortSignal }): Promise<ExoRuleRecord[]>;
-  getInboxRule(mailbox: string, ruleIdentity: string, opts?: { signal?: AbortSignal }): Promise<ExoRuleRecord>;
+  getInboxRules(
+    mailbox: string,
+    opts?: { includeHidden?: boolean; signal?: AbortSignal },
+  ): Promise<ExoRuleRecord[]>;
+  getInboxRule(
+    mailbox: string,
+    ruleIdentity: string,
+    opts?: { signal?: AbortSignal },
+  ): Promise<ExoRuleRecord>;
   disableInboxRule(
     mailbox: string,
     ruleIdentity: string,
@@ -26,7 +33,11 @@ export interface ExchangeWriter {
   getMailbox(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoMailboxRecord>;
   setMailboxForwarding(
     identity: string,
-    value: { forwardingSmtpAddress: string | null; forwardingAddress: string | null; deliverToMailboxAndForward: boolean },
+    value: {
+      forwardingSmtpAddress: string | null;
+      forwardingAddress: string | null;
+      deliverToMailboxAndForward: boolean;
+    },
     opts?: { signal?: AbortSignal },
   ): Promise<unknown>;
 }
@@ -69,7 +80,12 @@ export interface ActionDefinition<I> {
   plan(ctx: ActionContext, input: I): Promise<Omit<StepPlan, "idempotencyKey">>;
   run(ctx: ActionContext, input: I, plan: StepPlan): Promise<RunResult>;
   /** `result` is what run() returned (or what the journal recorded when the effect was applied earlier). */
-  verify(ctx: ActionContext, input: I, plan: StepPlan, result?: { before: Json; after: Json }): Promise<VerifyResult>;
+  verify(
+    ctx: ActionContext,
+    input: I,
+    plan: StepPlan,
+    result?: { before: Json; after: Json },
+  ): Promise<VerifyResult>;
   compensate?(ctx: ActionContext, input: I, before: Json): Promise<void>;
 }
 

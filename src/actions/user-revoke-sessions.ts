@@ -36,7 +36,11 @@ export const userRevokeSessions = defineAction<Input>({
     "Does not stop an attacker who knows the password: disable the account or reset the password as well.",
     "Does not revoke sessions of guests, who sign in through their home tenant.",
   ],
-  inputFromHit: (hit: Hit) => ({ userId: hit.user.id, upn: hit.user.upn, notBefore: hit.action.time ?? hit.detectedAt }),
+  inputFromHit: (hit: Hit) => ({
+    userId: hit.user.id,
+    upn: hit.user.upn,
+    notBefore: hit.action.time ?? hit.detectedAt,
+  }),
   targetId: (i) => `${i.userId}/sessions`,
 
   async plan(ctx, input) {
@@ -55,10 +59,18 @@ export const userRevokeSessions = defineAction<Input>({
   async run(ctx, input) {
     const v = await validFrom(ctx, input.userId);
     if (after(v, input.notBefore))
-      return { before: { signInSessionsValidFromDateTime: v }, after: { signInSessionsValidFromDateTime: v }, alreadyDone: true };
+      return {
+        before: { signInSessionsValidFromDateTime: v },
+        after: { signInSessionsValidFromDateTime: v },
+        alreadyDone: true,
+      };
     await ctx.graph.revokeSignInSessions(input.userId, ctx.signal ? { signal: ctx.signal } : {});
     const now = await validFrom(ctx, input.userId);
-    return { before: { signInSessionsValidFromDateTime: v }, after: { signInSessionsValidFromDateTime: now }, alreadyDone: false };
+    return {
+      before: { signInSessionsValidFromDateTime: v },
+      after: { signInSessionsValidFromDateTime: now },
+      alreadyDone: false,
+    };
   },
 
   async verify(ctx, input, plan, result) {

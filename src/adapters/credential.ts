@@ -35,7 +35,9 @@ export function createCredential(config: Config, env: NodeJS.ProcessEnv = proces
         common,
       );
     case "managedIdentity":
-      return c.clientId ? new ManagedIdentityCredential({ clientId: c.clientId }) : new ManagedIdentityCredential();
+      return c.clientId
+        ? new ManagedIdentityCredential({ clientId: c.clientId })
+        : new ManagedIdentityCredential();
     case "default":
       return new DefaultAzureCredential({ tenantId: config.tenant.id, authorityHost });
   }

@@ -7,7 +7,8 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import winston from "winston";
 
-const SECRET_KEYS = /^(client_?secret|secret|password|access_?token|refresh_?token|token|authorization|assertion|client_assertion|certificatePassword|privateKey|key)$/i;
+const SECRET_KEYS =
+  /^(client_?secret|secret|password|access_?token|refresh_?token|token|authorization|assertion|client_assertion|certificatePassword|privateKey|key)$/i;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\b/g;
 
 export function redact(value: unknown, depth = 0): unknown {
@@ -16,7 +17,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? "[redacted]" : redact(v, depth + 1);
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEYS.test(k) ? "[redacted]" : redact(v, depth + 1);
     return out;
   }
   return value;

@@ -6,14 +6,20 @@ import { ConfigError, UsageError } from "./errors.js";
 import { status } from "./output.js";
 import { needsReexec } from "./trust.js";
 
-export function requireConfig(file: string | undefined, flags: Record<string, string | undefined> = {}): Config {
+export function requireConfig(
+  file: string | undefined,
+  flags: Record<string, string | undefined> = {},
+): Config {
   const r = loadConfig({ ...(file ? { file } : {}), env: process.env, flags });
   // A process about to re-execute itself to trust the config's CA leaves the warnings to its child.
   if (!r.config || !needsReexec(r.config.endpoints.caFile))
     for (const w of r.warnings) status(`warning: ${w.path}: ${w.message}`);
   if (!r.config) {
     for (const e of r.errors) status(`error: ${e.path}: ${e.message}`);
-    throw new ConfigError(`invalid configuration (${r.errors.length} error${r.errors.length === 1 ? "" : "s"})`, r.errors);
+    throw new ConfigError(
+      `invalid configuration (${r.errors.length} error${r.errors.length === 1 ? "" : "s"})`,
+      r.errors,
+    );
   }
   return r.config;
 }

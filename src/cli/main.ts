@@ -12,7 +12,9 @@ import { registerScan } from "./commands/scan.js";
 import { EXIT, exitCodeFor } from "./errors.js";
 import { termSafe } from "./output.js";
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -45,7 +47,8 @@ export async function main(argv: string[]): Promise<number> {
     const code = exitCodeFor(e);
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`mailwarden: ${termSafe(msg, 2000)}\n`);
-    if (code === EXIT.failure && process.env.MAILWARDEN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    if (code === EXIT.failure && process.env.MAILWARDEN_DEBUG && e instanceof Error)
+      process.stderr.write(`${e.stack}\n`);
     return code;
   }
 }

@@ -31,7 +31,9 @@ export async function openTenant(config: Config): Promise<TenantHandles> {
       appId,
       pwshPath: config.exchange.pwshPath,
       commandTimeoutMs: config.exchange.commandTimeoutMs,
-      ...(config.endpoints.exchangeConnectionUri ? { connectionUri: config.endpoints.exchangeConnectionUri } : {}),
+      ...(config.endpoints.exchangeConnectionUri
+        ? { connectionUri: config.endpoints.exchangeConnectionUri }
+        : {}),
       ...(config.exchange.scriptPath ? { scriptPath: config.exchange.scriptPath } : {}),
     });
   }

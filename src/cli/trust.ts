@@ -19,7 +19,8 @@ export async function ensureTrusted(caFile: string | undefined): Promise<void> {
   if (!caFile) return;
   const want = path.resolve(caFile);
   if (process.env.NODE_EXTRA_CA_CERTS && path.resolve(process.env.NODE_EXTRA_CA_CERTS) === want) return;
-  if (process.env[REEXEC_MARK]) throw new Error(`NODE_EXTRA_CA_CERTS does not name ${want} after re-executing`);
+  if (process.env[REEXEC_MARK])
+    throw new Error(`NODE_EXTRA_CA_CERTS does not name ${want} after re-executing`);
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
     env: { ...process.env, NODE_EXTRA_CA_CERTS: want, [REEXEC_MARK]: "1" },
@@ -27,6 +28,8 @@ export async function ensureTrusted(caFile: string | undefined): Promise<void> {
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
-  const code = await new Promise<number>((resolve) => child.on("exit", (c, s) => resolve(c ?? (s ? 128 + 2 : 1))));
+  const code = await new Promise<number>((resolve) =>
+    child.on("exit", (c, s) => resolve(c ?? (s ? 128 + 2 : 1))),
+  );
   process.exit(code);
 }

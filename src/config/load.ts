@@ -120,7 +120,8 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
     if (typeof getPath(data!, "credential.clientSecret") === "string") {
       warnings.push({
         path: "credential.clientSecret",
-        message: "a client secret is stored in the config file; prefer credential.clientSecretEnv or MAILWARDEN_CLIENT_SECRET",
+        message:
+          "a client secret is stored in the config file; prefer credential.clientSecretEnv or MAILWARDEN_CLIENT_SECRET",
       });
     }
     merged = deepMerge(merged, data!);
@@ -178,13 +179,15 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
     else if (config.exchange.enabled)
       errors.push({
         path: "tenant.organization",
-        message: "Exchange Online needs the tenant's *.onmicrosoft.com domain: add it to tenant.domains or set tenant.organization",
+        message:
+          "Exchange Online needs the tenant's *.onmicrosoft.com domain: add it to tenant.domains or set tenant.organization",
       });
   }
   if (!config.exchange.enabled) {
     warnings.push({
       path: "exchange.enabled",
-      message: "Exchange Online is off: mailbox forwarding and hidden inbox rules cannot be seen or contained",
+      message:
+        "Exchange Online is off: mailbox forwarding and hidden inbox rules cannot be seen or contained",
     });
   }
   if (config.guardrails.protectedAccounts.length === 0) {

@@ -3,7 +3,9 @@
  */
 import { z } from "zod";
 
-const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "a GUID");
+const guid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "a GUID");
 const domain = z
   .string()
   .min(3)
@@ -61,7 +63,12 @@ export const configSchema = z
         pwshPath: z.string().min(1).default("pwsh"),
         /** Override the bridge script (default: the packaged scripts/exo-bridge.ps1). */
         scriptPath: z.string().min(1).optional(),
-        commandTimeoutMs: z.number().int().positive().max(16 * 60_000).default(15 * 60_000 + 30_000),
+        commandTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .max(16 * 60_000)
+          .default(15 * 60_000 + 30_000),
       })
       .prefault({}),
     playbooks: z

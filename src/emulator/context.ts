@@ -38,7 +38,10 @@ export interface VerifiedToken {
 
 export type BearerCheck =
   | { ok: true; token: VerifiedToken; app: AppRegistrationState }
-  | { ok: false; reason: "missing" | "malformed" | "invalid_signature" | "expired" | "wrong_audience" | "wrong_tenant" };
+  | {
+      ok: false;
+      reason: "missing" | "malformed" | "invalid_signature" | "expired" | "wrong_audience" | "wrong_tenant";
+    };
 
 export type Audience = "graph" | "exchange";
 

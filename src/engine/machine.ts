@@ -97,13 +97,19 @@ export interface VerifyStepResult {
 }
 
 const notProvided = (name: string) =>
-  fromPromise<never, unknown>(() => Promise.reject(new Error(`actor ${name} was not provided by the runner`)));
+  fromPromise<never, unknown>(() =>
+    Promise.reject(new Error(`actor ${name} was not provided by the runner`)),
+  );
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : typeof e === "string" ? e : JSON.stringify(e));
+const errorText = (e: unknown) =>
+  e instanceof Error ? e.message : typeof e === "string" ? e : JSON.stringify(e);
 
 export function machineIdentity(p: Playbook): { id: string; version: string } {
   const stepSig = p.steps.map((s) => `${s.id}:${s.action}`).join(",");
-  return { id: `playbook:${p.metadata.id}`, version: `${p.metadata.version}+engine.${ENGINE_VERSION}+${stepSig}` };
+  return {
+    id: `playbook:${p.metadata.id}`,
+    version: `${p.metadata.version}+engine.${ENGINE_VERSION}+${stepSig}`,
+  };
 }
 
 export function createPlaybookMachine(p: Playbook) {
@@ -114,7 +120,9 @@ export function createPlaybookMachine(p: Playbook) {
       input: {} as RunInput,
     },
     actors: {
-      planSteps: notProvided("planSteps") as unknown as ReturnType<typeof fromPromise<StepPlan[], PlanStepsInput>>,
+      planSteps: notProvided("planSteps") as unknown as ReturnType<
+        typeof fromPromise<StepPlan[], PlanStepsInput>
+      >,
       executeStep: notProvided("executeStep") as unknown as ReturnType<
         typeof fromPromise<ExecuteStepOutput, ExecuteStepInput>
       >,
@@ -154,19 +162,28 @@ export function createPlaybookMachine(p: Playbook) {
             {
               guard: "isDryRun",
               target: "planned",
-              actions: assign({ steps: ({ context, event }) => applyPlans(context.steps, event.output, "planned") }),
+              actions: assign({
+                steps: ({ context, event }) => applyPlans(context.steps, event.output, "planned"),
+              }),
             },
             {
               guard: "isHeld",
               target: "held",
-              actions: assign({ steps: ({ context, event }) => applyPlans(context.steps, event.output, "held") }),
+              actions: assign({
+                steps: ({ context, event }) => applyPlans(context.steps, event.output, "held"),
+              }),
             },
             {
               target: "next",
-              actions: assign({ steps: ({ context, event }) => applyPlans(context.steps, event.output, "planned") }),
+              actions: assign({
+                steps: ({ context, event }) => applyPlans(context.steps, event.output, "planned"),
+              }),
             },
           ],
-          onError: { target: "failed", actions: assign({ error: ({ event }) => `planning: ${errorText(event.error)}` }) },
+          onError: {
+            target: "failed",
+            actions: assign({ error: ({ event }) => `planning: ${errorText(event.error)}` }),
+          },
         },
       },
       next: {
@@ -179,7 +196,11 @@ export function createPlaybookMachine(p: Playbook) {
       executing: {
         invoke: {
           src: "executeStep",
-          input: ({ context }) => ({ runId: context.runId, hit: context.hit, step: context.steps[context.index]! }),
+          input: ({ context }) => ({
+            runId: context.runId,
+            hit: context.hit,
+            step: context.steps[context.index]!,
+          }),
           onDone: {
             target: "next",
             actions: assign({
@@ -202,9 +223,12 @@ export function createPlaybookMachine(p: Playbook) {
             actions: assign({
               steps: ({ context, event }) =>
                 context.steps.map((s, i) =>
-                  i === context.index ? { ...s, outcome: "failed" as const, error: errorText(event.error) } : s,
+                  i === context.index
+                    ? { ...s, outcome: "failed" as const, error: errorText(event.error) }
+                    : s,
                 ),
-              error: ({ context, event }) => `step ${context.steps[context.index]?.id}: ${errorText(event.error)}`,
+              error: ({ context, event }) =>
+                `step ${context.steps[context.index]?.id}: ${errorText(event.error)}`,
             }),
           },
         },
@@ -217,7 +241,9 @@ export function createPlaybookMachine(p: Playbook) {
             {
               guard: ({ event }) => event.output.every((r) => r.ok),
               target: "contained",
-              actions: assign({ steps: ({ context, event }) => applyVerification(context.steps, event.output) }),
+              actions: assign({
+                steps: ({ context, event }) => applyVerification(context.steps, event.output),
+              }),
             },
             {
               target: "failed",
@@ -231,7 +257,10 @@ export function createPlaybookMachine(p: Playbook) {
               }),
             },
           ],
-          onError: { target: "failed", actions: assign({ error: ({ event }) => `verify: ${errorText(event.error)}` }) },
+          onError: {
+            target: "failed",
+            actions: assign({ error: ({ event }) => `verify: ${errorText(event.error)}` }),
+          },
         },
       },
       planned: { type: "final" },

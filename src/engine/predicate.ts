@@ -4,7 +4,8 @@ import type { Predicate } from "../playbooks/schema.js";
 export function lookup(root: unknown, path: string): unknown {
   let cur: unknown = root;
   for (const k of path.split(".")) {
-    if (cur === null || typeof cur !== "object" || !Object.prototype.hasOwnProperty.call(cur, k)) return undefined;
+    if (cur === null || typeof cur !== "object" || !Object.prototype.hasOwnProperty.call(cur, k))
+      return undefined;
     cur = (cur as Record<string, unknown>)[k];
   }
   return cur;

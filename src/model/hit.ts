@@ -14,7 +14,10 @@ export const ruleTargetSchema = z.object({
   upn: z.string().min(1),
   ruleName: z.string(),
   /** Exchange RuleIdentity (uint64 as a decimal string), when Exchange was read. */
-  ruleIdentity: z.string().regex(/^\d{1,20}$/).optional(),
+  ruleIdentity: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .optional(),
   /** Graph messageRule id, when Graph lists the rule. Never derived from ruleIdentity. */
   graphRuleId: z.string().min(1).optional(),
   /** sha256 of the rule's normalised content (see rules/fingerprint.ts): the same on both transports. */

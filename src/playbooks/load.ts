@@ -20,7 +20,10 @@ export class PlaybookError extends Error {
 }
 
 /** The playbooks shipped with mailwarden (the package's playbooks/ folder). */
-export const BUILTIN_PLAYBOOK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../playbooks");
+export const BUILTIN_PLAYBOOK_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../playbooks",
+);
 
 export function parsePlaybook(text: string, file: string): Playbook {
   let data: unknown;
@@ -33,7 +36,10 @@ export function parsePlaybook(text: string, file: string): Playbook {
   if (!parsed.success)
     throw new PlaybookError(
       file,
-      parsed.error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(root)", message: i.message })),
+      parsed.error.issues.map((i) => ({
+        path: i.path.map(String).join(".") || "(root)",
+        message: i.message,
+      })),
     );
   const p = parsed.data;
   const issues: { path: string; message: string }[] = [];
@@ -41,7 +47,8 @@ export function parsePlaybook(text: string, file: string): Playbook {
   p.steps.forEach((s, i) => {
     if (seen.has(s.id)) issues.push({ path: `steps.${i}.id`, message: `duplicate step id ${s.id}` });
     seen.add(s.id);
-    if (!getAction(s.action)) issues.push({ path: `steps.${i}.action`, message: `unknown action ${s.action}` });
+    if (!getAction(s.action))
+      issues.push({ path: `steps.${i}.action`, message: `unknown action ${s.action}` });
   });
   if (issues.length) throw new PlaybookError(file, issues);
   return p;
@@ -54,10 +61,14 @@ export function loadPlaybook(id: string, dirs: string[] = []): Playbook {
       if (existsSync(file)) {
         const p = parsePlaybook(readFileSync(file, "utf8"), file);
         if (p.metadata.id !== id)
-          throw new PlaybookError(file, [{ path: "metadata.id", message: `is ${p.metadata.id}, the file name says ${id}` }]);
+          throw new PlaybookError(file, [
+            { path: "metadata.id", message: `is ${p.metadata.id}, the file name says ${id}` },
+          ]);
         return p;
       }
     }
   }
-  throw new PlaybookError(id, [{ path: "(file)", message: `no playbook ${id} in ${[...dirs, BUILTIN_PLAYBOOK_DIR].join(", ")}` }]);
+  throw new PlaybookError(id, [
+    { path: "(file)", message: `no playbook ${id} in ${[...dirs, BUILTIN_PLAYBOOK_DIR].join(", ")}` },
+  ]);
 }

@@ -6,7 +6,9 @@ import { z } from "zod";
 
 export const predicateSchema = z.union([
   z.object({ path: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean()]) }).strict(),
-  z.object({ path: z.string().min(1), in: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) }).strict(),
+  z
+    .object({ path: z.string().min(1), in: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) })
+    .strict(),
   z.object({ path: z.string().min(1), exists: z.boolean() }).strict(),
 ]);
 

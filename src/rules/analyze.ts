@@ -27,7 +27,8 @@ function matchedKeywords(r: NormalRule): { finance: string[]; security: string[]
   return { finance: pick(detectionLists.keywords.finance), security: pick(detectionLists.keywords.security) };
 }
 
-const externalOf = (v: NormalRecipient[]) => v.filter((x) => x.kind === "external").map((x) => x.address ?? "?");
+const externalOf = (v: NormalRecipient[]) =>
+  v.filter((x) => x.kind === "external").map((x) => x.address ?? "?");
 
 export function analyzeRule(r: NormalRule, opts: { hidden?: boolean } = {}): RuleAnalysis {
   // A disabled rule is still reported (evidence; a live token can enable it again) but never above low.
@@ -35,8 +36,13 @@ export function analyzeRule(r: NormalRule, opts: { hidden?: boolean } = {}): Rul
   const reasons: HitReason[] = [];
   const add = (code: string, detail: string, weight: number) => reasons.push({ code, detail, weight });
 
-  const ext = [...externalOf(r.forwardTo), ...externalOf(r.redirectTo), ...externalOf(r.forwardAsAttachmentTo)];
-  if (ext.length) add("forwards-external", `sends mail outside the tenant to ${[...new Set(ext)].join(", ")}`, 60);
+  const ext = [
+    ...externalOf(r.forwardTo),
+    ...externalOf(r.redirectTo),
+    ...externalOf(r.forwardAsAttachmentTo),
+  ];
+  if (ext.length)
+    add("forwards-external", `sends mail outside the tenant to ${[...new Set(ext)].join(", ")}`, 60);
 
   if (r.permanentDelete) add("deletes-mail", "permanently deletes mail", 50);
   else if (r.deleteMessage || r.softDeleteMessage) add("deletes-mail", "deletes mail (to Deleted Items)", 40);
@@ -52,14 +58,19 @@ export function analyzeRule(r: NormalRule, opts: { hidden?: boolean } = {}): Rul
   const kw = matchedKeywords(r);
   if (primary && kw.security.length)
     add("security-keywords", `acts on security-notice words: ${kw.security.join(", ")}`, 20);
-  if (primary && kw.finance.length) add("finance-keywords", `acts on payment words: ${kw.finance.join(", ")}`, 15);
+  if (primary && kw.finance.length)
+    add("finance-keywords", `acts on payment words: ${kw.finance.join(", ")}`, 15);
   const bare = r.name.replace(/[\p{P}\p{S}\s]/gu, "");
-  if (primary && bare.length <= 2) add("obscure-name", `rule name ${JSON.stringify(r.name)} says nothing`, 15);
+  if (primary && bare.length <= 2)
+    add("obscure-name", `rule name ${JSON.stringify(r.name)} says nothing`, 15);
   if (primary && opts.hidden) add("hidden-rule", "hidden: only Get-InboxRule -IncludeHidden shows it", 20);
   if (primary && r.stopProcessingRules) add("stops-processing", "stops processing further rules", 5);
 
   if (primary && disabled) add("rule-disabled", "the rule is disabled", 0);
-  let score = Math.min(100, reasons.reduce((s, x) => s + x.weight, 0));
+  let score = Math.min(
+    100,
+    reasons.reduce((s, x) => s + x.weight, 0),
+  );
   if (disabled) score = Math.min(score, 20);
   return { suspect: primary, score: primary ? score : 0, reasons };
 }
@@ -90,7 +101,14 @@ export function analyzeForwarding(f: ForwardingState, tenantDomains: readonly st
     });
   }
   if (reasons.length && f.deliverToMailboxAndForward)
-    reasons.push({ code: "keeps-copy", detail: "keeps a copy in the mailbox, so the user notices nothing", weight: 10 });
-  const score = Math.min(100, reasons.reduce((s, x) => s + x.weight, 0));
+    reasons.push({
+      code: "keeps-copy",
+      detail: "keeps a copy in the mailbox, so the user notices nothing",
+      weight: 10,
+    });
+  const score = Math.min(
+    100,
+    reasons.reduce((s, x) => s + x.weight, 0),
+  );
   return { suspect: reasons.length > 0, score, reasons };
 }

@@ -15,7 +15,10 @@ export async function resolveRuleFolders(
     for (const id of [r.actions?.moveToFolder, r.actions?.copyToFolder]) {
       if (!id || names.has(id)) continue;
       try {
-        names.set(id, (await graph.getMailFolder(userId, id, opts.signal ? { signal: opts.signal } : {})).displayName);
+        names.set(
+          id,
+          (await graph.getMailFolder(userId, id, opts.signal ? { signal: opts.signal } : {})).displayName,
+        );
       } catch (e) {
         names.set(id, undefined);
         opts.onError?.(id, e);

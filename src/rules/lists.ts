@@ -14,6 +14,7 @@ export const detectionLists: DetectionLists = lists;
 export function isSystemRuleName(name: string): boolean {
   const n = name.trim().toLowerCase();
   return (
-    detectionLists.systemRuleNames.includes(n) || detectionLists.systemRulePrefixes.some((p) => n.startsWith(p))
+    detectionLists.systemRuleNames.includes(n) ||
+    detectionLists.systemRulePrefixes.some((p) => n.startsWith(p))
   );
 }

@@ -69,10 +69,18 @@ export function isInternalDomain(address: string, tenantDomains: readonly string
   return tenantDomains.some((t) => d === t || d.endsWith(`.${t}`));
 }
 
-function recipient(address: string | undefined, display: string | undefined, domains: readonly string[]): NormalRecipient {
+function recipient(
+  address: string | undefined,
+  display: string | undefined,
+  domains: readonly string[],
+): NormalRecipient {
   const a = address?.trim().toLowerCase();
   if (!a) return { kind: "internal", ...(display ? { display } : {}) };
-  return { kind: isInternalDomain(a, domains) ? "internal" : "external", address: a, ...(display ? { display } : {}) };
+  return {
+    kind: isInternalDomain(a, domains) ? "internal" : "external",
+    address: a,
+    ...(display ? { display } : {}),
+  };
 }
 
 /**

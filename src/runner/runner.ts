@@ -119,7 +119,10 @@ export class PlaybookRunner {
             const action = requireAction(step.action);
             const ai = actionInput(step.action, hit);
             const p = await action.plan(withSignal(signal), ai);
-            plans.push({ ...p, idempotencyKey: idempotencyKey(ctx.tenantId, action.id, action.targetId(ai)) });
+            plans.push({
+              ...p,
+              idempotencyKey: idempotencyKey(ctx.tenantId, action.id, action.targetId(ai)),
+            });
           }
           audit.info("planned", { runId: input.runId, hitKey: hit.hitKey, plans });
           return plans;
@@ -136,21 +139,58 @@ export class PlaybookRunner {
           // are idempotent by live state: run() re-reads and reports a repeat as already done.
           if (journal?.status === "done" && action.reversibility === "irreversible") {
             audit.info("step.already-done", { runId: input.runId, step: step.id, key, by: journal.runId });
-            return { before: (journal.before ?? null) as Json, after: (journal.after ?? null) as Json, alreadyDone: true };
+            return {
+              before: (journal.before ?? null) as Json,
+              after: (journal.after ?? null) as Json,
+              alreadyDone: true,
+            };
           }
           if (journal?.status === "started")
-            audit.warn("step.resumed", { runId: input.runId, step: step.id, key, note: "a previous attempt did not finish" });
+            audit.warn("step.resumed", {
+              runId: input.runId,
+              step: step.id,
+              key,
+              note: "a previous attempt did not finish",
+            });
           store.putEffect(
-            { key, runId: input.runId, stepId: step.id, actionId: action.id, status: "started", before: plan.before, after: null },
+            {
+              key,
+              runId: input.runId,
+              stepId: step.id,
+              actionId: action.id,
+              status: "started",
+              before: plan.before,
+              after: null,
+            },
             this.now().toISOString(),
           );
-          audit.info("step.start", { runId: input.runId, step: step.id, action: action.id, transport: plan.transport, key });
+          audit.info("step.start", {
+            runId: input.runId,
+            step: step.id,
+            action: action.id,
+            transport: plan.transport,
+            key,
+          });
           const r = await action.run(withSignal(signal), ai, plan);
           store.putEffect(
-            { key, runId: input.runId, stepId: step.id, actionId: action.id, status: "done", before: r.before, after: r.after },
+            {
+              key,
+              runId: input.runId,
+              stepId: step.id,
+              actionId: action.id,
+              status: "done",
+              before: r.before,
+              after: r.after,
+            },
             this.now().toISOString(),
           );
-          audit.info("step.done", { runId: input.runId, step: step.id, alreadyDone: r.alreadyDone, before: r.before, after: r.after });
+          audit.info("step.done", {
+            runId: input.runId,
+            step: step.id,
+            alreadyDone: r.alreadyDone,
+            before: r.before,
+            after: r.after,
+          });
           return r;
         }),
         verifySteps: fromPromise<VerifyStepResult[], VerifyStepsInput>(async ({ input, signal }) => {
@@ -228,7 +268,14 @@ export class PlaybookRunner {
       },
       error: () => undefined,
     });
-    audit.info(resume ? "run.resume" : "run.start", { runId, hitKey: hit.hitKey, mode, playbook: ident.id, version: ident.version, hold });
+    audit.info(resume ? "run.resume" : "run.start", {
+      runId,
+      hitKey: hit.hitKey,
+      mode,
+      playbook: ident.id,
+      version: ident.version,
+      hold,
+    });
     actor.start();
     save();
     try {
@@ -262,7 +309,9 @@ export class PlaybookRunner {
   }
 
   /** Undoes a run's reversible effects from their stored before-images, newest first. */
-  async rollback(runId: string): Promise<{ stepId: string; actionId: string; outcome: string; error?: string }[]> {
+  async rollback(
+    runId: string,
+  ): Promise<{ stepId: string; actionId: string; outcome: string; error?: string }[]> {
     const { store, audit, actionCtx } = this.opts;
     const run = store.getRun(runId);
     if (!run) throw new Error(`no run ${runId} in the store`);
@@ -271,7 +320,11 @@ export class PlaybookRunner {
     for (const e of store.listEffects(runId).reverse()) {
       const action = requireAction(e.actionId);
       if (e.status !== "done") {
-        results.push({ stepId: e.stepId, actionId: e.actionId, outcome: e.status === "compensated" ? "already-rolled-back" : "not-applied" });
+        results.push({
+          stepId: e.stepId,
+          actionId: e.actionId,
+          outcome: e.status === "compensated" ? "already-rolled-back" : "not-applied",
+        });
         continue;
       }
       if (!action.compensate) {
@@ -312,7 +365,9 @@ function toReport(
       id: s.id,
       action: s.action,
       outcome: s.outcome,
-      ...(s.plan && s.plan.transport !== "none" ? { transport: s.plan.transport, reversibility: s.plan.reversibility } : {}),
+      ...(s.plan && s.plan.transport !== "none"
+        ? { transport: s.plan.transport, reversibility: s.plan.reversibility }
+        : {}),
       ...(s.before !== undefined ? { before: s.before } : {}),
       ...(s.after !== undefined ? { after: s.after } : {}),
       ...(s.verified !== undefined ? { verified: s.verified } : {}),

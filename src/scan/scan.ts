@@ -5,7 +5,13 @@
  */
 import type { GraphAdapter, GraphMessageRule, GraphUser } from "../adapters/graph/client.js";
 import { GraphApiError } from "../adapters/graph/errors.js";
-import { computeHitKey, HIT_SCHEMA_VERSION, severityFromScore, type Hit, type HitTarget } from "../model/hit.js";
+import {
+  computeHitKey,
+  HIT_SCHEMA_VERSION,
+  severityFromScore,
+  type Hit,
+  type HitTarget,
+} from "../model/hit.js";
 import { analyzeForwarding, analyzeRule, type RuleAnalysis } from "../rules/analyze.js";
 import { isSystemRuleName } from "../rules/lists.js";
 import { resolveRuleFolders } from "../rules/graph-folders.js";
@@ -32,7 +38,10 @@ export interface ExoMailboxRecord {
 
 /** What scan needs from Exchange (implemented by the ExchangeClient over the PowerShell bridge). */
 export interface ExchangeReader {
-  getInboxRules(mailbox: string, opts?: { includeHidden?: boolean; signal?: AbortSignal }): Promise<ExoRuleRecord[]>;
+  getInboxRules(
+    mailbox: string,
+    opts?: { includeHidden?: boolean; signal?: AbortSignal },
+  ): Promise<ExoRuleRecord[]>;
   getMailbox(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoMailboxRecord>;
 }
 
@@ -55,7 +64,11 @@ export interface MailboxScan {
   userId: string;
   upn: string;
   rules: JoinedRule[];
-  forwarding?: { forwardingSmtpAddress: string | null; forwardingAddress: string | null; deliverToMailboxAndForward: boolean };
+  forwarding?: {
+    forwardingSmtpAddress: string | null;
+    forwardingAddress: string | null;
+    deliverToMailboxAndForward: boolean;
+  };
   errors: string[];
 }
 
@@ -79,7 +92,8 @@ export interface ScanOptions {
 }
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const isNotFound = (e: unknown) => (e as { name?: string; category?: string } | null)?.category === "NotFound";
+const isNotFound = (e: unknown) =>
+  (e as { name?: string; category?: string } | null)?.category === "NotFound";
 
 async function graphRules(
   graph: GraphAdapter,
@@ -101,7 +115,10 @@ async function graphRules(
     ...(signal ? { signal } : {}),
     onError: (id, e) => errors.push(`graph folder ${id}: ${msg(e)}`),
   });
-  return rules.map((rule) => ({ rule, normal: normalizeGraphRule(rule, domains, (id) => folderNames.get(id)) }));
+  return rules.map((rule) => ({
+    rule,
+    normal: normalizeGraphRule(rule, domains, (id) => folderNames.get(id)),
+  }));
 }
 
 /**
@@ -123,7 +140,11 @@ export function joinRules(
     const key = (n: NormalRule) => n.name === e.normal.name && !n.contentUnknown && fp(n) === efp;
     let idx = -1;
     let by: JoinedRule["joinedBy"] = "exchange-only";
-    if (!e.hidden && count(g, (x) => key(x.normal)) === 1 && count(exo ?? [], (x) => x.normal.name === e.normal.name && fp(x.normal) === efp) === 1) {
+    if (
+      !e.hidden &&
+      count(g, (x) => key(x.normal)) === 1 &&
+      count(exo ?? [], (x) => x.normal.name === e.normal.name && fp(x.normal) === efp) === 1
+    ) {
       idx = g.findIndex((x) => key(x.normal));
       by = "fingerprint";
     } else if (
@@ -236,7 +257,9 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
         try {
           const all = await opts.exchange.getInboxRules(user.id, { includeHidden: true, ...so });
           const visible = new Set(
-            (await opts.exchange.getInboxRules(user.id, { includeHidden: false, ...so })).map((r) => r.ruleIdentity),
+            (await opts.exchange.getInboxRules(user.id, { includeHidden: false, ...so })).map(
+              (r) => r.ruleIdentity,
+            ),
           );
           exo = all.map((rule) => ({
             rule,
@@ -250,7 +273,13 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
     }
     if (g === undefined && exo === undefined && mbErrors.length === 0) continue; // no mailbox
     const rules = joinRules(g, exo);
-    mailboxes.push({ userId: user.id, upn: user.userPrincipalName, rules, ...(forwarding ? { forwarding } : {}), errors: mbErrors });
+    mailboxes.push({
+      userId: user.id,
+      upn: user.userPrincipalName,
+      rules,
+      ...(forwarding ? { forwarding } : {}),
+      errors: mbErrors,
+    });
     for (const e of mbErrors) errors.push(`${user.userPrincipalName}: ${e}`);
 
     for (const r of rules) {
@@ -273,7 +302,12 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
     if (forwarding) {
       const a = analyzeForwarding(forwarding, opts.tenantDomains);
       if (a.suspect) {
-        const target: HitTarget = { kind: "mailboxForwarding", mailboxId: user.id, upn: user.userPrincipalName, ...forwarding };
+        const target: HitTarget = {
+          kind: "mailboxForwarding",
+          mailboxId: user.id,
+          upn: user.userPrincipalName,
+          ...forwarding,
+        };
         hits.push(makeHit(opts, user, target, a, scannedAt));
       }
     }

@@ -131,7 +131,9 @@ export class RunStore {
     const v = this.db.prepare("SELECT v FROM meta WHERE k = 'schema'").get() as { v: string } | undefined;
     if (!v) this.db.prepare("INSERT INTO meta (k, v) VALUES ('schema', ?)").run(STORE_SCHEMA_VERSION);
     else if (v.v !== STORE_SCHEMA_VERSION)
-      throw new Error(`run store ${file} has schema ${v.v}; this mailwarden reads schema ${STORE_SCHEMA_VERSION}`);
+      throw new Error(
+        `run store ${file} has schema ${v.v}; this mailwarden reads schema ${STORE_SCHEMA_VERSION}`,
+      );
   }
 
   saveRun(row: Omit<RunRow, "createdAt" | "updatedAt">, now: string): void {
@@ -154,7 +156,11 @@ export class RunStore {
     const rows = this.db.prepare("SELECT * FROM runs ORDER BY created_at, run_id").all() as RawRun[];
     return rows
       .map(toRun)
-      .filter((r) => (!filter.states || filter.states.includes(r.state)) && (!filter.hitKey || r.hitKey === filter.hitKey));
+      .filter(
+        (r) =>
+          (!filter.states || filter.states.includes(r.state)) &&
+          (!filter.hitKey || r.hitKey === filter.hitKey),
+      );
   }
 
   getEffect(key: string): EffectRow | undefined {

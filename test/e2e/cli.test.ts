@@ -39,7 +39,10 @@ describe("mailwarden CLI", () => {
 
   it("rejects a bad config with every error and its path (exit 2)", async () => {
     const bad = path.join(t.stateDir, "bad.json");
-    writeFileSync(bad, JSON.stringify({ tenant: { id: "nope", domains: [] }, credential: { type: "clientSecret" } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ tenant: { id: "nope", domains: [] }, credential: { type: "clientSecret" } }),
+    );
     const r = await cli(["scan", "-c", bad]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("tenant.id");
@@ -61,18 +64,29 @@ describe("mailwarden CLI", () => {
   it("scan --format json|jsonl, run --dry-run --format json with zero writes", async () => {
     const scan = await cli(["scan", "-c", cfgFile, "--format", "json"]);
     expect(scan.exitCode).toBe(0);
-    const doc = JSON.parse(scan.stdout) as { schemaVersion: number; hits: { hitKey: string; severity: string }[] };
+    const doc = JSON.parse(scan.stdout) as {
+      schemaVersion: number;
+      hits: { hitKey: string; severity: string }[];
+    };
     expect(doc.schemaVersion).toBe(1);
     expect(doc.hits.length).toBeGreaterThanOrEqual(3);
     const jl = await cli(["scan", "-c", cfgFile, "--format", "jsonl"]);
-    expect(jl.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { hitKey: string }).hitKey)).toEqual(doc.hits.map((h) => h.hitKey));
+    expect(
+      jl.stdout
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { hitKey: string }).hitKey),
+    ).toEqual(doc.hits.map((h) => h.hitKey));
 
     const hitsFile = path.join(t.stateDir, "hits.json");
     writeFileSync(hitsFile, scan.stdout);
     const mark = t.mark();
     const dry = await cli(["run", "-c", cfgFile, "--hits", hitsFile, "--dry-run", "--format", "json"]);
     expect(dry.exitCode).toBe(0);
-    const out = JSON.parse(dry.stdout) as { schemaVersion: number; runs: { state: string; mode: string; approvals: unknown[]; steps: { id: string; outcome: string }[] }[] };
+    const out = JSON.parse(dry.stdout) as {
+      schemaVersion: number;
+      runs: { state: string; mode: string; approvals: unknown[]; steps: { id: string; outcome: string }[] }[];
+    };
     expect(out.schemaVersion).toBe(1);
     expect(out.runs.map((r) => [r.mode, r.state])).toEqual(doc.hits.map(() => ["dry-run", "planned"]));
     expect(out.runs[0]!.approvals).toEqual([]);
@@ -89,10 +103,14 @@ describe("mailwarden CLI", () => {
     const mark = t.mark();
 
     // Slow cmdlets so that the kill lands inside the step.
-    const victim: ResultPromise = execa(process.execPath, [BIN, "run", "-c", cfgFile, "--hits", hitsFile, "--yes"], {
-      reject: false,
-      env: { MAILWARDEN_STANDIN_CMDLET_MS: "700" },
-    });
+    const victim: ResultPromise = execa(
+      process.execPath,
+      [BIN, "run", "-c", cfgFile, "--hits", hitsFile, "--yes"],
+      {
+        reject: false,
+        env: { MAILWARDEN_STANDIN_CMDLET_MS: "700" },
+      },
+    );
     const db = () => new Database(t.cfg.store.path, { readonly: true, fileMustExist: true });
     const deadline = Date.now() + 30_000;
     let started = false;
@@ -100,8 +118,19 @@ describe("mailwarden CLI", () => {
       await new Promise((r) => setTimeout(r, 50));
       try {
         const d = db();
-        started = d.prepare("SELECT count(*) n FROM effects WHERE status = 'started' AND action_id = 'mailboxForwarding.clear'").get() !== undefined &&
-          (d.prepare("SELECT count(*) n FROM effects WHERE status = 'started' AND action_id = 'mailboxForwarding.clear'").get() as { n: number }).n > 0;
+        started =
+          d
+            .prepare(
+              "SELECT count(*) n FROM effects WHERE status = 'started' AND action_id = 'mailboxForwarding.clear'",
+            )
+            .get() !== undefined &&
+          (
+            d
+              .prepare(
+                "SELECT count(*) n FROM effects WHERE status = 'started' AND action_id = 'mailboxForwarding.clear'",
+              )
+              .get() as { n: number }
+          ).n > 0;
         d.close();
       } catch {
         // the store does not exist yet
@@ -111,7 +140,9 @@ describe("mailwarden CLI", () => {
     victim.kill("SIGKILL");
     await victim;
     const d = db();
-    const interrupted = d.prepare("SELECT run_id, state FROM runs WHERE state NOT IN ('planned','held','contained','failed')").all() as { run_id: string }[];
+    const interrupted = d
+      .prepare("SELECT run_id, state FROM runs WHERE state NOT IN ('planned','held','contained','failed')")
+      .all() as { run_id: string }[];
     d.close();
     expect(interrupted).toHaveLength(1);
 

@@ -20,11 +20,16 @@ export interface TestTenant extends LaunchedEmulator {
 
 export function caDir(): string {
   const d = process.env.MAILWARDEN_TEST_CA_DIR;
-  if (!d) throw new Error("run the tests through `npm test` (scripts/test.mjs sets MAILWARDEN_TEST_CA_DIR and NODE_EXTRA_CA_CERTS)");
+  if (!d)
+    throw new Error(
+      "run the tests through `npm test` (scripts/test.mjs sets MAILWARDEN_TEST_CA_DIR and NODE_EXTRA_CA_CERTS)",
+    );
   return d;
 }
 
-export async function startTestTenant(o: { scenario?: string; config?: (c: ConfigInput) => ConfigInput } = {}): Promise<TestTenant> {
+export async function startTestTenant(
+  o: { scenario?: string; config?: (c: ConfigInput) => ConfigInput } = {},
+): Promise<TestTenant> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "mw-test-"));
   const launched = await launchEmulator({ stateDir, caDir: caDir(), scenario: o.scenario ?? "default" });
   const cfg = configSchema.parse(o.config ? o.config(launched.config) : launched.config);

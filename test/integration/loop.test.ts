@@ -16,7 +16,8 @@ import { startTestTenant, type TestTenant } from "../helpers/tenant.js";
 let t: TestTenant;
 let hits: Hit[];
 
-const stateUser = (upn: string) => t.emulator.ctx.state.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase())!;
+const stateUser = (upn: string) =>
+  t.emulator.ctx.state.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase())!;
 const mailbox = (upn: string) => t.emulator.ctx.state.mailboxes.find((m) => m.userId === stateUser(upn).id)!;
 const rule = (upn: string, name: string) => mailbox(upn).rules.find((r) => r.name === name)!;
 
@@ -34,7 +35,11 @@ describe("walking skeleton on the default scenario", () => {
     hits = r.hits;
     expect(r.errors).toEqual([]);
     expect(t.writes(mark)).toEqual([]);
-    const summary = hits.map((h) => [h.user.upn, h.target.kind === "inboxRule" ? h.target.ruleName : "forwarding", h.severity]);
+    const summary = hits.map((h) => [
+      h.user.upn,
+      h.target.kind === "inboxRule" ? h.target.ruleName : "forwarding",
+      h.severity,
+    ]);
     expect(summary).toEqual(
       expect.arrayContaining([
         ["AdeleV@contoso.com", "Accounts sync", "high"],
@@ -64,10 +69,16 @@ describe("walking skeleton on the default scenario", () => {
     const out = await runHits(t.cfg, t.handles, hits, "dry-run");
     expect(t.writes(mark)).toEqual([]);
     expect(out.runs.map((r) => r.state)).toEqual(hits.map(() => "planned"));
-    const fwd = out.runs.find((r) => r.steps.some((s) => s.id === "clear-forwarding" && s.outcome === "planned"))!;
+    const fwd = out.runs.find((r) =>
+      r.steps.some((s) => s.id === "clear-forwarding" && s.outcome === "planned"),
+    )!;
     const step = fwd.steps.find((s) => s.id === "clear-forwarding")!;
     expect(step.before).toMatchObject({ forwardingSmtpAddress: expect.stringMatching(/^smtp:/i) });
-    expect(step.after).toEqual({ forwardingSmtpAddress: null, forwardingAddress: null, deliverToMailboxAndForward: false });
+    expect(step.after).toEqual({
+      forwardingSmtpAddress: null,
+      forwardingAddress: null,
+      deliverToMailboxAndForward: false,
+    });
     expect(step.transport).toBe("exchange");
     expect(rule("AdeleV@contoso.com", "Accounts sync").enabled).toBe(true);
   });
@@ -75,27 +86,43 @@ describe("walking skeleton on the default scenario", () => {
   it("--yes contains every hit and verifies by re-reading", async () => {
     const before = new Date(stateUser("MeganB@contoso.com").signInSessionsValidFromDateTime).getTime();
     const mark = t.mark();
-    const out = await runHits(t.cfg, t.handles, hits, "execute", { actionCtx: { poll: { attempts: 3, delayMs: 0, sleep: async () => undefined } } });
-    expect(out.runs.map((r) => [r.user, r.state, r.error])).toEqual(hits.map((h) => [h.user.upn, "contained", undefined]));
+    const out = await runHits(t.cfg, t.handles, hits, "execute", {
+      actionCtx: { poll: { attempts: 3, delayMs: 0, sleep: () => Promise.resolve() } },
+    });
+    expect(out.runs.map((r) => [r.user, r.state, r.error])).toEqual(
+      hits.map((h) => [h.user.upn, "contained", undefined]),
+    );
     expect(rule("AdeleV@contoso.com", "Accounts sync").enabled).toBe(false);
     expect(rule("MeganB@contoso.com", ".").enabled).toBe(false);
-    expect(mailbox("AdeleV@contoso.com")).toMatchObject({ forwardingSmtpAddress: null, forwardingAddress: null, deliverToMailboxAndForward: false });
-    expect(new Date(stateUser("MeganB@contoso.com").signInSessionsValidFromDateTime).getTime()).toBeGreaterThanOrEqual(before);
+    expect(mailbox("AdeleV@contoso.com")).toMatchObject({
+      forwardingSmtpAddress: null,
+      forwardingAddress: null,
+      deliverToMailboxAndForward: false,
+    });
+    expect(
+      new Date(stateUser("MeganB@contoso.com").signInSessionsValidFromDateTime).getTime(),
+    ).toBeGreaterThanOrEqual(before);
     const writes = t.writes(mark);
     // Graph PATCH for the two visible rules, one Set-Mailbox, and one revoke per user (Adele's second hit finds it done).
     expect(writes.filter((w) => w.face === "graph" && w.method === "PATCH")).toHaveLength(2);
     expect(writes.filter((w) => w.face === "exchange")).toHaveLength(1);
     expect(writes.filter((w) => w.path.includes("revokeSignInSessions"))).toHaveLength(2);
-    for (const r of out.runs) for (const s of r.steps) if (s.outcome === "done" || s.outcome === "already-done") expect(s.verified).toBe(true);
+    for (const r of out.runs)
+      for (const s of r.steps)
+        if (s.outcome === "done" || s.outcome === "already-done") expect(s.verified).toBe(true);
   });
 
   it("a second --yes run changes nothing: every step is already done", async () => {
     const mark = t.mark();
-    const out = await runHits(t.cfg, t.handles, hits, "execute", { actionCtx: { poll: { attempts: 1, delayMs: 0, sleep: async () => undefined } } });
+    const out = await runHits(t.cfg, t.handles, hits, "execute", {
+      actionCtx: { poll: { attempts: 1, delayMs: 0, sleep: () => Promise.resolve() } },
+    });
     expect(t.writes(mark)).toEqual([]);
     for (const r of out.runs) {
       expect(r.state).toBe("contained");
-      expect(r.steps.filter((s) => s.outcome !== "skipped").map((s) => s.outcome)).toEqual(r.steps.filter((s) => s.outcome !== "skipped").map(() => "already-done"));
+      expect(r.steps.filter((s) => s.outcome !== "skipped").map((s) => s.outcome)).toEqual(
+        r.steps.filter((s) => s.outcome !== "skipped").map(() => "already-done"),
+      );
     }
   });
 
@@ -110,7 +137,15 @@ describe("walking skeleton on the default scenario", () => {
         actionCtx: actionContext(t.cfg, t.handles),
         guardrails: t.cfg.guardrails,
       });
-      const fwdRun = store.listRuns().find((r) => r.state === "contained" && store.listEffects(r.runId).some((e) => e.actionId === "mailboxForwarding.clear" && e.status === "done"))!;
+      const fwdRun = store
+        .listRuns()
+        .find(
+          (r) =>
+            r.state === "contained" &&
+            store
+              .listEffects(r.runId)
+              .some((e) => e.actionId === "mailboxForwarding.clear" && e.status === "done"),
+        )!;
       const res = await runner.rollback(fwdRun.runId);
       expect(res).toEqual(
         expect.arrayContaining([
@@ -120,7 +155,9 @@ describe("walking skeleton on the default scenario", () => {
       );
       expect(mailbox("AdeleV@contoso.com").forwardingSmtpAddress).toMatch(/^smtp:/i);
       expect(mailbox("AdeleV@contoso.com").deliverToMailboxAndForward).toBe(true);
-      expect((await runner.rollback(fwdRun.runId)).find((r) => r.actionId === "mailboxForwarding.clear")!.outcome).toBe("already-rolled-back");
+      expect(
+        (await runner.rollback(fwdRun.runId)).find((r) => r.actionId === "mailboxForwarding.clear")!.outcome,
+      ).toBe("already-rolled-back");
     } finally {
       store.close();
       await closeAuditLog(audit);
@@ -130,7 +167,12 @@ describe("walking skeleton on the default scenario", () => {
 
 describe("guardrails", () => {
   it("holds a protected account's run: planned, never executed", async () => {
-    const g = await startTestTenant({ config: (c) => ({ ...c, guardrails: { protectedAccounts: ["meganb@contoso.com"], maxContainmentsPerRun: 25 } }) });
+    const g = await startTestTenant({
+      config: (c) => ({
+        ...c,
+        guardrails: { protectedAccounts: ["meganb@contoso.com"], maxContainmentsPerRun: 25 },
+      }),
+    });
     try {
       const r = await scanWith(g.cfg, g.handles);
       const megan = r.hits.filter((h) => h.user.upn === "MeganB@contoso.com");
@@ -146,7 +188,9 @@ describe("guardrails", () => {
   });
 
   it("a burst of hits cannot exceed the containment budget", async () => {
-    const g = await startTestTenant({ config: (c) => ({ ...c, guardrails: { protectedAccounts: [], maxContainmentsPerRun: 1 } }) });
+    const g = await startTestTenant({
+      config: (c) => ({ ...c, guardrails: { protectedAccounts: [], maxContainmentsPerRun: 1 } }),
+    });
     try {
       const r = await scanWith(g.cfg, g.handles);
       const out = await runHits(g.cfg, g.handles, r.hits, "execute");

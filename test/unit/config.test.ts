@@ -50,7 +50,11 @@ describe("config v1", () => {
 
   it("reports every error with a dotted path and loses none", () => {
     const r = loadConfig({
-      file: file({ tenant: { id: "not-a-guid", domains: [] }, credential: { type: "clientSecret", clientId: APP }, bogus: 1 }),
+      file: file({
+        tenant: { id: "not-a-guid", domains: [] },
+        credential: { type: "clientSecret", clientId: APP },
+        bogus: 1,
+      }),
       env: {},
     });
     expect(r.config).toBeUndefined();
@@ -61,7 +65,10 @@ describe("config v1", () => {
   });
 
   it("warns about a secret in the file and about missing protected accounts", () => {
-    const r = loadConfig({ file: file({ ...base, credential: { type: "clientSecret", clientId: APP, clientSecret: "inline" } }), env: {} });
+    const r = loadConfig({
+      file: file({ ...base, credential: { type: "clientSecret", clientId: APP, clientSecret: "inline" } }),
+      env: {},
+    });
     expect(r.errors).toEqual([]);
     expect(r.warnings.map((w) => w.path)).toEqual(
       expect.arrayContaining(["credential.clientSecret", "guardrails.protectedAccounts"]),
@@ -70,17 +77,26 @@ describe("config v1", () => {
 
   it("fails clearly when the secret's environment variable is absent", () => {
     const r = loadConfig({ file: file(base), env: {} });
-    expect(r.errors).toEqual([{ path: "credential.clientSecret", message: expect.stringContaining("MY_SECRET") }]);
+    expect(r.errors).toEqual([
+      { path: "credential.clientSecret", message: expect.stringContaining("MY_SECRET") },
+    ]);
   });
 
   it("needs an onmicrosoft domain for Exchange unless Exchange is off", () => {
     const cfg = { ...base, tenant: { id: TENANT, domains: ["contoso.com"] } };
-    expect(loadConfig({ file: file(cfg), env: { MY_SECRET: "x" } }).errors[0]!.path).toBe("tenant.organization");
-    expect(loadConfig({ file: file({ ...cfg, exchange: { enabled: false } }), env: { MY_SECRET: "x" } }).errors).toEqual([]);
+    expect(loadConfig({ file: file(cfg), env: { MY_SECRET: "x" } }).errors[0]!.path).toBe(
+      "tenant.organization",
+    );
+    expect(
+      loadConfig({ file: file({ ...cfg, exchange: { enabled: false } }), env: { MY_SECRET: "x" } }).errors,
+    ).toEqual([]);
   });
 
   it("reads YAML and reports a syntax error without throwing", () => {
-    const y = file("tenant:\n  id: " + TENANT + "\n  domains: [contoso.onmicrosoft.com]\ncredential: {type: default}\n", "c.yaml");
+    const y = file(
+      "tenant:\n  id: " + TENANT + "\n  domains: [contoso.onmicrosoft.com]\ncredential: {type: default}\n",
+      "c.yaml",
+    );
     expect(loadConfig({ file: y, env: {} }).errors).toEqual([]);
     const bad = file("tenant: [unclosed\n", "bad.yaml");
     const r = loadConfig({ file: bad, env: {} });
@@ -88,7 +104,10 @@ describe("config v1", () => {
   });
 
   it("rejects a non-https authority", () => {
-    const r = loadConfig({ file: file({ ...base, endpoints: { authorityHost: "http://login.example" } }), env: { MY_SECRET: "x" } });
+    const r = loadConfig({
+      file: file({ ...base, endpoints: { authorityHost: "http://login.example" } }),
+      env: { MY_SECRET: "x" },
+    });
     expect(r.errors.map((e) => e.path)).toContain("endpoints.authorityHost");
   });
 });

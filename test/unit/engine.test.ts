@@ -44,14 +44,22 @@ function machine(o: {
   const calls = o.calls ?? [];
   return createPlaybookMachine(pb).provide({
     actors: {
-      planSteps: fromPromise<StepPlan[], PlanStepsInput>(({ input }) => Promise.resolve((o.plans ?? ((i) => i.steps.map(() => plan())))(input))),
+      planSteps: fromPromise<StepPlan[], PlanStepsInput>(({ input }) =>
+        Promise.resolve((o.plans ?? ((i) => i.steps.map(() => plan())))(input)),
+      ),
       executeStep: fromPromise<ExecuteStepOutput, ExecuteStepInput>(async ({ input }) => {
         calls.push(input.step.id);
-        return o.exec ? o.exec(input) : { before: { enabled: true }, after: { enabled: false }, alreadyDone: false };
+        return o.exec
+          ? o.exec(input)
+          : { before: { enabled: true }, after: { enabled: false }, alreadyDone: false };
       }),
       verifySteps: fromPromise<VerifyStepResult[], VerifyStepsInput>(({ input }) =>
         Promise.resolve(
-          o.verify ? o.verify(input) : input.steps.filter((s) => s.outcome === "done" || s.outcome === "already-done").map((s) => ({ id: s.id, ok: true, observed: null })),
+          o.verify
+            ? o.verify(input)
+            : input.steps
+                .filter((s) => s.outcome === "done" || s.outcome === "already-done")
+                .map((s) => ({ id: s.id, ok: true, observed: null })),
         ),
       ),
     },
@@ -90,7 +98,10 @@ describe("playbook machine", () => {
 
   it("does not execute a step whose live state is already the target", async () => {
     const calls: string[] = [];
-    const s = await finish(machine({ calls, plans: (i) => i.steps.map((st) => plan(st.id === "disable-rule")) }), {});
+    const s = await finish(
+      machine({ calls, plans: (i) => i.steps.map((st) => plan(st.id === "disable-rule")) }),
+      {},
+    );
     expect(calls).toEqual(["revoke-sessions"]);
     expect(s.context.steps[0]!.outcome).toBe("already-done");
     expect(s.value).toBe("contained");
@@ -99,7 +110,13 @@ describe("playbook machine", () => {
   it("stops at the failing step and keeps the error", async () => {
     const calls: string[] = [];
     const s = await finish(
-      machine({ calls, exec: (i) => (i.step.id === "disable-rule" ? Promise.reject(new Error("403 denied")) : Promise.resolve({ before: null, after: null, alreadyDone: false })) }),
+      machine({
+        calls,
+        exec: (i) =>
+          i.step.id === "disable-rule"
+            ? Promise.reject(new Error("403 denied"))
+            : Promise.resolve({ before: null, after: null, alreadyDone: false }),
+      }),
       {},
     );
     expect(s.value).toBe("failed");
@@ -109,7 +126,15 @@ describe("playbook machine", () => {
   });
 
   it("fails when verification does not see the change", async () => {
-    const s = await finish(machine({ verify: (i) => i.steps.filter((x) => x.outcome === "done").map((x) => ({ id: x.id, ok: x.id !== "disable-rule", observed: null })) }), {});
+    const s = await finish(
+      machine({
+        verify: (i) =>
+          i.steps
+            .filter((x) => x.outcome === "done")
+            .map((x) => ({ id: x.id, ok: x.id !== "disable-rule", observed: null })),
+      }),
+      {},
+    );
     expect(s.value).toBe("failed");
     expect(s.context.error).toContain("disable-rule");
   });
@@ -125,7 +150,13 @@ describe("playbook machine", () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const first: string[] = [];
-    const m1 = machine({ calls: first, exec: async () => { await gate; return { before: null, after: null, alreadyDone: false }; } });
+    const m1 = machine({
+      calls: first,
+      exec: async () => {
+        await gate;
+        return { before: null, after: null, alreadyDone: false };
+      },
+    });
     const a = createActor(m1, { input: { runId: "r1", mode: "execute", hit: ruleHit } as never });
     a.start();
     await new Promise((r) => setTimeout(r, 20));
@@ -144,14 +175,20 @@ describe("playbook machine", () => {
   });
 
   it("names its version from the playbook and the engine", () => {
-    expect(machineIdentity(pb)).toEqual({ id: "playbook:t", version: expect.stringMatching(/^1\+engine\.1\+disable-rule:inboxRule.disable,/) });
+    expect(machineIdentity(pb)).toEqual({
+      id: "playbook:t",
+      version: expect.stringMatching(/^1\+engine\.1\+disable-rule:inboxRule.disable,/),
+    });
   });
 });
 
 describe("playbook validation", () => {
   it("rejects unknown actions, duplicate ids and bad structure with paths", () => {
     expect(() =>
-      parsePlaybook("apiVersion: mailwarden/v1\nkind: Playbook\nmetadata: {id: x, version: 1}\ntrigger: {targets: [inboxRule]}\nsteps:\n  - {id: a, action: inboxRule.explode}\n  - {id: a, action: user.revokeSessions}\n", "x.yaml"),
+      parsePlaybook(
+        "apiVersion: mailwarden/v1\nkind: Playbook\nmetadata: {id: x, version: 1}\ntrigger: {targets: [inboxRule]}\nsteps:\n  - {id: a, action: inboxRule.explode}\n  - {id: a, action: user.revokeSessions}\n",
+        "x.yaml",
+      ),
     ).toThrow(/steps\.0\.action: unknown action inboxRule\.explode; steps\.1\.id: duplicate step id a/);
     expect(() => parsePlaybook("apiVersion: v2\n", "y.yaml")).toThrow(/y\.yaml: apiVersion/);
     expect(() => parsePlaybook("steps: [unclosed\n", "z.yaml")).toThrow(/\(yaml\)/);

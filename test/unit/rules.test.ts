@@ -13,8 +13,17 @@ const D = ["contoso.com", "contoso.onmicrosoft.com"];
 
 describe("recipient parsing", () => {
   it("reads Exchange's SMTP and EX forms", () => {
-    expect(parseExoRecipient('"Eve" [SMTP:Eve@Evil.example]', D)).toEqual({ kind: "external", address: "eve@evil.example", display: "Eve" });
-    expect(parseExoRecipient('"Rob Knight" [EX:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=abc]', D)).toEqual({
+    expect(parseExoRecipient('"Eve" [SMTP:Eve@Evil.example]', D)).toEqual({
+      kind: "external",
+      address: "eve@evil.example",
+      display: "Eve",
+    });
+    expect(
+      parseExoRecipient(
+        '"Rob Knight" [EX:/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=abc]',
+        D,
+      ),
+    ).toEqual({
       kind: "internal",
       display: "Rob Knight",
     });
@@ -58,19 +67,27 @@ describe("content fingerprint", () => {
   const folders = (id: string) => (id === "folder-1" ? "RSS Feeds" : undefined);
 
   it("is the same on both transports", () => {
-    expect(contentFingerprint(normalizeExoRule(exo, D))).toBe(contentFingerprint(normalizeGraphRule(graph, D, folders)));
+    expect(contentFingerprint(normalizeExoRule(exo, D))).toBe(
+      contentFingerprint(normalizeGraphRule(graph, D, folders)),
+    );
   });
   it("ignores enabled state and order but not content", () => {
     const a = contentFingerprint(normalizeExoRule(exo, D));
     expect(contentFingerprint(normalizeExoRule({ ...exo, enabled: false, priority: 9 }, D))).toBe(a);
-    expect(contentFingerprint(normalizeExoRule({ ...exo, forwardTo: ['"X" [SMTP:y@evil.example]'] }, D))).not.toBe(a);
+    expect(
+      contentFingerprint(normalizeExoRule({ ...exo, forwardTo: ['"X" [SMTP:y@evil.example]'] }, D)),
+    ).not.toBe(a);
   });
   it("keeps an unresolved folder id distinct from any name", () => {
     const g = normalizeGraphRule(graph, D, () => undefined);
     expect(g.moveToFolder).toBe("id:folder-1");
   });
   it("marks Graph's read-only rules without content as unknown", () => {
-    const g = normalizeGraphRule({ id: "x", displayName: "t", isEnabled: true, isReadOnly: true }, D, () => undefined);
+    const g = normalizeGraphRule(
+      { id: "x", displayName: "t", isEnabled: true, isReadOnly: true },
+      D,
+      () => undefined,
+    );
     expect(g.contentUnknown).toBe(true);
   });
 });
@@ -79,7 +96,9 @@ describe("rule analysis", () => {
   const rule = (over: Record<string, unknown>) => normalizeExoRule({ name: "r", enabled: true, ...over }, D);
 
   it("flags external forwarding as high with its address", () => {
-    const a = analyzeRule(rule({ name: "Invoices", forwardTo: ['"E" [SMTP:e@evil.example]'], subjectContainsWords: ["invoice"] }));
+    const a = analyzeRule(
+      rule({ name: "Invoices", forwardTo: ['"E" [SMTP:e@evil.example]'], subjectContainsWords: ["invoice"] }),
+    );
     expect(a.suspect).toBe(true);
     expect(a.score).toBeGreaterThanOrEqual(70);
     expect(a.reasons.map((r) => r.code)).toEqual(["forwards-external", "finance-keywords"]);
@@ -90,16 +109,34 @@ describe("rule analysis", () => {
     expect(analyzeRule(rule({ redirectTo: ['"A" [EX:/o=x/cn=a]'] })).suspect).toBe(false);
   });
   it("flags the classic hiding rule: '.' moving security mail to RSS Feeds, read", () => {
-    const a = analyzeRule(rule({ name: ".", moveToFolder: "m:\\RSS Feeds", markAsRead: true, subjectOrBodyContainsWords: ["phish", "unusual sign-in"] }));
+    const a = analyzeRule(
+      rule({
+        name: ".",
+        moveToFolder: "m:\\RSS Feeds",
+        markAsRead: true,
+        subjectOrBodyContainsWords: ["phish", "unusual sign-in"],
+      }),
+    );
     expect(a.suspect).toBe(true);
-    expect(a.reasons.map((r) => r.code)).toEqual(["moves-to-hiding-folder", "marks-read", "security-keywords", "obscure-name"]);
+    expect(a.reasons.map((r) => r.code)).toEqual([
+      "moves-to-hiding-folder",
+      "marks-read",
+      "security-keywords",
+      "obscure-name",
+    ]);
     expect(a.score).toBeGreaterThanOrEqual(70);
   });
   it("leaves benign folder rules alone", () => {
-    expect(analyzeRule(rule({ name: "Newsletters", moveToFolder: "m:\\Newsletters", fromAddressContainsWords: ["news"] })).suspect).toBe(false);
+    expect(
+      analyzeRule(
+        rule({ name: "Newsletters", moveToFolder: "m:\\Newsletters", fromAddressContainsWords: ["news"] }),
+      ).suspect,
+    ).toBe(false);
   });
   it("matches keywords as whole terms only", () => {
-    const a = analyzeRule(rule({ name: "Cleanup", deleteMessage: true, subjectContainsWords: ["reach out"] }));
+    const a = analyzeRule(
+      rule({ name: "Cleanup", deleteMessage: true, subjectContainsWords: ["reach out"] }),
+    );
     expect(a.reasons.map((r) => r.code)).toEqual(["deletes-mail"]);
   });
   it("caps a disabled rule at low but still reports it", () => {
@@ -117,14 +154,45 @@ describe("rule analysis", () => {
 
 describe("forwarding analysis", () => {
   it("flags external SMTP forwarding, and ForwardingAddress, which wins when both are set", () => {
-    const a = analyzeForwarding({ forwardingSmtpAddress: "smtp:x@evil.example", forwardingAddress: null, deliverToMailboxAndForward: true }, D);
+    const a = analyzeForwarding(
+      {
+        forwardingSmtpAddress: "smtp:x@evil.example",
+        forwardingAddress: null,
+        deliverToMailboxAndForward: true,
+      },
+      D,
+    );
     expect(a.suspect).toBe(true);
     expect(a.reasons.map((r) => r.code)).toEqual(["mailbox-forwarding-external", "keeps-copy"]);
-    const b = analyzeForwarding({ forwardingSmtpAddress: "smtp:x@evil.example", forwardingAddress: "Evil Contact", deliverToMailboxAndForward: false }, D);
-    expect(b.reasons.map((r) => r.code)).toEqual(["mailbox-forwarding-recipient", "mailbox-forwarding-external"]);
+    const b = analyzeForwarding(
+      {
+        forwardingSmtpAddress: "smtp:x@evil.example",
+        forwardingAddress: "Evil Contact",
+        deliverToMailboxAndForward: false,
+      },
+      D,
+    );
+    expect(b.reasons.map((r) => r.code)).toEqual([
+      "mailbox-forwarding-recipient",
+      "mailbox-forwarding-external",
+    ]);
   });
   it("ignores internal forwarding and empty settings", () => {
-    expect(analyzeForwarding({ forwardingSmtpAddress: "smtp:boss@contoso.com", forwardingAddress: null, deliverToMailboxAndForward: true }, D).suspect).toBe(false);
-    expect(analyzeForwarding({ forwardingSmtpAddress: null, forwardingAddress: null, deliverToMailboxAndForward: false }, D).suspect).toBe(false);
+    expect(
+      analyzeForwarding(
+        {
+          forwardingSmtpAddress: "smtp:boss@contoso.com",
+          forwardingAddress: null,
+          deliverToMailboxAndForward: true,
+        },
+        D,
+      ).suspect,
+    ).toBe(false);
+    expect(
+      analyzeForwarding(
+        { forwardingSmtpAddress: null, forwardingAddress: null, deliverToMailboxAndForward: false },
+        D,
+      ).suspect,
+    ).toBe(false);
   });
 });

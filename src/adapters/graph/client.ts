@@ -154,8 +154,14 @@ export class GraphAdapter {
       "onPremisesSyncEnabled",
       "signInSessionsValidFromDateTime",
     ];
-    return this.call(`GET /users/{id}`, async () =>
-      (await this.client.api(`/users/${enc(idOrUpn)}`).select(select).option("signal", opts.signal).get()) as GraphUser,
+    return this.call(
+      `GET /users/{id}`,
+      async () =>
+        (await this.client
+          .api(`/users/${enc(idOrUpn)}`)
+          .select(select)
+          .option("signal", opts.signal)
+          .get()) as GraphUser,
     );
   }
 
@@ -170,42 +176,53 @@ export class GraphAdapter {
   }
 
   getMessageRule(userId: string, ruleId: string, opts: CallOptions = {}): Promise<GraphMessageRule> {
-    return this.call("GET messageRule", async () =>
-      (await this.client
-        .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
-        .option("signal", opts.signal)
-        .get()) as GraphMessageRule,
+    return this.call(
+      "GET messageRule",
+      async () =>
+        (await this.client
+          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
+          .option("signal", opts.signal)
+          .get()) as GraphMessageRule,
     );
   }
 
   updateMessageRule(
     userId: string,
     ruleId: string,
-    patch: Partial<Pick<GraphMessageRule, "isEnabled" | "displayName" | "sequence" | "actions" | "conditions">>,
+    patch: Partial<
+      Pick<GraphMessageRule, "isEnabled" | "displayName" | "sequence" | "actions" | "conditions">
+    >,
     opts: CallOptions = {},
   ): Promise<GraphMessageRule> {
-    return this.call("PATCH messageRule", async () =>
-      (await this.client
-        .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
-        .option("signal", opts.signal)
-        .patch(patch)) as GraphMessageRule,
+    return this.call(
+      "PATCH messageRule",
+      async () =>
+        (await this.client
+          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
+          .option("signal", opts.signal)
+          .patch(patch)) as GraphMessageRule,
     );
   }
 
   getMailFolder(userId: string, folderId: string, opts: CallOptions = {}): Promise<GraphMailFolder> {
-    return this.call("GET mailFolder", async () =>
-      (await this.client
-        .api(`/users/${enc(userId)}/mailFolders/${enc(folderId)}`)
-        .select(["id", "displayName"])
-        .option("signal", opts.signal)
-        .get()) as GraphMailFolder,
+    return this.call(
+      "GET mailFolder",
+      async () =>
+        (await this.client
+          .api(`/users/${enc(userId)}/mailFolders/${enc(folderId)}`)
+          .select(["id", "displayName"])
+          .option("signal", opts.signal)
+          .get()) as GraphMailFolder,
     );
   }
 
   /** Documented as 204, answered 200 `{value:true}` in practice: any 2xx is success (apis.md A3). */
   revokeSignInSessions(userId: string, opts: CallOptions = {}): Promise<void> {
     return this.call("POST revokeSignInSessions", async () => {
-      await this.client.api(`/users/${enc(userId)}/revokeSignInSessions`).option("signal", opts.signal).post({});
+      await this.client
+        .api(`/users/${enc(userId)}/revokeSignInSessions`)
+        .option("signal", opts.signal)
+        .post({});
     });
   }
 }

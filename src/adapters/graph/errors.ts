@@ -60,13 +60,19 @@ const CREDENTIAL_ERRORS = new Set([
 export function toGraphApiError(e: unknown, what: string): GraphApiError {
   if (e instanceof GraphApiError) return e;
   const g = (e ?? {}) as GraphErrorLike;
-  if (g.name === "AbortError") return new GraphApiError(`${what}: aborted`, "aborted", undefined, undefined, undefined, false);
+  if (g.name === "AbortError")
+    return new GraphApiError(`${what}: aborted`, "aborted", undefined, undefined, undefined, false);
   const status = typeof g.statusCode === "number" && g.statusCode > 0 ? g.statusCode : undefined;
   // The SDK wraps a failing credential into a GraphError with statusCode -1 and the credential error's name as code.
   const authFailure = [g.code, g.name].some((n) => n !== null && n !== undefined && CREDENTIAL_ERRORS.has(n));
-  const kind = authFailure ? "unauthenticated" : g.name === "GraphError" || status !== undefined ? kindOf(status) : "network";
+  const kind = authFailure
+    ? "unauthenticated"
+    : g.name === "GraphError" || status !== undefined
+      ? kindOf(status)
+      : "network";
   const retryAfter = g.headers?.get?.("retry-after");
-  const retryAfterMs = retryAfter && !Number.isNaN(Number(retryAfter)) ? Number(retryAfter) * 1000 : undefined;
+  const retryAfterMs =
+    retryAfter && !Number.isNaN(Number(retryAfter)) ? Number(retryAfter) * 1000 : undefined;
   const retryable = kind === "throttled" || kind === "unavailable" || kind === "network";
   const code = g.code ?? undefined;
   const head = authFailure ? "authentication failed" : `${status ?? "no response"}${code ? ` ${code}` : ""}`;

@@ -14,8 +14,13 @@ import { renderScan, scanWith } from "./scan.js";
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("start the emulated tenant, scan it, dry-run the playbook, contain with --yes, verify; print a summary")
-    .option("--state-dir <dir>", "keep the emulator's files, run store and audit log here (default: a temp dir, removed)")
+    .description(
+      "start the emulated tenant, scan it, dry-run the playbook, contain with --yes, verify; print a summary",
+    )
+    .option(
+      "--state-dir <dir>",
+      "keep the emulator's files, run store and audit log here (default: a temp dir, removed)",
+    )
     .option("--ca-dir <dir>", "the emulator's CA (created when absent)", DEFAULT_CA_DIR)
     .action(async (o: { stateDir?: string; caDir: string }) => {
       const { ensureCa } = await import("../../emulator/ca.js");
@@ -23,7 +28,11 @@ export function registerDemo(program: Command): void {
       await ensureTrusted(ca.caFile);
       const started = Date.now();
       const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "mailwarden-demo-"));
-      const { emulator, config: input } = await launchEmulator({ stateDir, caDir: o.caDir, scenario: "default" });
+      const { emulator, config: input } = await launchEmulator({
+        stateDir,
+        caDir: o.caDir,
+        scenario: "default",
+      });
       const config = configSchema.parse(input);
       const t = await openTenant(config);
       let ok = false;
@@ -35,13 +44,19 @@ export function registerDemo(program: Command): void {
         status("== 2. run --dry-run (plan only)");
         const mark = emulator.requests().length;
         const dry = await runHits(config, t, scan.hits, "dry-run");
-        const dryWrites = emulator.requests().slice(mark).filter((r) => r.write).length;
+        const dryWrites = emulator
+          .requests()
+          .slice(mark)
+          .filter((r) => r.write).length;
         writeOut(renderRuns(dry, "table"));
 
         status("== 3. run --yes (contain, then verify by re-reading)");
         const mark2 = emulator.requests().length;
         const wet = await runHits(config, t, scan.hits, "execute");
-        const writes = emulator.requests().slice(mark2).filter((r) => r.write).length;
+        const writes = emulator
+          .requests()
+          .slice(mark2)
+          .filter((r) => r.write).length;
         writeOut(renderRuns(wet, "table"));
 
         status("== 4. scan again");
@@ -49,7 +64,14 @@ export function registerDemo(program: Command): void {
         const active = after.mailboxes.reduce(
           (n, m) =>
             n +
-            m.rules.filter((r) => r.enabled && after.hits.some((h) => h.target.kind === "inboxRule" && h.target.upn === m.upn && h.target.ruleName === r.name)).length +
+            m.rules.filter(
+              (r) =>
+                r.enabled &&
+                after.hits.some(
+                  (h) =>
+                    h.target.kind === "inboxRule" && h.target.upn === m.upn && h.target.ruleName === r.name,
+                ),
+            ).length +
             (after.hits.some((h) => h.target.kind === "mailboxForwarding" && h.target.upn === m.upn) ? 1 : 0),
           0,
         );
@@ -62,7 +84,10 @@ export function registerDemo(program: Command): void {
             ["check", "result"],
             [
               ["mailboxes scanned", scan.mailboxes.length],
-              ["hits (high / medium / low)", `${scan.hits.length} (${["high", "medium", "low"].map((s) => scan.hits.filter((h) => h.severity === s).length).join(" / ")})`],
+              [
+                "hits (high / medium / low)",
+                `${scan.hits.length} (${["high", "medium", "low"].map((s) => scan.hits.filter((h) => h.severity === s).length).join(" / ")})`,
+              ],
               ["dry run: runs planned", dry.runs.filter((r) => r.state === "planned").length],
               ["dry run: tenant writes", dryWrites],
               ["--yes: runs contained", `${contained} of ${wet.runs.length}`],

@@ -54,54 +54,73 @@ export async function launchEmulator(o: {
 }
 
 export function registerEmulator(program: Command): void {
-  const emu = program.command("emulator").description("the emulated Microsoft 365 tenant (a strict loopback test host)");
+  const emu = program
+    .command("emulator")
+    .description("the emulated Microsoft 365 tenant (a strict loopback test host)");
   emu
     .command("start")
     .description("start the emulated tenant; prints one JSON line when ready and runs until interrupted")
     .option("-p, --port <n>", "HTTPS port (0 = any free port)", "0")
     .option("-s, --scenario <name|file>", "default, or a scenario file (JSON or YAML)", "default")
     .option("--seed <n>", "seed for generated ids")
-    .option("--state-dir <dir>", "where the emulator writes its client certificate and pwsh stand-in", ".mailwarden/emulator")
+    .option(
+      "--state-dir <dir>",
+      "where the emulator writes its client certificate and pwsh stand-in",
+      ".mailwarden/emulator",
+    )
     .option("--ca-dir <dir>", "the emulator's CA (created when absent)", DEFAULT_CA_DIR)
-    .option("--write-config <file>", "write a mailwarden config for this tenant (contains the client secret; mode 0600)")
-    .action(async (o: { port: string; scenario: string; seed?: string; stateDir: string; caDir: string; writeConfig?: string }) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0..65535");
-      const seed = o.seed === undefined ? undefined : Number(o.seed);
-      if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError("--seed must be an integer");
-      const { ensureCa } = await import("../../emulator/ca.js");
-      await ensureCa(o.caDir);
-      const { emulator, pwshPath, config } = await launchEmulator({
-        port,
-        scenario: o.scenario,
-        stateDir: o.stateDir,
-        caDir: o.caDir,
-        ...(seed !== undefined ? { seed } : {}),
-      });
-      if (o.writeConfig) {
-        mkdirSync(path.dirname(path.resolve(o.writeConfig)), { recursive: true });
-        writeFileSync(o.writeConfig, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
-      }
-      writeOut(
-        JSON.stringify({
-          graphBaseUrl: emulator.graphBaseUrl,
-          authorityHost: emulator.authorityHost,
-          exchangeConnectionUri: emulator.exchangeConnectionUri,
-          tenantId: emulator.tenantId,
-          organization: emulator.organization,
-          clientId: emulator.clientId,
-          clientSecret: emulator.clientSecret,
-          caFile: emulator.caFile,
-          pwshPath,
-          adminUrl: emulator.adminUrl,
-          ...(o.writeConfig ? { configFile: path.resolve(o.writeConfig) } : {}),
-        }),
-      );
-      status(`emulated tenant ready at ${emulator.baseUrl}; Ctrl-C stops it`);
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve());
-        process.once("SIGTERM", () => resolve());
-      });
-      await emulator.close();
-    });
+    .option(
+      "--write-config <file>",
+      "write a mailwarden config for this tenant (contains the client secret; mode 0600)",
+    )
+    .action(
+      async (o: {
+        port: string;
+        scenario: string;
+        seed?: string;
+        stateDir: string;
+        caDir: string;
+        writeConfig?: string;
+      }) => {
+        const port = Number(o.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UsageError("--port must be 0..65535");
+        const seed = o.seed === undefined ? undefined : Number(o.seed);
+        if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError("--seed must be an integer");
+        const { ensureCa } = await import("../../emulator/ca.js");
+        await ensureCa(o.caDir);
+        const { emulator, pwshPath, config } = await launchEmulator({
+          port,
+          scenario: o.scenario,
+          stateDir: o.stateDir,
+          caDir: o.caDir,
+          ...(seed !== undefined ? { seed } : {}),
+        });
+        if (o.writeConfig) {
+          mkdirSync(path.dirname(path.resolve(o.writeConfig)), { recursive: true });
+          writeFileSync(o.writeConfig, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+        }
+        writeOut(
+          JSON.stringify({
+            graphBaseUrl: emulator.graphBaseUrl,
+            authorityHost: emulator.authorityHost,
+            exchangeConnectionUri: emulator.exchangeConnectionUri,
+            tenantId: emulator.tenantId,
+            organization: emulator.organization,
+            clientId: emulator.clientId,
+            clientSecret: emulator.clientSecret,
+            caFile: emulator.caFile,
+            pwshPath,
+            adminUrl: emulator.adminUrl,
+            ...(o.writeConfig ? { configFile: path.resolve(o.writeConfig) } : {}),
+          }),
+        );
+        status(`emulated tenant ready at ${emulator.baseUrl}; Ctrl-C stops it`);
+        await new Promise<void>((resolve) => {
+          process.once("SIGINT", () => resolve());
+          process.once("SIGTERM", () => resolve());
+        });
+        await emulator.close();
+      },
+    );
 }

@@ -27,7 +27,13 @@ export function registerMisc(program: Command): void {
     .requiredOption("-c, --config <file>", "config file")
     .action((o: { config: string }) => {
       const c = requireConfig(o.config);
-      const shown = { ...c, credential: { ...c.credential, ...("clientSecret" in c.credential ? { clientSecret: "[redacted]" } : {}) } };
+      const shown = {
+        ...c,
+        credential: {
+          ...c.credential,
+          ...("clientSecret" in c.credential ? { clientSecret: "[redacted]" } : {}),
+        },
+      };
       writeOut(JSON.stringify(shown, null, 2));
     });
 
@@ -49,7 +55,13 @@ export function registerMisc(program: Command): void {
         writeOut(
           table(
             ["id", "scope", "reversibility", "permissions", "description"],
-            rows.map((r) => [r.id, r.scope, r.reversibility, [...r.permissions.graph, ...r.permissions.exchange].join(", "), r.description]),
+            rows.map((r) => [
+              r.id,
+              r.scope,
+              r.reversibility,
+              [...r.permissions.graph, ...r.permissions.exchange].join(", "),
+              r.description,
+            ]),
           ),
         );
     });
@@ -67,7 +79,13 @@ export function registerMisc(program: Command): void {
       try {
         const runs = store.listRuns().map(({ snapshot: _s, ...r }) => r);
         if (format === "json") writeOut(JSON.stringify(runs, null, 2));
-        else writeOut(table(["run", "user", "mode", "state", "updated"], runs.map((r) => [r.runId, r.userUpn, r.mode, r.state, r.updatedAt])));
+        else
+          writeOut(
+            table(
+              ["run", "user", "mode", "state", "updated"],
+              runs.map((r) => [r.runId, r.userUpn, r.mode, r.state, r.updatedAt]),
+            ),
+          );
       } finally {
         store.close();
       }
@@ -91,7 +109,12 @@ export function registerMisc(program: Command): void {
         if (!run) throw new UsageError(`no run ${o.run} in ${config.store.path}`);
         const effects = store.listEffects(o.run);
         if (!o.yes) {
-          writeOut(table(["step", "action", "status", "restore to"], effects.map((e) => [e.stepId, e.actionId, e.status, JSON.stringify(e.before)])));
+          writeOut(
+            table(
+              ["step", "action", "status", "restore to"],
+              effects.map((e) => [e.stepId, e.actionId, e.status, JSON.stringify(e.before)]),
+            ),
+          );
           status("nothing written: add --yes to restore these before-images");
           return;
         }
@@ -111,7 +134,12 @@ export function registerMisc(program: Command): void {
           guardrails: config.guardrails,
         });
         const res = await runner.rollback(o.run);
-        writeOut(table(["step", "action", "outcome", "error"], res.map((r) => [r.stepId, r.actionId, r.outcome, r.error])));
+        writeOut(
+          table(
+            ["step", "action", "outcome", "error"],
+            res.map((r) => [r.stepId, r.actionId, r.outcome, r.error]),
+          ),
+        );
         if (res.some((r) => r.outcome === "failed")) process.exitCode = EXIT.runFailed;
       } finally {
         store2.close();

@@ -53,7 +53,9 @@ export async function runHits(
       actionCtx: { ...actionContext(config, t), ...overrides.actionCtx },
       guardrails: config.guardrails,
     });
-    const pending = store.listRuns().filter((r) => !["planned", "held", "contained", "failed"].includes(r.state));
+    const pending = store
+      .listRuns()
+      .filter((r) => !["planned", "held", "contained", "failed"].includes(r.state));
     const resumed = mode === "execute" ? await runner.resumePending() : [];
     const eligible = hits.filter((h) => playbook.trigger.targets.includes(h.target.kind));
     const runs: RunReport[] = [];
@@ -93,25 +95,39 @@ export function registerRun(program: Command): void {
     .option("--hits <file>", "hits from `scan --format json` or `--format jsonl` instead of scanning")
     .option("-u, --user <upn...>", "scan only these users")
     .option("-f, --format <format>", "output: table | json", "table")
-    .action(async (o: { config: string; dryRun?: boolean; yes?: boolean; hits?: string; user?: string[]; format: string }) => {
-      if (!!o.dryRun === !!o.yes) throw new UsageError("choose exactly one of --dry-run (plan, no writes) or --yes (contain)");
-      const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
-      const config = requireConfig(o.config);
-      const hits = o.hits ? readHitsFile(o.hits) : undefined;
-      await ensureTrusted(config.endpoints.caFile);
-      const t = await openTenant(config);
-      let outcome: RunOutcome;
-      try {
-        const h = hits ?? (await scanWith(config, t, o.user)).hits;
-        outcome = await runHits(config, t, h, o.dryRun ? "dry-run" : "execute");
-      } finally {
-        await t.close();
-      }
-      writeOut(renderRuns(outcome, format));
-      if (outcome.pendingNotResumed)
-        status(`note: ${outcome.pendingNotResumed} interrupted run(s) in the store; a --yes run resumes them`);
-      const bad = [...outcome.resumed, ...outcome.runs].filter((r) => r.state === "failed" || r.state === "held");
-      for (const r of bad) status(`${r.state}: run ${r.runId} (${r.user}): ${r.error ?? r.hold ?? ""}`);
-      if (bad.length) process.exitCode = EXIT.runFailed;
-    });
+    .action(
+      async (o: {
+        config: string;
+        dryRun?: boolean;
+        yes?: boolean;
+        hits?: string;
+        user?: string[];
+        format: string;
+      }) => {
+        if (!!o.dryRun === !!o.yes)
+          throw new UsageError("choose exactly one of --dry-run (plan, no writes) or --yes (contain)");
+        const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
+        const config = requireConfig(o.config);
+        const hits = o.hits ? readHitsFile(o.hits) : undefined;
+        await ensureTrusted(config.endpoints.caFile);
+        const t = await openTenant(config);
+        let outcome: RunOutcome;
+        try {
+          const h = hits ?? (await scanWith(config, t, o.user)).hits;
+          outcome = await runHits(config, t, h, o.dryRun ? "dry-run" : "execute");
+        } finally {
+          await t.close();
+        }
+        writeOut(renderRuns(outcome, format));
+        if (outcome.pendingNotResumed)
+          status(
+            `note: ${outcome.pendingNotResumed} interrupted run(s) in the store; a --yes run resumes them`,
+          );
+        const bad = [...outcome.resumed, ...outcome.runs].filter(
+          (r) => r.state === "failed" || r.state === "held",
+        );
+        for (const r of bad) status(`${r.state}: run ${r.runId} (${r.user}): ${r.error ?? r.hold ?? ""}`);
+        if (bad.length) process.exitCode = EXIT.runFailed;
+      },
+    );
 }

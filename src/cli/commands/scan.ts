@@ -43,7 +43,9 @@ export function renderScan(r: ScanResult, format: Format): string {
       h.severity,
       h.score,
       h.user.upn,
-      h.target.kind === "inboxRule" ? `rule ${JSON.stringify(h.target.ruleName)}${h.target.hidden ? " (hidden)" : ""}` : "mailbox forwarding",
+      h.target.kind === "inboxRule"
+        ? `rule ${JSON.stringify(h.target.ruleName)}${h.target.hidden ? " (hidden)" : ""}`
+        : "mailbox forwarding",
       h.reasons[0]?.detail ?? "",
       h.reasons.map((x) => x.code).join(", "),
     ]),
@@ -58,7 +60,9 @@ export function parseFormat(v: string, allowed: readonly string[] = FORMATS): Fo
 export function registerScan(program: Command): void {
   program
     .command("scan")
-    .description("read every mailbox's inbox rules (Graph and Exchange, hidden included) and forwarding; print hits")
+    .description(
+      "read every mailbox's inbox rules (Graph and Exchange, hidden included) and forwarding; print hits",
+    )
     .requiredOption("-c, --config <file>", "config file (YAML or JSON)")
     .option("-u, --user <upn...>", "only these users (UPN or object id)")
     .option("-f, --format <format>", `output: ${FORMATS.join(" | ")}`, "table")
@@ -70,7 +74,9 @@ export function registerScan(program: Command): void {
       try {
         const r = await scanWith(config, t, o.user);
         writeOut(renderScan(r, format));
-        status(`${r.hits.length} hit(s) in ${r.mailboxes.length} mailbox(es)${r.errors.length ? `; ${r.errors.length} error(s)` : ""}`);
+        status(
+          `${r.hits.length} hit(s) in ${r.mailboxes.length} mailbox(es)${r.errors.length ? `; ${r.errors.length} error(s)` : ""}`,
+        );
         for (const e of r.errors) status(`error: ${e}`);
       } finally {
         await t.close();
