@@ -220,6 +220,10 @@ function buildUserAndMailbox(
       folders,
       rules: buildRules(mb, folders, ids, at),
       outlookClientRules: mb.outlookClientRules,
+      mailboxPermissions: [],
+      recipientPermissions: [],
+      folderPermissions: [],
+      grantSendOnBehalfTo: [],
     };
   }
   const user: UserState = {
@@ -271,5 +275,12 @@ export function buildTenant(scenario: ParsedScenario, ids: IdSource): TenantStat
     users,
     mailboxes,
     apps: scenario.apps.map((a) => buildApp(a, ids)),
+    transportRules: [],
+    riskyUsers: [],
+    riskDetections: [],
+    signIns: [],
+    alerts: [],
+    incidents: [],
+    logs: { defender: {}, sentinel: {} },
   };
 }

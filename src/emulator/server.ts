@@ -17,6 +17,7 @@ import { registerExchangeFace } from "./exchange/face.js";
 import { createIdSource } from "./ids.js";
 import { loadScenarioFile, parseScenario, type ParsedScenario, type Scenario } from "./scenario.js";
 import { defaultScenario } from "./scenarios/default.js";
+import type { IdSource, TenantState } from "./state.js";
 import { initialDomain } from "./tenantLookup.js";
 import { createTokenIssuer } from "./tokenIssuer.js";
 
@@ -38,6 +39,11 @@ export interface StartEmulatorOptions {
   seed?: number;
   /** Faces registered after the built-in ones. When given, replaces the default extra faces (Exchange). */
   registerFaces?: FaceRegistrar[];
+  /**
+   * A tenant built elsewhere (the scenario generator), used instead of `scenario`: its state (with at least one
+   * app registration) and the clock's start.
+   */
+  tenant?: { state: TenantState; startTime: string; seed?: number };
 }
 
 export interface RunningEmulator {
@@ -89,9 +95,19 @@ function urlHost(host: string): string {
 
 export async function startEmulator(opts: StartEmulatorOptions): Promise<RunningEmulator> {
   const host = opts.host ?? "127.0.0.1";
-  const scenario = await resolveScenario(opts.scenario);
-  const ids = createIdSource(opts.seed ?? scenario.seed ?? DEFAULT_SEED);
-  const state = buildTenant(scenario, ids);
+  let state: TenantState;
+  let ids: IdSource;
+  let startTime: string;
+  if (opts.tenant) {
+    ids = createIdSource(opts.seed ?? opts.tenant.seed ?? DEFAULT_SEED);
+    state = opts.tenant.state;
+    startTime = opts.tenant.startTime;
+  } else {
+    const scenario = await resolveScenario(opts.scenario);
+    ids = createIdSource(opts.seed ?? scenario.seed ?? DEFAULT_SEED);
+    state = buildTenant(scenario, ids);
+    startTime = scenario.startTime;
+  }
   const primary = state.apps[0];
   if (!primary) throw new Error("the scenario has no app registration");
 
@@ -106,7 +122,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
 
   const ca = await ensureCa(opts.caDir);
   const serverCert = issueServerCert(ca, ["localhost", "127.0.0.1", "::1"]);
-  const clock = createClock(new Date(scenario.startTime));
+  const clock = createClock(new Date(startTime));
   const issuer = await createTokenIssuer(state);
   const ctx: EmulatorContext = {
     state,

@@ -125,6 +125,61 @@ export interface MailboxState {
   rules: InboxRuleState[];
   /** Outlook client-side rules stored in the rules blob; removed when Exchange PowerShell changes any rule. */
   outlookClientRules: number;
+  /** Get-MailboxPermission rows beyond the implicit SELF row (FullAccess delegations and the like). */
+  mailboxPermissions: MailboxPermissionState[];
+  /** Get-RecipientPermission rows (SendAs). */
+  recipientPermissions: RecipientPermissionState[];
+  /** Get-MailboxFolderPermission rows, per folder. */
+  folderPermissions: FolderPermissionState[];
+  /** Set-Mailbox -GrantSendOnBehalfTo: recipient identities (UPNs). */
+  grantSendOnBehalfTo: string[];
+}
+
+export interface MailboxPermissionState {
+  /** The trustee: a UPN, or e.g. `NT AUTHORITY\SELF`. */
+  user: string;
+  /** e.g. ["FullAccess"], ["FullAccess", "ReadPermission"] (Exchange may render them comma-joined). */
+  accessRights: string[];
+  isInherited: boolean;
+  deny: boolean;
+  inheritanceType: "All" | "None" | "Children" | "Descendents" | "SelfAndChildren";
+  /** Outlook automapping of a FullAccess grant. */
+  autoMapping?: boolean;
+}
+
+export interface RecipientPermissionState {
+  trustee: string;
+  accessRights: string[];
+  accessControlType: "Allow" | "Deny";
+  isInherited: boolean;
+}
+
+export interface FolderPermissionState {
+  folderId: string;
+  /** A UPN, or "Default" / "Anonymous". */
+  user: string;
+  /** e.g. ["Reviewer"], ["Editor"], ["Owner"], ["AvailabilityOnly"]. */
+  accessRights: string[];
+}
+
+/** An organisation-wide mail-flow (transport) rule. */
+export interface TransportRuleState {
+  guid: string;
+  name: string;
+  state: "Enabled" | "Disabled";
+  mode: "Enforce" | "Audit" | "AuditAndNotify";
+  priority: number;
+  description: string;
+  /** Conditions as Exchange parameters (SentTo, From, SubjectContainsWords, SentToScope, FromScope…). */
+  conditions: Record<string, string | string[] | boolean>;
+  blindCopyTo: string[];
+  redirectMessageTo: string[];
+  copyTo: string[];
+  addToRecipients: string[];
+  deleteMessage: boolean;
+  whenChanged: string;
+  /** Who created it (a UPN), for scenarios. */
+  createdBy?: string;
 }
 
 export interface UserState {
@@ -144,6 +199,9 @@ export interface UserState {
   createdDateTime: string;
   /** Holds a privileged Entra role (Global Administrator…): sensitive actions need a privileged app. */
   privilegedRoles?: string[];
+  /** Last password change (moved by a passwordProfile PATCH); the password itself is never stored. */
+  lastPasswordChangeDateTime?: string;
+  forceChangePasswordNextSignIn?: boolean;
 }
 
 export interface AppRegistrationState {
@@ -171,6 +229,166 @@ export interface TenantState {
   users: UserState[];
   mailboxes: MailboxState[];
   apps: AppRegistrationState[];
+  transportRules: TransportRuleState[];
+  /** Identity Protection (Graph riskyUser; `id` is the user's object id). */
+  riskyUsers: RiskyUserState[];
+  /** Identity Protection risk detections (Graph riskDetection). */
+  riskDetections: RiskDetectionState[];
+  /** Entra sign-ins (Graph signIn, beta shape: interactive and non-interactive). */
+  signIns: SignInState[];
+  /** Defender XDR alerts (Graph security alert, alerts_v2). */
+  alerts: AlertState[];
+  /** Defender XDR incidents (Graph security incident). */
+  incidents: IncidentState[];
+  /**
+   * Log tables the hunting faces query, by table name: Defender (CloudAppEvents, EntraIdSignInEvents,
+   * AADSignInEventsBeta, AlertEvidence, AlertInfo) and Sentinel / Log Analytics (OfficeActivity, SigninLogs,
+   * AADNonInteractiveUserSignInLogs, AADUserRiskEvents). Rows are plain JSON objects with the documented columns.
+   */
+  logs: { defender: Record<string, LogRow[]>; sentinel: Record<string, LogRow[]> };
+}
+
+export type LogValue = null | boolean | number | string | LogValue[] | { [k: string]: LogValue };
+export type LogRow = Record<string, LogValue>;
+
+export type RiskLevel = "low" | "medium" | "high" | "hidden" | "none";
+
+export interface RiskyUserHistoryItem {
+  id: string;
+  activityDateTime: string;
+  riskLevel: RiskLevel;
+  riskState: string;
+  riskDetail: string;
+  initiatedBy: string | null;
+}
+
+export interface RiskyUserState {
+  /** The user's object id. */
+  id: string;
+  userPrincipalName: string;
+  userDisplayName: string;
+  riskLevel: RiskLevel;
+  /** none | confirmedSafe | remediated | dismissed | atRisk | confirmedCompromised */
+  riskState: string;
+  riskDetail: string;
+  riskLastUpdatedDateTime: string;
+  isDeleted: boolean;
+  isProcessing: boolean;
+  history: RiskyUserHistoryItem[];
+}
+
+export interface RiskDetectionState {
+  id: string;
+  /** The sign-in's request id (signIn `id`). */
+  requestId: string | null;
+  correlationId: string | null;
+  riskEventType: string;
+  riskState: string;
+  riskLevel: RiskLevel;
+  riskDetail: string;
+  source: string;
+  detectionTimingType: "realtime" | "nearRealtime" | "offline" | "notDefined";
+  activity: "signin" | "user";
+  tokenIssuerType: string;
+  ipAddress: string | null;
+  location: { city?: string; state?: string; countryOrRegion?: string } | null;
+  activityDateTime: string;
+  detectedDateTime: string;
+  lastUpdatedDateTime: string;
+  userId: string;
+  userDisplayName: string;
+  userPrincipalName: string;
+  additionalInfo: string | null;
+}
+
+export interface SignInState {
+  /** The request id (portal "Request ID"); uniqueTokenIdentifier decodes to it. */
+  id: string;
+  createdDateTime: string;
+  userId: string;
+  userPrincipalName: string;
+  userDisplayName: string;
+  appId: string;
+  appDisplayName: string;
+  resourceId: string;
+  resourceDisplayName: string;
+  ipAddress: string;
+  /** Network the sign-in came from (ASN), where known. */
+  autonomousSystemNumber: number | null;
+  clientAppUsed: string;
+  userAgent: string;
+  correlationId: string;
+  /** The Entra session id (`sid`) shared by the interactive root sign-in and its non-interactive refreshes. */
+  sessionId: string;
+  uniqueTokenIdentifier: string;
+  originalRequestId: string | null;
+  isInteractive: boolean;
+  signInEventTypes: ("interactiveUser" | "nonInteractiveUser" | "servicePrincipal" | "managedIdentity")[];
+  status: { errorCode: number; failureReason: string | null; additionalDetails: string | null };
+  riskLevelDuringSignIn: RiskLevel;
+  riskLevelAggregated: RiskLevel;
+  riskState: string;
+  riskEventTypes_v2: string[];
+  location: { city?: string; state?: string; countryOrRegion?: string } | null;
+  deviceDetail: {
+    deviceId: string;
+    displayName: string;
+    operatingSystem: string;
+    browser: string;
+    isCompliant: boolean;
+    isManaged: boolean;
+    trustType: string;
+  };
+  authenticationRequirement: "singleFactorAuthentication" | "multiFactorAuthentication";
+  conditionalAccessStatus: "success" | "failure" | "notApplied";
+}
+
+export interface AlertEvidenceState {
+  "@odata.type": string;
+  [k: string]: LogValue;
+}
+
+export interface AlertCommentState {
+  comment: string;
+  createdByDisplayName: string;
+  createdDateTime: string;
+}
+
+export interface AlertState {
+  id: string;
+  providerAlertId: string;
+  incidentId: string | null;
+  status: "new" | "inProgress" | "resolved" | "unknownFutureValue";
+  severity: "informational" | "low" | "medium" | "high" | "unknownFutureValue";
+  classification: string | null;
+  determination: string | null;
+  serviceSource: string;
+  detectionSource: string;
+  title: string;
+  description: string;
+  category: string;
+  assignedTo: string | null;
+  createdDateTime: string;
+  lastUpdateDateTime: string;
+  firstActivityDateTime: string;
+  lastActivityDateTime: string;
+  evidence: AlertEvidenceState[];
+  comments: AlertCommentState[];
+}
+
+export interface IncidentState {
+  id: string;
+  displayName: string;
+  status: "active" | "resolved" | "inProgress" | "redirected" | "unknownFutureValue";
+  severity: "informational" | "low" | "medium" | "high" | "unknownFutureValue";
+  classification: string | null;
+  determination: string | null;
+  assignedTo: string | null;
+  createdDateTime: string;
+  lastUpdateDateTime: string;
+  tags: string[];
+  alertIds: string[];
+  comments: AlertCommentState[];
 }
 
 /** Ids the emulator hands out: random but reproducible from a seed. */
