@@ -1,5 +1,6 @@
 /** The action catalogue, sorted by id. */
 import { inboxRuleDisable } from "./inbox-rule-disable.js";
+import { inboxRuleResolve } from "./inbox-rule-resolve.js";
 import { mailboxForwardingClear } from "./mailbox-forwarding-clear.js";
 import type { ActionDefinition } from "./types.js";
 import { userRevokeSessions } from "./user-revoke-sessions.js";
@@ -8,7 +9,7 @@ import { userRevokeSessions } from "./user-revoke-sessions.js";
 type AnyAction = ActionDefinition<never>;
 
 export const actions: readonly AnyAction[] = (
-  [inboxRuleDisable, mailboxForwardingClear, userRevokeSessions] as unknown as AnyAction[]
+  [inboxRuleDisable, inboxRuleResolve, mailboxForwardingClear, userRevokeSessions] as unknown as AnyAction[]
 ).sort((a, b) => a.id.localeCompare(b.id));
 
 export function getAction(id: string): ActionDefinition<unknown> | undefined {

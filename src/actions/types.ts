@@ -86,7 +86,8 @@ export interface ActionDefinition<I> {
     plan: StepPlan,
     result?: { before: Json; after: Json },
   ): Promise<VerifyResult>;
-  compensate?(ctx: ActionContext, input: I, before: Json): Promise<void>;
+  /** Restores `before`; `target` is the object the step acted on (the plan's resolved target). */
+  compensate?(ctx: ActionContext, input: I, before: Json, target?: Json): Promise<void>;
 }
 
 export function defineAction<I>(def: ActionDefinition<I>): ActionDefinition<I> {

@@ -39,6 +39,7 @@ export function exitCodeFor(e: unknown): number {
     name === "AggregateAuthenticationError"
   )
     return EXIT.tenant;
+  if (name === "WrongTenantError") return EXIT.tenant;
   if (name === "GraphApiError") {
     const kind = (e as { kind?: string }).kind;
     if (kind === "unauthenticated" || kind === "forbidden") return EXIT.tenant;

@@ -3,12 +3,14 @@
  * the playbook JSON Schema. `npm run gen` writes them; a test fails when a checked-in copy is stale.
  */
 import { z } from "zod";
+import { actionCatalogue } from "../actions/catalogue.js";
 import { hitJsonSchema } from "../model/hit.js";
 import { playbookSchema } from "../playbooks/schema.js";
 import { cliReference } from "./reference.js";
 
 export function generatedFiles(): Record<string, string> {
   return {
+    "docs/actions.md": actionCatalogue(),
     "docs/cli.md": cliReference(),
     "docs/schemas/hit.schema.json": JSON.stringify(hitJsonSchema(), null, 2) + "\n",
     "playbooks/schema.json": JSON.stringify(z.toJSONSchema(playbookSchema, { io: "input" }), null, 2) + "\n",

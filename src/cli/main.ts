@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerDemo } from "./commands/demo.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerEmulator } from "./commands/emulator.js";
 import { registerMisc } from "./commands/misc.js";
 import { registerRun } from "./commands/run.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerScan(program);
   registerRun(program);
+  registerDoctor(program);
   registerEmulator(program);
   registerMisc(program);
   program.addHelpText(

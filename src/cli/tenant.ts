@@ -19,7 +19,8 @@ export async function openTenant(config: Config): Promise<TenantHandles> {
   const { createCredential, credentialClientId } = await import("../adapters/credential.js");
   const { GraphAdapter } = await import("../adapters/graph/client.js");
   const { createExchangeClient } = await import("../adapters/exo/client.js");
-  const credential = createCredential(config);
+  const { tenantCheckedCredential } = await import("../adapters/token-claims.js");
+  const credential = tenantCheckedCredential(createCredential(config), config.tenant.id);
   const graph = new GraphAdapter({ credential, baseUrl: config.endpoints.graphBaseUrl });
   let exchange: ExchangeClient | undefined;
   if (config.exchange.enabled) {

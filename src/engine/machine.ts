@@ -31,6 +31,8 @@ export interface StepPlan {
   reversibility: Reversibility;
   idempotencyKey: string;
   warnings: string[];
+  /** The live object the step acts on, as resolved at planning (e.g. a rule's ids after resolution). */
+  target?: Json;
 }
 
 export type StepOutcome = "pending" | "planned" | "skipped" | "done" | "already-done" | "held" | "failed";

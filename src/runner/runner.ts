@@ -332,7 +332,12 @@ export class PlaybookRunner {
         continue;
       }
       try {
-        await action.compensate(actionCtx, actionInput(e.actionId, hit), (e.before ?? null) as Json);
+        await action.compensate(
+          actionCtx,
+          actionInput(e.actionId, hit),
+          (e.before ?? null) as Json,
+          e.target as Json | undefined,
+        );
         store.putEffect({ ...e, status: "compensated", after: e.before }, this.now().toISOString());
         audit.info("rollback.step", { runId, step: e.stepId, action: e.actionId, restored: e.before });
         results.push({ stepId: e.stepId, actionId: e.actionId, outcome: "rolled-back" });

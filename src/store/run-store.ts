@@ -32,6 +32,8 @@ export interface EffectRow {
   status: EffectStatus;
   before: unknown;
   after: unknown;
+  /** The object the step acted on, as resolved by its plan (for compensation). */
+  target?: unknown;
   updatedAt: string;
 }
 
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS effects (
   status TEXT NOT NULL,
   before TEXT,
   after TEXT,
+  target TEXT,
   updated_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -90,6 +93,7 @@ interface RawEffect {
   status: EffectStatus;
   before: string | null;
   after: string | null;
+  target: string | null;
   updated_at: string;
 }
 
@@ -116,6 +120,7 @@ const toEffect = (r: RawEffect): EffectRow => ({
   status: r.status,
   before: r.before === null ? null : (JSON.parse(r.before) as unknown),
   after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+  ...(r.target === null ? {} : { target: JSON.parse(r.target) as unknown }),
   updatedAt: r.updated_at,
 });
 
@@ -172,15 +177,17 @@ export class RunStore {
   putEffect(e: Omit<EffectRow, "updatedAt">, now: string): void {
     this.db
       .prepare(
-        `INSERT INTO effects (key, run_id, step_id, action_id, status, before, after, updated_at)
-         VALUES (@key, @runId, @stepId, @actionId, @status, @before, @after, @now)
+        `INSERT INTO effects (key, run_id, step_id, action_id, status, before, after, target, updated_at)
+         VALUES (@key, @runId, @stepId, @actionId, @status, @before, @after, @target, @now)
          ON CONFLICT(key) DO UPDATE SET run_id = excluded.run_id, step_id = excluded.step_id, status = excluded.status,
-           before = COALESCE(excluded.before, effects.before), after = excluded.after, updated_at = excluded.updated_at`,
+           before = COALESCE(excluded.before, effects.before), after = excluded.after,
+           target = COALESCE(excluded.target, effects.target), updated_at = excluded.updated_at`,
       )
       .run({
         ...e,
         before: e.before === undefined || e.before === null ? null : JSON.stringify(e.before),
         after: e.after === undefined || e.after === null ? null : JSON.stringify(e.after),
+        target: e.target === undefined || e.target === null ? null : JSON.stringify(e.target),
         now,
       });
   }

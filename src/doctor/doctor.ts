@@ -1,0 +1,133 @@
+/**
+ * `doctor`: per tenant, the token's `roles` against what scanning and the selected playbook's actions need, and
+ * (with probe) read-only calls to each surface. Write rights cannot be probed without writing: they are reported
+ * as unverified when the grant is present, with the least-privilege grant that would fix each gap.
+ */
+import type { TokenCredential } from "@azure/identity";
+import { getAction } from "../actions/registry.js";
+import type { GraphAdapter } from "../adapters/graph/client.js";
+import { tokenClaims } from "../adapters/token-claims.js";
+import type { Config } from "../config/schema.js";
+import type { Playbook } from "../playbooks/schema.js";
+import type { ExchangeReader } from "../scan/scan.js";
+import { satisfied, SCAN_NEEDS } from "./permissions.js";
+
+export type CheckStatus = "ok" | "missing" | "unverified" | "failed" | "skipped";
+
+export interface Check {
+  surface: "config" | "graph" | "exchange";
+  check: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+const EXO_SCOPE = "https://outlook.office365.com/.default";
+const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export interface DoctorInput {
+  config: Config;
+  playbook: Playbook;
+  credential: TokenCredential;
+  graph: GraphAdapter;
+  exchange?: ExchangeReader;
+  probe: boolean;
+}
+
+export async function runDoctor(d: DoctorInput): Promise<Check[]> {
+  const checks: Check[] = [];
+  const { config } = d;
+  const needs = { graph: new Map<string, string[]>(), exchange: new Map<string, string[]>() };
+  const need = (surface: "graph" | "exchange", perm: string, by: string) => {
+    const m = needs[surface];
+    m.set(perm, [...(m.get(perm) ?? []), by]);
+  };
+  for (const p of SCAN_NEEDS.graph) need("graph", p, "scan");
+  for (const p of SCAN_NEEDS.exchange) need("exchange", p, "scan");
+  for (const s of d.playbook.steps) {
+    const a = getAction(s.action);
+    if (!a) continue;
+    for (const p of a.permissions.graph) need("graph", p, a.id);
+    for (const p of a.permissions.exchange) need("exchange", p, a.id);
+  }
+
+  const surfaces: { surface: "graph" | "exchange"; scope: string; enabled: boolean }[] = [
+    { surface: "graph", scope: GRAPH_SCOPE, enabled: true },
+    { surface: "exchange", scope: EXO_SCOPE, enabled: config.exchange.enabled },
+  ];
+  for (const s of surfaces) {
+    if (!s.enabled) {
+      checks.push({ surface: s.surface, check: "enabled", status: "skipped", detail: "exchange.enabled is false: forwarding and hidden rules are invisible" });
+      continue;
+    }
+    let roles: string[];
+    try {
+      const c = await tokenClaims(d.credential, s.scope);
+      roles = c.roles;
+      const tenantOk = c.tid?.toLowerCase() === config.tenant.id.toLowerCase();
+      checks.push({
+        surface: s.surface,
+        check: "token",
+        status: tenantOk ? "ok" : "failed",
+        detail: tenantOk
+          ? `token for ${s.scope} from tenant ${c.tid}; roles: ${roles.length ? roles.join(", ") : "(none)"}`
+          : `the token was issued by tenant ${c.tid ?? "(none)"}, the configuration names ${config.tenant.id}: every write would be refused`,
+      });
+    } catch (e) {
+      checks.push({ surface: s.surface, check: "token", status: "failed", detail: msg(e), fix: "check tenant.id, credential and endpoints.authorityHost" });
+      continue;
+    }
+    for (const [perm, by] of [...needs[s.surface]].sort(([a], [b]) => a.localeCompare(b))) {
+      const ok = satisfied(perm, roles);
+      const write = /ReadWrite|Revoke|EnableDisable|Manage/.test(perm);
+      checks.push({
+        surface: s.surface,
+        check: `permission ${perm}`,
+        status: !ok ? "missing" : write ? "unverified" : "ok",
+        detail: `needed by ${[...new Set(by)].join(", ")}${ok && write ? "; granted, but a write right is only proven by writing" : ""}`,
+        ...(!ok
+          ? {
+              fix:
+                s.surface === "graph"
+                  ? `grant the application permission ${perm} on Microsoft Graph and give admin consent`
+                  : `grant ${perm} on Office 365 Exchange Online, admin-consent it, and assign the app an Exchange role (Exchange Administrator, or a custom role group with the cmdlets mailwarden uses)`,
+            }
+          : {}),
+      });
+    }
+  }
+
+  if (d.probe) checks.push(...(await probes(d)));
+  return checks;
+}
+
+async function probes(d: DoctorInput): Promise<Check[]> {
+  const out: Check[] = [];
+  const probe = async (surface: Check["surface"], check: string, fn: () => Promise<string>, fix: string) => {
+    try {
+      out.push({ surface, check, status: "ok", detail: await fn() });
+    } catch (e) {
+      out.push({ surface, check, status: "failed", detail: msg(e), fix });
+    }
+  };
+  let firstUser: string | undefined;
+  await probe("graph", "probe GET /users", async () => {
+    const users = await d.graph.listUsers({ pageSize: 5 });
+    firstUser = users.find((u) => u.mail)?.id ?? users[0]?.id;
+    return `${users.length} user(s) readable`;
+  }, "grant User.Read.All");
+  if (firstUser) {
+    const u = firstUser;
+    await probe("graph", "probe GET messageRules", async () => `${(await d.graph.listMessageRules(u)).length} rule(s) in one mailbox`, "grant MailboxSettings.Read (or ReadWrite)");
+    if (d.exchange) {
+      const x = d.exchange;
+      await probe("exchange", "probe Get-Mailbox", async () => {
+        const mb = await x.getMailbox(u);
+        return `mailbox ${mb.primarySmtpAddress ?? "(no address)"} readable, forwarding visible`;
+      }, "check pwsh, ExchangeOnlineManagement, Exchange.ManageAsApp and the app's Exchange role");
+      await probe("exchange", "probe Get-InboxRule -IncludeHidden", async () => `${(await x.getInboxRules(u, { includeHidden: true })).length} rule(s) incl. hidden`, "the app's Exchange role must include Get-InboxRule (View-Only roles do not)");
+    }
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { runDoctor } from "../../src/doctor/doctor.js";
+import { loadPlaybook } from "../../src/playbooks/load.js";
+import { startTestTenant, type TestTenant } from "../helpers/tenant.js";
+
+let t: TestTenant | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const doctor = (tt: TestTenant, probe: boolean) =>
+  runDoctor({
+    config: tt.cfg,
+    playbook: loadPlaybook("contain-mailbox-exfiltration"),
+    credential: tt.handles.credential,
+    graph: tt.handles.graph,
+    ...(tt.handles.exchange ? { exchange: tt.handles.exchange } : {}),
+    probe,
+  });
+
+describe("doctor", () => {
+  it("on a correctly granted app: tokens from the right tenant, every need granted, writes unverified, probes pass, nothing written", async () => {
+    t = await startTestTenant();
+    const mark = t.mark();
+    const checks = await doctor(t, true);
+    expect(checks.filter((c) => c.status === "missing" || c.status === "failed")).toEqual([]);
+    expect(checks.find((c) => c.check === "permission User.RevokeSessions.All")?.status).toBe("unverified");
+    expect(checks.find((c) => c.check === "permission User.Read.All")?.status).toBe("ok");
+    expect(checks.filter((c) => c.check.startsWith("probe")).map((c) => [c.check, c.status])).toEqual([
+      ["probe GET /users", "ok"],
+      ["probe GET messageRules", "ok"],
+      ["probe Get-Mailbox", "ok"],
+      ["probe Get-InboxRule -IncludeHidden", "ok"],
+    ]);
+    expect(t.writes(mark)).toEqual([]);
+  });
+
+  it("names each missing grant with its least-privilege fix, and a failing probe", async () => {
+    t = await startTestTenant();
+    const app = t.emulator.ctx.state.apps[0]!;
+    app.graphRoles = app.graphRoles.filter((r) => r !== "User.RevokeSessions.All" && r !== "MailboxSettings.ReadWrite");
+    app.exchangeRoles = [];
+    // A fresh credential so that the new grants are in the token.
+    const { openTenant } = await import("../../src/cli/tenant.js");
+    const handles = await openTenant(t.cfg);
+    try {
+      const checks = await runDoctor({ config: t.cfg, playbook: loadPlaybook("contain-mailbox-exfiltration"), credential: handles.credential, graph: handles.graph, ...(handles.exchange ? { exchange: handles.exchange } : {}), probe: true });
+      const missing = checks.filter((c) => c.status === "missing").map((c) => c.check).sort();
+      expect(missing).toEqual(["permission Exchange.ManageAsApp", "permission MailboxSettings.Read", "permission MailboxSettings.ReadWrite", "permission User.RevokeSessions.All"].sort());
+      expect(checks.find((c) => c.check === "permission User.RevokeSessions.All")?.fix).toContain("User.RevokeSessions.All");
+      expect(checks.find((c) => c.check === "probe GET messageRules")?.status).toBe("failed");
+      expect(checks.find((c) => c.check === "probe Get-Mailbox")?.status).toBe("failed");
+    } finally {
+      await handles.close();
+    }
+  });
+});
