@@ -13,9 +13,17 @@ export function actionCatalogue(): string {
     "|---|---|---|---|---|",
   ];
   for (const a of actions) {
-    const transports = [a.permissions.graph.length ? "Graph" : "", a.permissions.exchange.length ? "Exchange" : ""].filter(Boolean);
-    const perms = [...a.permissions.graph.map((p) => `Graph ${p}`), ...a.permissions.exchange.map((p) => `Exchange ${p}`)];
-    out.push(`| \`${a.id}\` | ${a.scope} | ${transports.join(", ")} | ${perms.join("<br>")} | ${a.reversibility} |`);
+    const transports = [
+      a.permissions.graph.length ? "Graph" : "",
+      a.permissions.exchange.length ? "Exchange" : "",
+    ].filter(Boolean);
+    const perms = [
+      ...a.permissions.graph.map((p) => `Graph ${p}`),
+      ...a.permissions.exchange.map((p) => `Exchange ${p}`),
+    ];
+    out.push(
+      `| \`${a.id}\` | ${a.scope} | ${transports.join(", ")} | ${perms.join("<br>")} | ${a.reversibility} |`,
+    );
   }
   for (const a of actions) {
     out.push("", `## \`${a.id}\``, "", a.description, "", "What it does not cover:", "");

@@ -1,15 +1,28 @@
 /** The action catalogue, sorted by id. */
+import { incidentComment } from "./incident-comment.js";
 import { inboxRuleDisable } from "./inbox-rule-disable.js";
 import { inboxRuleResolve } from "./inbox-rule-resolve.js";
 import { mailboxForwardingClear } from "./mailbox-forwarding-clear.js";
 import type { ActionDefinition } from "./types.js";
+import { userDisable, userEnable } from "./user-account.js";
 import { userRevokeSessions } from "./user-revoke-sessions.js";
+import { userConfirmCompromised, userDismissRisk } from "./user-risk.js";
 
 // Each definition is typed by its own input; the registry erases that for lookup by id.
 type AnyAction = ActionDefinition<never>;
 
 export const actions: readonly AnyAction[] = (
-  [inboxRuleDisable, inboxRuleResolve, mailboxForwardingClear, userRevokeSessions] as unknown as AnyAction[]
+  [
+    inboxRuleDisable,
+    inboxRuleResolve,
+    incidentComment,
+    mailboxForwardingClear,
+    userConfirmCompromised,
+    userDisable,
+    userDismissRisk,
+    userEnable,
+    userRevokeSessions,
+  ] as unknown as AnyAction[]
 ).sort((a, b) => a.id.localeCompare(b.id));
 
 export function getAction(id: string): ActionDefinition<unknown> | undefined {

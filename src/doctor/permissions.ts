@@ -10,6 +10,9 @@ export const SATISFIED_BY: Record<string, string[]> = {
   "User.RevokeSessions.All": ["User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
   "User.EnableDisableAccount.All": ["User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
   "Exchange.ManageAsApp": ["Exchange.ManageAsApp"],
+  "IdentityRiskyUser.ReadWrite.All": ["IdentityRiskyUser.ReadWrite.All"],
+  "SecurityAlert.ReadWrite.All": ["SecurityAlert.ReadWrite.All"],
+  "SecurityIncident.ReadWrite.All": ["SecurityIncident.ReadWrite.All"],
 };
 
 export function satisfied(need: string, granted: readonly string[]): boolean {

@@ -6,6 +6,8 @@
 import { Client, PageIterator, type PageCollection } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 import type { TokenCredential } from "@azure/identity";
+import pLimit, { type LimitFunction } from "p-limit";
+import pThrottle from "p-throttle";
 import { toGraphApiError } from "./errors.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -72,6 +74,20 @@ export interface GraphMessageRule {
   actions?: GraphRuleActions;
 }
 
+export interface GraphRiskyUser {
+  id: string;
+  userPrincipalName?: string;
+  riskLevel?: string;
+  riskState?: string;
+  riskDetail?: string;
+}
+
+export interface GraphComment {
+  comment: string;
+  createdByDisplayName?: string;
+  createdDateTime?: string;
+}
+
 export interface GraphMailFolder {
   id: string;
   displayName: string;
@@ -104,8 +120,29 @@ export class GraphAdapter {
     });
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Identity Protection allows 1 request per second per tenant and throttles without Retry-After (apis.md A5/A8):
+   * its calls are paced instead of retried into the limit.
+   */
+  private readonly identityProtection = pThrottle({ limit: 1, interval: 1_050 })(<T>(fn: () => Promise<T>) =>
+    fn(),
+  );
+  /** Outlook-backed calls: at most 4 concurrent requests per app per mailbox (MailboxConcurrency, apis.md A8). */
+  private readonly mailboxLanes = new Map<string, LimitFunction>();
+
+  private async call<T>(
+    what: string,
+    fn: () => Promise<T>,
+    lane?: { mailbox: string } | "identityProtection",
+  ): Promise<T> {
     try {
+      if (lane === "identityProtection") return await (this.identityProtection(fn) as Promise<T>);
+      if (lane) {
+        const key = lane.mailbox.toLowerCase();
+        let limit = this.mailboxLanes.get(key);
+        if (!limit) this.mailboxLanes.set(key, (limit = pLimit(4)));
+        return await limit(fn);
+      }
       return await fn();
     } catch (e) {
       throw toGraphApiError(e, what);
@@ -166,13 +203,17 @@ export class GraphAdapter {
   }
 
   listMessageRules(userId: string, opts: CallOptions = {}): Promise<GraphMessageRule[]> {
-    return this.call("GET messageRules", async () => {
-      const r = (await this.client
-        .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules`)
-        .option("signal", opts.signal)
-        .get()) as { value?: GraphMessageRule[] };
-      return r.value ?? [];
-    });
+    return this.call(
+      "GET messageRules",
+      async () => {
+        const r = (await this.client
+          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules`)
+          .option("signal", opts.signal)
+          .get()) as { value?: GraphMessageRule[] };
+        return r.value ?? [];
+      },
+      { mailbox: userId },
+    );
   }
 
   getMessageRule(userId: string, ruleId: string, opts: CallOptions = {}): Promise<GraphMessageRule> {
@@ -183,6 +224,7 @@ export class GraphAdapter {
           .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
           .option("signal", opts.signal)
           .get()) as GraphMessageRule,
+      { mailbox: userId },
     );
   }
 
@@ -201,6 +243,7 @@ export class GraphAdapter {
           .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
           .option("signal", opts.signal)
           .patch(patch)) as GraphMessageRule,
+      { mailbox: userId },
     );
   }
 
@@ -213,6 +256,7 @@ export class GraphAdapter {
           .select(["id", "displayName"])
           .option("signal", opts.signal)
           .get()) as GraphMailFolder,
+      { mailbox: userId },
     );
   }
 
@@ -223,6 +267,86 @@ export class GraphAdapter {
         .api(`/users/${enc(userId)}/revokeSignInSessions`)
         .option("signal", opts.signal)
         .post({});
+    });
+  }
+
+  /** PATCH /users/{id}: 204 (accountEnabled, passwordProfile…). */
+  updateUser(
+    userId: string,
+    patch: { accountEnabled?: boolean; passwordProfile?: { forceChangePasswordNextSignIn: boolean } },
+    opts: CallOptions = {},
+  ): Promise<void> {
+    return this.call("PATCH /users/{id}", async () => {
+      await this.client
+        .api(`/users/${enc(userId)}`)
+        .option("signal", opts.signal)
+        .patch(patch);
+    });
+  }
+
+  getRiskyUser(userId: string, opts: CallOptions = {}): Promise<GraphRiskyUser> {
+    return this.call(
+      "GET riskyUser",
+      async () =>
+        (await this.client
+          .api(`/identityProtection/riskyUsers/${enc(userId)}`)
+          .option("signal", opts.signal)
+          .get()) as GraphRiskyUser,
+      "identityProtection",
+    );
+  }
+
+  /** POST …/riskyUsers/confirmCompromised or /dismiss with `{userIds}`: 204. */
+  riskyUsersAction(
+    action: "confirmCompromised" | "dismiss",
+    userIds: string[],
+    opts: CallOptions = {},
+  ): Promise<void> {
+    return this.call(
+      `POST riskyUsers/${action}`,
+      async () => {
+        await this.client
+          .api(`/identityProtection/riskyUsers/${action}`)
+          .option("signal", opts.signal)
+          .post({ userIds });
+      },
+      "identityProtection",
+    );
+  }
+
+  /** Comments of a Defender alert (alerts_v2) or incident. */
+  async listComments(
+    kind: "alert" | "incident",
+    id: string,
+    opts: CallOptions = {},
+  ): Promise<GraphComment[]> {
+    const path = kind === "alert" ? `/security/alerts_v2/${enc(id)}` : `/security/incidents/${enc(id)}`;
+    return this.call(`GET ${kind}`, async () => {
+      const e = (await this.client.api(path).option("signal", opts.signal).get()) as {
+        comments?: GraphComment[];
+      };
+      return e.comments ?? [];
+    });
+  }
+
+  addComment(
+    kind: "alert" | "incident",
+    id: string,
+    comment: string,
+    opts: CallOptions = {},
+  ): Promise<GraphComment[]> {
+    const path =
+      kind === "alert"
+        ? `/security/alerts_v2/${enc(id)}/comments`
+        : `/security/incidents/${enc(id)}/comments`;
+    return this.call(`POST ${kind} comment`, async () => {
+      const r = (await this.client
+        .api(path)
+        .option("signal", opts.signal)
+        .post({ "@odata.type": "microsoft.graph.security.alertComment", comment })) as {
+        value?: GraphComment[];
+      };
+      return r.value ?? [];
     });
   }
 }
