@@ -10,7 +10,11 @@ const cred = (token: string): TokenCredential => ({
 
 describe("token claims", () => {
   it("reads tid, appid, aud and roles (none → [])", () => {
-    expect(decodeClaims(jwt({ tid: "T", appid: "A", aud: "https://graph.microsoft.com", roles: ["User.Read.All"] }))).toEqual({
+    expect(
+      decodeClaims(
+        jwt({ tid: "T", appid: "A", aud: "https://graph.microsoft.com", roles: ["User.Read.All"] }),
+      ),
+    ).toEqual({
       tid: "T",
       appid: "A",
       aud: "https://graph.microsoft.com",
@@ -21,10 +25,16 @@ describe("token claims", () => {
 
   it("refuses a token issued by another tenant, and passes the right one", async () => {
     const right = "11111111-1111-1111-1111-111111111111";
-    await expect(tenantCheckedCredential(cred(jwt({ tid: right.toUpperCase() })), right).getToken("s")).resolves.toBeTruthy();
     await expect(
-      tenantCheckedCredential(cred(jwt({ tid: "22222222-2222-2222-2222-222222222222" })), right).getToken("s"),
+      tenantCheckedCredential(cred(jwt({ tid: right.toUpperCase() })), right).getToken("s"),
+    ).resolves.toBeTruthy();
+    await expect(
+      tenantCheckedCredential(cred(jwt({ tid: "22222222-2222-2222-2222-222222222222" })), right).getToken(
+        "s",
+      ),
     ).rejects.toMatchObject({ name: "WrongTenantError" });
-    await expect(tenantCheckedCredential(cred(jwt({})), right).getToken("s")).rejects.toMatchObject({ name: "WrongTenantError" });
+    await expect(tenantCheckedCredential(cred(jwt({})), right).getToken("s")).rejects.toMatchObject({
+      name: "WrongTenantError",
+    });
   });
 });

@@ -40,6 +40,8 @@ export function registerMisc(program: Command): void {
   program
     .command("actions")
     .description("the action catalogue")
+    .command("list")
+    .description("list every action: id, scope, description, permissions, reversibility")
     .option("-f, --format <format>", "table | json", "table")
     .action((o: { format: string }) => {
       const format = parseFormatTJ(o.format);

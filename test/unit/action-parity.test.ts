@@ -1,0 +1,38 @@
+/**
+ * Parity: every action in the registry has a test that names it and an entry in the generated catalogue
+ * (docs/actions.md); a new action without them fails the build.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { actions } from "../../src/actions/registry.js";
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith(".test.ts") ? [p] : [];
+  });
+}
+
+const tests = files("test")
+  .filter((f) => !f.endsWith("action-parity.test.ts"))
+  .map((f) => readFileSync(f, "utf8"));
+const catalogue = readFileSync("docs/actions.md", "utf8");
+
+describe("action catalogue parity", () => {
+  it("is sorted by id with unique ids", () => {
+    const ids = actions.map((a) => a.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+  for (const a of actions) {
+    it(`${a.id} has a test and a catalogue entry`, () => {
+      const exportName = a.id.replace(/\.(\w)/, (_m, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c);
+      const named = tests.some(
+        (t) => t.includes(`"${a.id}"`) || new RegExp(`\\b${exportName}\\b`, "i").test(t),
+      );
+      expect(named, `no test under test/ names ${a.id}`).toBe(true);
+      expect(catalogue).toContain(`## \`${a.id}\``);
+    });
+  }
+});
