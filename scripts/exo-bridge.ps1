@@ -21,19 +21,37 @@ Set-StrictMode -Version 1.0
 
 $Protocol = 1
 
-# Cmdlet -> parameter -> kind (Identity | IdentityOrNull | StringOrNull | Switch | Bool | ResultSize).
+# Cmdlet -> parameter -> kind (Identity | IdentityOrNull | StringOrNull | Switch | Bool | ResultSize | Word | WordList | IdentityListEdit).
 $AllowedCmdlets = @{
-  'Get-InboxRule'     = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'IncludeHidden' = 'Switch' }
-  'Disable-InboxRule' = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'Confirm' = 'Bool'; 'Force' = 'Switch'; 'AlwaysDeleteOutlookRulesBlob' = 'Switch' }
-  'Enable-InboxRule'  = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'Confirm' = 'Bool'; 'Force' = 'Switch'; 'AlwaysDeleteOutlookRulesBlob' = 'Switch' }
-  'Get-Mailbox'       = @{ 'Identity' = 'Identity'; 'ResultSize' = 'ResultSize' }
-  'Set-Mailbox'       = @{ 'Identity' = 'Identity'; 'ForwardingSmtpAddress' = 'StringOrNull'; 'ForwardingAddress' = 'IdentityOrNull'; 'DeliverToMailboxAndForward' = 'Bool'; 'Confirm' = 'Bool' }
+  'Get-InboxRule'                  = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'IncludeHidden' = 'Switch' }
+  'Disable-InboxRule'              = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'Confirm' = 'Bool'; 'Force' = 'Switch'; 'AlwaysDeleteOutlookRulesBlob' = 'Switch' }
+  'Enable-InboxRule'               = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'Confirm' = 'Bool'; 'Force' = 'Switch'; 'AlwaysDeleteOutlookRulesBlob' = 'Switch' }
+  'Remove-InboxRule'               = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'Confirm' = 'Bool'; 'Force' = 'Switch'; 'AlwaysDeleteOutlookRulesBlob' = 'Switch' }
+  'Get-Mailbox'                    = @{ 'Identity' = 'Identity'; 'ResultSize' = 'ResultSize' }
+  'Set-Mailbox'                    = @{ 'Identity' = 'Identity'; 'ForwardingSmtpAddress' = 'StringOrNull'; 'ForwardingAddress' = 'IdentityOrNull'; 'DeliverToMailboxAndForward' = 'Bool'; 'GrantSendOnBehalfTo' = 'IdentityListEdit'; 'Confirm' = 'Bool' }
+  'Get-MailboxPermission'          = @{ 'Identity' = 'Identity'; 'User' = 'Identity' }
+  'Add-MailboxPermission'          = @{ 'Identity' = 'Identity'; 'User' = 'Identity'; 'AccessRights' = 'WordList'; 'InheritanceType' = 'Word'; 'AutoMapping' = 'Bool'; 'Confirm' = 'Bool' }
+  'Remove-MailboxPermission'       = @{ 'Identity' = 'Identity'; 'User' = 'Identity'; 'AccessRights' = 'WordList'; 'InheritanceType' = 'Word'; 'Confirm' = 'Bool' }
+  'Get-RecipientPermission'        = @{ 'Identity' = 'Identity'; 'Trustee' = 'Identity' }
+  'Add-RecipientPermission'        = @{ 'Identity' = 'Identity'; 'Trustee' = 'Identity'; 'AccessRights' = 'WordList'; 'Confirm' = 'Bool' }
+  'Remove-RecipientPermission'     = @{ 'Identity' = 'Identity'; 'Trustee' = 'Identity'; 'AccessRights' = 'WordList'; 'Confirm' = 'Bool' }
+  'Get-MailboxFolderPermission'    = @{ 'Identity' = 'Identity'; 'User' = 'Identity' }
+  'Add-MailboxFolderPermission'    = @{ 'Identity' = 'Identity'; 'User' = 'Identity'; 'AccessRights' = 'WordList'; 'Confirm' = 'Bool' }
+  'Set-MailboxFolderPermission'    = @{ 'Identity' = 'Identity'; 'User' = 'Identity'; 'AccessRights' = 'WordList'; 'Confirm' = 'Bool' }
+  'Remove-MailboxFolderPermission' = @{ 'Identity' = 'Identity'; 'User' = 'Identity'; 'Confirm' = 'Bool' }
+  'Get-TransportRule'              = @{ 'Identity' = 'Identity'; 'State' = 'Word' }
+  'Disable-TransportRule'          = @{ 'Identity' = 'Identity'; 'Confirm' = 'Bool' }
+  'Enable-TransportRule'           = @{ 'Identity' = 'Identity'; 'Confirm' = 'Bool' }
 }
 
 # Cmdlet -> projection function for its output objects. Cmdlets not listed here return [].
 $Projections = @{
-  'Get-InboxRule' = 'ConvertTo-BridgeInboxRule'
-  'Get-Mailbox'   = 'ConvertTo-BridgeMailbox'
+  'Get-InboxRule'               = 'ConvertTo-BridgeInboxRule'
+  'Get-Mailbox'                 = 'ConvertTo-BridgeMailbox'
+  'Get-MailboxPermission'       = 'ConvertTo-BridgeMailboxPermission'
+  'Get-RecipientPermission'     = 'ConvertTo-BridgeRecipientPermission'
+  'Get-MailboxFolderPermission' = 'ConvertTo-BridgeFolderPermission'
+  'Get-TransportRule'           = 'ConvertTo-BridgeTransportRule'
 }
 
 $ConnectParameters = @('AppId', 'Organization', 'AccessToken', 'CertificateFilePath', 'CertificatePassword', 'ConnectionUri', 'AzureADAuthorizationEndpointUri')
@@ -78,6 +96,13 @@ function ConvertTo-BridgeStringArray {
   param([object]$Value)
   if ($null -eq $Value) { return , ([string[]]@()) }
   return , ([string[]]@(foreach ($item in $Value) { [string]$item }))
+}
+
+# Rights may arrive comma-joined in one element ("FullAccess, ReadPermission"): one right per element.
+function ConvertTo-BridgeRightsArray {
+  param([object]$Value)
+  if ($null -eq $Value) { return , ([string[]]@()) }
+  return , ([string[]]@(foreach ($item in $Value) { foreach ($part in ([string]$item).Split(',')) { if ($part.Trim().Length -gt 0) { $part.Trim() } } }))
 }
 
 function ConvertTo-BridgeOptionalString {
@@ -136,6 +161,62 @@ function ConvertTo-BridgeMailbox {
     forwardingAddress          = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Mailbox 'ForwardingAddress')
     deliverToMailboxAndForward = [bool](Get-BridgeProperty $Mailbox 'DeliverToMailboxAndForward')
     emailAddresses             = ConvertTo-BridgeStringArray (Get-BridgeProperty $Mailbox 'EmailAddresses')
+    grantSendOnBehalfTo        = ConvertTo-BridgeStringArray (Get-BridgeProperty $Mailbox 'GrantSendOnBehalfTo')
+  }
+}
+
+function ConvertTo-BridgeMailboxPermission {
+  param([object]$Row)
+  [pscustomobject][ordered]@{
+    identity        = [string](Get-BridgeProperty $Row 'Identity')
+    user            = [string](Get-BridgeProperty $Row 'User')
+    accessRights    = ConvertTo-BridgeRightsArray (Get-BridgeProperty $Row 'AccessRights')
+    isInherited     = [bool](Get-BridgeProperty $Row 'IsInherited')
+    deny            = [bool](Get-BridgeProperty $Row 'Deny')
+    inheritanceType = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Row 'InheritanceType')
+  }
+}
+
+function ConvertTo-BridgeRecipientPermission {
+  param([object]$Row)
+  [pscustomobject][ordered]@{
+    identity          = [string](Get-BridgeProperty $Row 'Identity')
+    trustee           = [string](Get-BridgeProperty $Row 'Trustee')
+    accessControlType = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Row 'AccessControlType')
+    accessRights      = ConvertTo-BridgeRightsArray (Get-BridgeProperty $Row 'AccessRights')
+    isInherited       = [bool](Get-BridgeProperty $Row 'IsInherited')
+  }
+}
+
+function ConvertTo-BridgeFolderPermission {
+  param([object]$Row)
+  [pscustomobject][ordered]@{
+    identity               = [string](Get-BridgeProperty $Row 'Identity')
+    folderName             = [string](Get-BridgeProperty $Row 'FolderName')
+    user                   = [string](Get-BridgeProperty $Row 'User')
+    accessRights           = ConvertTo-BridgeRightsArray (Get-BridgeProperty $Row 'AccessRights')
+    sharingPermissionFlags = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Row 'SharingPermissionFlags')
+  }
+}
+
+function ConvertTo-BridgeTransportRule {
+  param([object]$Rule)
+  $priority = Get-BridgeProperty $Rule 'Priority'
+  [pscustomobject][ordered]@{
+    name              = [string](Get-BridgeProperty $Rule 'Name')
+    identity          = [string](Get-BridgeProperty $Rule 'Identity')
+    guid              = [string](Get-BridgeProperty $Rule 'Guid')
+    state             = [string](Get-BridgeProperty $Rule 'State')
+    mode              = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Rule 'Mode')
+    priority          = if ($null -eq $priority) { 0 } else { [int]$priority }
+    description       = [string](Get-BridgeProperty $Rule 'Description')
+    blindCopyTo       = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'BlindCopyTo')
+    redirectMessageTo = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'RedirectMessageTo')
+    copyTo            = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'CopyTo')
+    addToRecipients   = ConvertTo-BridgeStringArray (Get-BridgeProperty $Rule 'AddToRecipients')
+    deleteMessage     = [bool](Get-BridgeProperty $Rule 'DeleteMessage')
+    sentToScope       = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Rule 'SentToScope')
+    fromScope         = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Rule 'FromScope')
   }
 }
 
@@ -152,6 +233,23 @@ function Assert-BridgeIdentity {
   if ($Value.IndexOfAny([char[]]@('*', '?')) -ge 0) {
     throw (New-BridgeArgumentError "Parameter '$Name' must be a non-empty string without wildcards.")
   }
+}
+
+function Test-BridgeWord {
+  param([object]$Value)
+  return ($Value -is [string] -and $Value -cmatch '^[A-Za-z]{1,64}$')
+}
+
+# A JSON array of identities (ConvertFrom-Json yields object[]), as [string[]]; throws otherwise.
+function ConvertTo-BridgeIdentityArray {
+  param([string]$Message, [object]$Value)
+  if ($Value -isnot [System.Collections.IList] -or $Value -is [string]) { throw (New-BridgeArgumentError $Message) }
+  foreach ($item in $Value) {
+    if ($item -isnot [string] -or [string]::IsNullOrWhiteSpace($item) -or $item.IndexOfAny([char[]]@('*', '?')) -ge 0) {
+      throw (New-BridgeArgumentError $Message)
+    }
+  }
+  return , ([string[]]@($Value))
 }
 
 # Returns the value to bind, or throws. Values are never converted to or from command text.
@@ -184,6 +282,38 @@ function Test-BridgeValue {
       if ($Value -is [string] -and $Value -ceq 'Unlimited') { return $Value }
       if (($Value -is [long] -or $Value -is [int]) -and $Value -ge 1) { return [int]$Value }
       throw (New-BridgeArgumentError "Parameter '$Name' must be 'Unlimited' or a positive integer.")
+    }
+    'Word' {
+      if (-not (Test-BridgeWord $Value)) { throw (New-BridgeArgumentError "Parameter '$Name' must be a single word.") }
+      return $Value
+    }
+    'WordList' {
+      $words = @()
+      if ($Value -is [System.Collections.IList] -and $Value -isnot [string]) { $words = @($Value) }
+      if ($words.Count -eq 0) { throw (New-BridgeArgumentError "Parameter '$Name' must be a non-empty list of words.") }
+      foreach ($word in $words) {
+        if (-not (Test-BridgeWord $word)) { throw (New-BridgeArgumentError "Parameter '$Name' must be a non-empty list of words.") }
+      }
+      return , ([string[]]$words)
+    }
+    'IdentityListEdit' {
+      $message = "Parameter '$Name' must be null, a non-empty list of identities, or {`"add`":[...],`"remove`":[...]}."
+      if ($null -eq $Value) { return $null }
+      if ($Value -is [System.Collections.IDictionary]) {
+        # The edit form becomes the hashtable Set-Mailbox documents: @{Add=...; Remove=...}.
+        $edit = @{}
+        $count = 0
+        foreach ($key in @($Value.Keys)) {
+          if ($key -ceq 'add') { $edit['Add'] = ConvertTo-BridgeIdentityArray $message $Value[$key]; $count += $edit['Add'].Count }
+          elseif ($key -ceq 'remove') { $edit['Remove'] = ConvertTo-BridgeIdentityArray $message $Value[$key]; $count += $edit['Remove'].Count }
+          else { throw (New-BridgeArgumentError $message) }
+        }
+        if ($count -eq 0) { throw (New-BridgeArgumentError $message) }
+        return $edit
+      }
+      $list = ConvertTo-BridgeIdentityArray $message $Value
+      if ($list.Count -eq 0) { throw (New-BridgeArgumentError $message) }
+      return , $list
     }
     default {
       throw (New-BridgeArgumentError "Parameter '$Name' has an unknown kind.")

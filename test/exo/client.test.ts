@@ -124,6 +124,7 @@ describe("ExchangeClient", () => {
       forwardingAddress: null,
       deliverToMailboxAndForward: false,
       emailAddresses: [],
+      grantSendOnBehalfTo: [],
     };
     expect(await recorder([mailbox]).client.getMailbox("u")).toEqual(mailbox);
     expect((await rejection(recorder([mailbox, mailbox]).client.getMailbox("u")))["category"]).toBe(

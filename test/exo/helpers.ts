@@ -11,6 +11,7 @@ import ts from "typescript";
 import { createExchangeClient, type ExchangeClient } from "../../src/adapters/exo/client.js";
 import { PowerShellRunner, type PowerShellRunnerOptions } from "../../src/adapters/exo/runner.js";
 import { registerExchangeFace } from "../../src/emulator/exchange/face.js";
+import type { FaultsConfig } from "../../src/emulator/faults/config.js";
 import { writePwshWrapper, shQuote } from "../../src/emulator/pwsh/wrapper.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/server.js";
 import type { MailboxState } from "../../src/emulator/state.js";
@@ -35,13 +36,14 @@ export interface ExoTestEnv {
   stop(): Promise<void>;
 }
 
-export async function startExoEnv(): Promise<ExoTestEnv> {
+export async function startExoEnv(opts: { faults?: FaultsConfig } = {}): Promise<ExoTestEnv> {
   const stateDir = await mkdtemp(path.join(tmpdir(), "mw-exo-"));
   const emu = await startEmulator({
     port: 0,
     caDir: testCaDir(),
     stateDir,
     registerFaces: [registerExchangeFace],
+    ...(opts.faults ? { faults: opts.faults } : {}),
   });
   const pwshPath = writePwshWrapper(stateDir, { caFile: emu.caFile });
   const started: Array<{ close(): Promise<void> }> = [];

@@ -134,4 +134,89 @@ describe("injection corpus through the Exchange path", () => {
       expect(snapshot(t.emu.ctx.state)).toBe(before);
     }
   });
+
+  it.each(CORPUS)(
+    "as a trustee (%s): NotFound or refused for permissions, SendAs, send-on-behalf and folder users; nothing changes",
+    async (_label, value) => {
+      const before = snapshot(t.emu.ctx.state);
+      const attempts = [
+        client.addMailboxPermission(LEE, value, ["FullAccess"]),
+        client.removeMailboxPermission(LEE, value, ["FullAccess"]),
+        client.addSendAs(LEE, value),
+        client.setGrantSendOnBehalfTo(LEE, [value]),
+        client.setGrantSendOnBehalfTo(LEE, { add: [value] }),
+        client.addFolderPermission(`${LEE}:\\Inbox`, value, ["Reviewer"]),
+        client.getMailboxPermissions(value),
+      ];
+      for (const attempt of attempts) {
+        const e = await rejection(attempt);
+        expect(["NotFound", "InvalidParameter"]).toContain(e["category"]);
+      }
+      expect(snapshot(t.emu.ctx.state)).toBe(before);
+    },
+  );
+
+  it.each(CORPUS)(
+    "as a folder name (%s): addressed literally in <mailbox>:\\<folder>, reported verbatim",
+    async (_label, value) => {
+      const mb = t.mailbox(LEE);
+      const root = mb.folders.find((f) => f.parentFolderId === undefined)!;
+      mb.folders.push({ id: "inj-folder", displayName: value, parentFolderId: root.id });
+      try {
+        const before = snapshot(t.emu.ctx.state);
+        const identity = `${LEE}:\\${value}`;
+        if (value.includes("\\") || /[*?]/.test(value)) {
+          const e = await rejection(client.getFolderPermissions(identity));
+          expect(["NotFound", "InvalidParameter"]).toContain(e["category"]);
+        } else {
+          const rows = await client.getFolderPermissions(identity);
+          expect(rows.map((r) => r.folderName)).toEqual([value, value]);
+          expect(rows[0]!.identity).toBe(`${mb.alias}:\\${value}`);
+        }
+        expect(snapshot(t.emu.ctx.state)).toBe(before);
+      } finally {
+        mb.folders = mb.folders.filter((f) => f.id !== "inj-folder");
+      }
+    },
+  );
+
+  it.each(CORPUS)(
+    "as a transport rule name (%s): read back verbatim, changed only by Guid, found by name only as itself",
+    async (_label, value) => {
+      const guid = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
+      const rules = t.emu.ctx.state.transportRules;
+      rules.push({
+        guid,
+        name: value,
+        state: "Enabled",
+        mode: "Enforce",
+        priority: 0,
+        description: value,
+        conditions: {},
+        blindCopyTo: [],
+        redirectMessageTo: [],
+        copyTo: [],
+        addToRecipients: [],
+        deleteMessage: false,
+        whenChanged: "2025-06-01T10:00:00Z",
+      });
+      try {
+        const [listed] = await client.getTransportRules();
+        expect(listed).toMatchObject({ name: value, guid, description: value });
+        await client.disableTransportRule(guid);
+        expect(rules.find((r) => r.guid === guid)?.state).toBe("Disabled");
+        expect(await rejection(client.enableTransportRule(value))).toMatchObject({
+          category: "InvalidParameter",
+        });
+        if (!/[*?]/.test(value) && value.trim() !== "") {
+          const found = await runner.invoke<Array<{ guid: string }>>("Get-TransportRule", {
+            Identity: value,
+          });
+          expect(found.map((r) => r.guid)).toEqual([guid]);
+        }
+      } finally {
+        t.emu.ctx.state.transportRules = rules.filter((r) => r.guid !== guid);
+      }
+    },
+  );
 });

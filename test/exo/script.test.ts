@@ -4,7 +4,14 @@ import type Parser from "tree-sitter";
 import { CONNECT_PARAMETERS, EXO_CMDLETS } from "../../src/adapters/exo/allowlist.js";
 import { ERROR_MESSAGE_CATEGORIES, ERROR_TYPE_CATEGORIES } from "../../src/adapters/exo/categories.js";
 import { PROTOCOL_VERSION } from "../../src/adapters/exo/protocol.js";
-import { INBOX_RULE_FIELDS, MAILBOX_FIELDS } from "../../src/adapters/exo/shapes.js";
+import {
+  FOLDER_PERMISSION_FIELDS,
+  INBOX_RULE_FIELDS,
+  MAILBOX_FIELDS,
+  MAILBOX_PERMISSION_FIELDS,
+  RECIPIENT_PERMISSION_FIELDS,
+  TRANSPORT_RULE_FIELDS,
+} from "../../src/adapters/exo/shapes.js";
 import {
   assignedValue,
   functionNode,
@@ -19,6 +26,10 @@ import {
 const PROJECTION_FUNCTIONS = {
   inboxRule: "ConvertTo-BridgeInboxRule",
   mailbox: "ConvertTo-BridgeMailbox",
+  mailboxPermission: "ConvertTo-BridgeMailboxPermission",
+  recipientPermission: "ConvertTo-BridgeRecipientPermission",
+  folderPermission: "ConvertTo-BridgeFolderPermission",
+  transportRule: "ConvertTo-BridgeTransportRule",
 } as const;
 
 describe("scripts/exo-bridge.ps1", () => {
@@ -86,6 +97,10 @@ describe("scripts/exo-bridge.ps1", () => {
     const keys = (fn: string) => hashEntries(functionNode(tree, fn)).map(([k]) => k);
     expect(keys(PROJECTION_FUNCTIONS.inboxRule)).toEqual([...INBOX_RULE_FIELDS]);
     expect(keys(PROJECTION_FUNCTIONS.mailbox)).toEqual([...MAILBOX_FIELDS]);
+    expect(keys(PROJECTION_FUNCTIONS.mailboxPermission)).toEqual([...MAILBOX_PERMISSION_FIELDS]);
+    expect(keys(PROJECTION_FUNCTIONS.recipientPermission)).toEqual([...RECIPIENT_PERMISSION_FIELDS]);
+    expect(keys(PROJECTION_FUNCTIONS.folderPermission)).toEqual([...FOLDER_PERMISSION_FIELDS]);
+    expect(keys(PROJECTION_FUNCTIONS.transportRule)).toEqual([...TRANSPORT_RULE_FIELDS]);
   });
 
   it("accepts the same connect parameters", () => {

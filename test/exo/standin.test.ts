@@ -265,3 +265,101 @@ describe("writePwshWrapper", () => {
     expect(responses(r.stdout)[1]).toEqual({ id: "1", ok: true, result: { pong: true, connected: false } });
   });
 });
+
+describe("pwsh stand-in: the new parameter kinds (Word, WordList, IdentityListEdit)", () => {
+  it("refuses malformed values before any network call, and prompts for destructive cmdlets without -Confirm:$false", async () => {
+    const connect =
+      '{"id":"0","op":"connect","params":{"AppId":"a","Organization":"contoso.onmicrosoft.com","AccessToken":"t","ConnectionUri":"https://127.0.0.1:9"}}';
+    const invoke = (id: string, cmdlet: string, params: unknown) =>
+      JSON.stringify({ id, op: "invoke", cmdlet, params });
+    const lines = [
+      connect,
+      invoke("1", "Add-MailboxPermission", { Identity: "a@b.c", User: "d@b.c", AccessRights: "FullAccess" }),
+      invoke("2", "Add-MailboxPermission", { Identity: "a@b.c", User: "d@b.c", AccessRights: [] }),
+      invoke("3", "Add-MailboxPermission", {
+        Identity: "a@b.c",
+        User: "d@b.c",
+        AccessRights: ["Full Access"],
+      }),
+      invoke("4", "Get-TransportRule", { State: "Enabled; Remove-TransportRule x" }),
+      invoke("5", "Set-Mailbox", { Identity: "a@b.c", GrantSendOnBehalfTo: [], Confirm: false }),
+      invoke("6", "Set-Mailbox", { Identity: "a@b.c", GrantSendOnBehalfTo: { add: ["*"] }, Confirm: false }),
+      invoke("7", "Set-Mailbox", {
+        Identity: "a@b.c",
+        GrantSendOnBehalfTo: { replace: ["x"] },
+        Confirm: false,
+      }),
+      invoke("8", "Set-Mailbox", { Identity: "a@b.c", GrantSendOnBehalfTo: { add: [] }, Confirm: false }),
+      invoke("9", "Set-Mailbox", { Identity: "a@b.c", GrantSendOnBehalfTo: "x@b.c", Confirm: false }),
+      invoke("10", "Remove-InboxRule", { Mailbox: "a@b.c", Identity: "1" }),
+      invoke("11", "Remove-MailboxPermission", {
+        Identity: "a@b.c",
+        User: "d@b.c",
+        AccessRights: ["FullAccess"],
+      }),
+      invoke("12", "Remove-RecipientPermission", {
+        Identity: "a@b.c",
+        Trustee: "d@b.c",
+        AccessRights: ["SendAs"],
+      }),
+      invoke("13", "Remove-MailboxFolderPermission", { Identity: "a@b.c:\\Calendar", User: "d@b.c" }),
+      invoke("14", "Disable-TransportRule", { Identity: "x" }),
+    ];
+    const r = await runStandin(ARGS(SCRIPT_PATH), lines.join("\n") + "\n");
+    const out = responses(r.stdout).slice(2) as Array<{
+      id: string;
+      error: { category: string; message: string };
+    }>;
+    const byId = Object.fromEntries(out.map((o) => [o.id, o.error]));
+    for (const id of ["1", "2", "3"]) {
+      expect(byId[id], id).toEqual({
+        category: "InvalidParameter",
+        type: "System.ArgumentException",
+        message: "Parameter 'AccessRights' must be a non-empty list of words.",
+      });
+    }
+    expect(byId["4"]?.message).toBe("Parameter 'State' must be a single word.");
+    for (const id of ["5", "6", "7", "8", "9"]) {
+      expect(byId[id]?.message, id).toBe(
+        `Parameter 'GrantSendOnBehalfTo' must be null, a non-empty list of identities, or {"add":[...],"remove":[...]}.`,
+      );
+    }
+    for (const id of ["10", "11", "12", "13", "14"]) {
+      expect(byId[id], id).toMatchObject({
+        category: "Failed",
+        message: "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.",
+      });
+    }
+  });
+});
+
+describe("pwsh stand-in: what the module sends", () => {
+  it("drops -Confirm and unset switches, keeps arrays, and sends {add, remove} as an Exchange.GenericHashTable", async () => {
+    const { restParameters } = await import("../../src/emulator/pwsh/rest-parameters.js");
+    expect(
+      restParameters("Set-Mailbox", {
+        Identity: "a@b.c",
+        GrantSendOnBehalfTo: { add: ["x@b.c"], remove: ["y@b.c"] },
+        Confirm: false,
+      }),
+    ).toEqual({
+      Identity: "a@b.c",
+      GrantSendOnBehalfTo: { "@odata.type": "#Exchange.GenericHashTable", Add: ["x@b.c"], Remove: ["y@b.c"] },
+    });
+    expect(restParameters("Set-Mailbox", { Identity: "a", GrantSendOnBehalfTo: { remove: ["y"] } })).toEqual({
+      Identity: "a",
+      GrantSendOnBehalfTo: { "@odata.type": "#Exchange.GenericHashTable", Remove: ["y"] },
+    });
+    expect(
+      restParameters("Remove-InboxRule", {
+        Mailbox: "m",
+        Identity: "1",
+        Force: false,
+        AlwaysDeleteOutlookRulesBlob: true,
+      }),
+    ).toEqual({ Mailbox: "m", Identity: "1", AlwaysDeleteOutlookRulesBlob: true });
+    expect(
+      restParameters("Add-MailboxPermission", { Identity: "m", User: "u", AccessRights: ["FullAccess"] }),
+    ).toEqual({ Identity: "m", User: "u", AccessRights: ["FullAccess"] });
+  });
+});

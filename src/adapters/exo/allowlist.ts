@@ -11,6 +11,11 @@
  * - `Switch`: a boolean; `true` sets the switch.
  * - `Bool`: a boolean bound to a `[bool]` parameter (`-Confirm:$false`, `-DeliverToMailboxAndForward $false`).
  * - `ResultSize`: the string `Unlimited` or a positive integer.
+ * - `Word`: one ASCII letter-only word (an enum value such as `All`, `Enabled`).
+ * - `WordList`: a non-empty array of `Word`s (AccessRights).
+ * - `IdentityListEdit`: a multi-valued recipient property (Set-Mailbox -GrantSendOnBehalfTo): `null` clears it, a
+ *   non-empty array of `Identity` values replaces it, `{"add":[…],"remove":[…]}` (at least one non-empty) edits it.
+ *   The script turns the object into the hashtable `@{Add=[string[]]; Remove=[string[]]}` — data, never code.
  */
 export const PARAMETER_KINDS = [
   "Identity",
@@ -19,11 +24,21 @@ export const PARAMETER_KINDS = [
   "Switch",
   "Bool",
   "ResultSize",
+  "Word",
+  "WordList",
+  "IdentityListEdit",
 ] as const;
 export type ParameterKind = (typeof PARAMETER_KINDS)[number];
 
 /** How the script turns a cmdlet's output objects into protocol JSON (see shapes.ts). `none`: output is dropped. */
-export type Projection = "inboxRule" | "mailbox" | "none";
+export type Projection =
+  | "inboxRule"
+  | "mailbox"
+  | "mailboxPermission"
+  | "recipientPermission"
+  | "folderPermission"
+  | "transportRule"
+  | "none";
 
 export interface CmdletSpec {
   parameters: Readonly<Record<string, ParameterKind>>;
@@ -55,6 +70,16 @@ export const EXO_CMDLETS = {
     },
     projection: "none",
   },
+  "Remove-InboxRule": {
+    parameters: {
+      Mailbox: "Identity",
+      Identity: "Identity",
+      Confirm: "Bool",
+      Force: "Switch",
+      AlwaysDeleteOutlookRulesBlob: "Switch",
+    },
+    projection: "none",
+  },
   "Get-Mailbox": {
     parameters: { Identity: "Identity", ResultSize: "ResultSize" },
     projection: "mailbox",
@@ -65,8 +90,74 @@ export const EXO_CMDLETS = {
       ForwardingSmtpAddress: "StringOrNull",
       ForwardingAddress: "IdentityOrNull",
       DeliverToMailboxAndForward: "Bool",
+      GrantSendOnBehalfTo: "IdentityListEdit",
       Confirm: "Bool",
     },
+    projection: "none",
+  },
+  "Get-MailboxPermission": {
+    parameters: { Identity: "Identity", User: "Identity" },
+    projection: "mailboxPermission",
+  },
+  "Add-MailboxPermission": {
+    parameters: {
+      Identity: "Identity",
+      User: "Identity",
+      AccessRights: "WordList",
+      InheritanceType: "Word",
+      AutoMapping: "Bool",
+      Confirm: "Bool",
+    },
+    projection: "none",
+  },
+  "Remove-MailboxPermission": {
+    parameters: {
+      Identity: "Identity",
+      User: "Identity",
+      AccessRights: "WordList",
+      InheritanceType: "Word",
+      Confirm: "Bool",
+    },
+    projection: "none",
+  },
+  "Get-RecipientPermission": {
+    parameters: { Identity: "Identity", Trustee: "Identity" },
+    projection: "recipientPermission",
+  },
+  "Add-RecipientPermission": {
+    parameters: { Identity: "Identity", Trustee: "Identity", AccessRights: "WordList", Confirm: "Bool" },
+    projection: "none",
+  },
+  "Remove-RecipientPermission": {
+    parameters: { Identity: "Identity", Trustee: "Identity", AccessRights: "WordList", Confirm: "Bool" },
+    projection: "none",
+  },
+  "Get-MailboxFolderPermission": {
+    parameters: { Identity: "Identity", User: "Identity" },
+    projection: "folderPermission",
+  },
+  "Add-MailboxFolderPermission": {
+    parameters: { Identity: "Identity", User: "Identity", AccessRights: "WordList", Confirm: "Bool" },
+    projection: "none",
+  },
+  "Set-MailboxFolderPermission": {
+    parameters: { Identity: "Identity", User: "Identity", AccessRights: "WordList", Confirm: "Bool" },
+    projection: "none",
+  },
+  "Remove-MailboxFolderPermission": {
+    parameters: { Identity: "Identity", User: "Identity", Confirm: "Bool" },
+    projection: "none",
+  },
+  "Get-TransportRule": {
+    parameters: { Identity: "Identity", State: "Word" },
+    projection: "transportRule",
+  },
+  "Disable-TransportRule": {
+    parameters: { Identity: "Identity", Confirm: "Bool" },
+    projection: "none",
+  },
+  "Enable-TransportRule": {
+    parameters: { Identity: "Identity", Confirm: "Bool" },
     projection: "none",
   },
 } as const satisfies Record<string, CmdletSpec>;

@@ -7,14 +7,31 @@ import type { TokenCredential } from "@azure/identity";
 import type { z } from "zod";
 import { ExoError } from "./errors.js";
 import { defaultBridgeScriptPath } from "./paths.js";
-import type { ConnectParams, InvokeParams } from "./protocol.js";
+import type { ConnectParams, InvokeParams, ListEdit } from "./protocol.js";
 import { PowerShellRunner, type RunnerLogger } from "./runner.js";
-import { ExoInboxRuleSchema, ExoMailboxSchema, type ExoInboxRule, type ExoMailbox } from "./shapes.js";
+import {
+  ExoFolderPermissionSchema,
+  ExoInboxRuleSchema,
+  ExoMailboxPermissionSchema,
+  ExoMailboxSchema,
+  ExoRecipientPermissionSchema,
+  ExoTransportRuleSchema,
+  type ExoFolderPermission,
+  type ExoInboxRule,
+  type ExoMailbox,
+  type ExoMailboxPermission,
+  type ExoRecipientPermission,
+  type ExoTransportRule,
+} from "./shapes.js";
 
 /** The scope Exchange Online PowerShell uses (apis.md B0). */
 export const EXCHANGE_SCOPE = "https://outlook.office365.com/.default";
 
 const RULE_IDENTITY = /^\d{1,20}$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Set-Mailbox -GrantSendOnBehalfTo: a list replaces, `null` clears, `{add, remove}` edits. */
+export type SendOnBehalfChange = readonly string[] | null | ListEdit;
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -50,6 +67,10 @@ function parseRows<S extends z.ZodType>(schema: S, cmdlet: string, result: unkno
     }
     return parsed.data;
   });
+}
+
+function isListEdit(change: readonly string[] | ListEdit): change is ListEdit {
+  return !Array.isArray(change);
 }
 
 function checkRuleIdentity(ruleIdentity: string, cmdlet: string): void {
@@ -156,12 +177,209 @@ export class ExchangeClient {
     );
   }
 
+  /**
+   * Remove-InboxRule. Like every rule change through Exchange PowerShell it deletes the mailbox's Outlook client-side
+   * rules; with `deleteOutlookClientRules: false` a mailbox that has some makes the call fail and nothing changes.
+   */
+  async removeInboxRule(
+    mailbox: string,
+    ruleIdentity: string,
+    opts: CallOptions & { deleteOutlookClientRules: boolean },
+  ): Promise<void> {
+    await this.toggleRule("Remove-InboxRule", mailbox, ruleIdentity, opts);
+  }
+
+  /** Set-Mailbox -GrantSendOnBehalfTo. */
+  async setGrantSendOnBehalfTo(
+    identity: string,
+    change: SendOnBehalfChange,
+    opts: CallOptions = {},
+  ): Promise<void> {
+    const value = change === null ? null : isListEdit(change) ? { ...change } : [...change];
+    await this.runner.invoke(
+      "Set-Mailbox",
+      { Identity: identity, GrantSendOnBehalfTo: value, Confirm: false },
+      so(opts),
+    );
+  }
+
+  /** Get-MailboxPermission: the implicit `NT AUTHORITY\SELF` row included (callers skip it). */
+  async getMailboxPermissions(
+    identity: string,
+    opts: CallOptions & { user?: string } = {},
+  ): Promise<ExoMailboxPermission[]> {
+    const params: InvokeParams = { Identity: identity, ...(opts.user ? { User: opts.user } : {}) };
+    return parseRows(
+      ExoMailboxPermissionSchema,
+      "Get-MailboxPermission",
+      await this.runner.invoke("Get-MailboxPermission", params, so(opts)),
+    );
+  }
+
+  async addMailboxPermission(
+    identity: string,
+    user: string,
+    accessRights: readonly string[],
+    opts: CallOptions & { inheritanceType?: string; autoMapping?: boolean } = {},
+  ): Promise<void> {
+    await this.runner.invoke(
+      "Add-MailboxPermission",
+      {
+        Identity: identity,
+        User: user,
+        AccessRights: [...accessRights],
+        InheritanceType: opts.inheritanceType ?? "All",
+        ...(opts.autoMapping !== undefined ? { AutoMapping: opts.autoMapping } : {}),
+        Confirm: false,
+      },
+      so(opts),
+    );
+  }
+
+  /** Remove-MailboxPermission with `-InheritanceType All` (the documented example) unless told otherwise. */
+  async removeMailboxPermission(
+    identity: string,
+    user: string,
+    accessRights: readonly string[],
+    opts: CallOptions & { inheritanceType?: string } = {},
+  ): Promise<void> {
+    await this.runner.invoke(
+      "Remove-MailboxPermission",
+      {
+        Identity: identity,
+        User: user,
+        AccessRights: [...accessRights],
+        InheritanceType: opts.inheritanceType ?? "All",
+        Confirm: false,
+      },
+      so(opts),
+    );
+  }
+
+  /** Get-RecipientPermission (SendAs) of one recipient; the implicit SELF row included. */
+  async getRecipientPermissions(
+    identity: string,
+    opts: CallOptions & { trustee?: string } = {},
+  ): Promise<ExoRecipientPermission[]> {
+    const params: InvokeParams = { Identity: identity, ...(opts.trustee ? { Trustee: opts.trustee } : {}) };
+    return parseRows(
+      ExoRecipientPermissionSchema,
+      "Get-RecipientPermission",
+      await this.runner.invoke("Get-RecipientPermission", params, so(opts)),
+    );
+  }
+
+  async addSendAs(identity: string, trustee: string, opts: CallOptions = {}): Promise<void> {
+    await this.sendAs("Add-RecipientPermission", identity, trustee, opts);
+  }
+
+  async removeSendAs(identity: string, trustee: string, opts: CallOptions = {}): Promise<void> {
+    await this.sendAs("Remove-RecipientPermission", identity, trustee, opts);
+  }
+
+  /** Get-MailboxFolderPermission for `<mailbox>:\<folder path>` (localized folder names). */
+  async getFolderPermissions(
+    folderIdentity: string,
+    opts: CallOptions & { user?: string } = {},
+  ): Promise<ExoFolderPermission[]> {
+    const params: InvokeParams = { Identity: folderIdentity, ...(opts.user ? { User: opts.user } : {}) };
+    return parseRows(
+      ExoFolderPermissionSchema,
+      "Get-MailboxFolderPermission",
+      await this.runner.invoke("Get-MailboxFolderPermission", params, so(opts)),
+    );
+  }
+
+  async addFolderPermission(
+    folderIdentity: string,
+    user: string,
+    accessRights: readonly string[],
+    opts: CallOptions = {},
+  ): Promise<void> {
+    await this.runner.invoke(
+      "Add-MailboxFolderPermission",
+      { Identity: folderIdentity, User: user, AccessRights: [...accessRights], Confirm: false },
+      so(opts),
+    );
+  }
+
+  async setFolderPermission(
+    folderIdentity: string,
+    user: string,
+    accessRights: readonly string[],
+    opts: CallOptions = {},
+  ): Promise<void> {
+    await this.runner.invoke(
+      "Set-MailboxFolderPermission",
+      { Identity: folderIdentity, User: user, AccessRights: [...accessRights], Confirm: false },
+      so(opts),
+    );
+  }
+
+  async removeFolderPermission(folderIdentity: string, user: string, opts: CallOptions = {}): Promise<void> {
+    await this.runner.invoke(
+      "Remove-MailboxFolderPermission",
+      { Identity: folderIdentity, User: user, Confirm: false },
+      so(opts),
+    );
+  }
+
+  /** Get-TransportRule: every rule (optionally only Enabled or Disabled ones). */
+  async getTransportRules(
+    opts: CallOptions & { state?: "Enabled" | "Disabled" } = {},
+  ): Promise<ExoTransportRule[]> {
+    const params: InvokeParams = opts.state ? { State: opts.state } : {};
+    return parseRows(
+      ExoTransportRuleSchema,
+      "Get-TransportRule",
+      await this.runner.invoke("Get-TransportRule", params, so(opts)),
+    );
+  }
+
+  /** Disable-TransportRule, by the rule's Guid (names are chosen by whoever made the rule). */
+  async disableTransportRule(guid: string, opts: CallOptions = {}): Promise<void> {
+    await this.transportRule("Disable-TransportRule", guid, opts);
+  }
+
+  async enableTransportRule(guid: string, opts: CallOptions = {}): Promise<void> {
+    await this.transportRule("Enable-TransportRule", guid, opts);
+  }
+
   close(): Promise<void> {
     return this.runner.close();
   }
 
+  private async sendAs(
+    cmdlet: "Add-RecipientPermission" | "Remove-RecipientPermission",
+    identity: string,
+    trustee: string,
+    opts: CallOptions,
+  ): Promise<void> {
+    await this.runner.invoke(
+      cmdlet,
+      { Identity: identity, Trustee: trustee, AccessRights: ["SendAs"], Confirm: false },
+      so(opts),
+    );
+  }
+
+  private async transportRule(
+    cmdlet: "Disable-TransportRule" | "Enable-TransportRule",
+    guid: string,
+    opts: CallOptions,
+  ): Promise<void> {
+    if (!GUID.test(guid)) {
+      throw new ExoError({
+        category: "InvalidParameter",
+        cmdlet,
+        message: "A transport rule is addressed by its Guid.",
+        retryable: false,
+      });
+    }
+    await this.runner.invoke(cmdlet, { Identity: guid, Confirm: false }, so(opts));
+  }
+
   private async toggleRule(
-    cmdlet: "Disable-InboxRule" | "Enable-InboxRule",
+    cmdlet: "Disable-InboxRule" | "Enable-InboxRule" | "Remove-InboxRule",
     mailbox: string,
     ruleIdentity: string,
     opts: CallOptions & { deleteOutlookClientRules: boolean },

@@ -46,7 +46,20 @@ const _connectKeysMatch: [keyof ConnectParams] extends [ConnectKey]
   : never = true;
 void _connectKeysMatch;
 
-export const ParameterValueSchema = z.union([z.string(), z.boolean(), z.number(), z.null()]);
+/** `{add, remove}`: an edit of a multi-valued property, turned into `@{Add=…; Remove=…}` by the script. */
+export const ListEditSchema = z
+  .object({ add: z.array(z.string()).optional(), remove: z.array(z.string()).optional() })
+  .strict();
+export type ListEdit = z.infer<typeof ListEditSchema>;
+
+export const ParameterValueSchema = z.union([
+  z.string(),
+  z.boolean(),
+  z.number(),
+  z.null(),
+  z.array(z.string()),
+  ListEditSchema,
+]);
 export type ParameterValue = z.infer<typeof ParameterValueSchema>;
 export type InvokeParams = Record<string, ParameterValue>;
 

@@ -1,6 +1,6 @@
 /**
- * The flat objects the bridge projects cmdlet output into (scripts/exo-bridge.ps1 ConvertTo-BridgeInboxRule /
- * ConvertTo-BridgeMailbox; apis.md B4). Every property is always present: unset strings are "" or null as noted,
+ * The flat objects the bridge projects cmdlet output into (scripts/exo-bridge.ps1 ConvertTo-Bridge* functions;
+ * apis.md B4). Every property is always present: unset strings are "" or null as noted,
  * unset lists are [], unset flags are false. RuleIdentity is a decimal string (a uint64 exceeds JS numbers).
  */
 import { z } from "zod";
@@ -58,9 +58,81 @@ export const ExoMailboxSchema = z.object({
   forwardingAddress: z.string().nullable(),
   deliverToMailboxAndForward: z.boolean(),
   emailAddresses: list,
+  /** Set-Mailbox -GrantSendOnBehalfTo: recipient identities as Exchange reports them. */
+  grantSendOnBehalfTo: list,
 });
 export type ExoMailbox = z.infer<typeof ExoMailboxSchema>;
+
+/**
+ * Get-MailboxPermission row. `accessRights` is split: Exchange joins several rights into one element
+ * (`["FullAccess, ReadPermission"]`, apis.md B2 [T]); the projection yields `["FullAccess","ReadPermission"]`.
+ * Every mailbox has the implicit `NT AUTHORITY\SELF` row, which is not a delegation.
+ */
+export const ExoMailboxPermissionSchema = z.object({
+  identity: z.string(),
+  user: z.string(),
+  accessRights: list,
+  isInherited: z.boolean(),
+  deny: z.boolean(),
+  /** "All" | "None" | … or null when not reported. */
+  inheritanceType: z.string().nullable(),
+});
+export type ExoMailboxPermission = z.infer<typeof ExoMailboxPermissionSchema>;
+
+/** Get-RecipientPermission row (SendAs). */
+export const ExoRecipientPermissionSchema = z.object({
+  identity: z.string(),
+  trustee: z.string(),
+  /** "Allow" | "Deny" or null when not reported. */
+  accessControlType: z.string().nullable(),
+  accessRights: list,
+  isInherited: z.boolean(),
+});
+export type ExoRecipientPermission = z.infer<typeof ExoRecipientPermissionSchema>;
+
+/** Get-MailboxFolderPermission row; `user` is a display name or "Default" / "Anonymous". */
+export const ExoFolderPermissionSchema = z.object({
+  identity: z.string(),
+  folderName: z.string(),
+  user: z.string(),
+  accessRights: list,
+  sharingPermissionFlags: z.string().nullable(),
+});
+export type ExoFolderPermission = z.infer<typeof ExoFolderPermissionSchema>;
+
+/** Get-TransportRule object (the fields a responder needs; property names apis.md B2 [I]). */
+export const ExoTransportRuleSchema = z.object({
+  name: z.string(),
+  identity: z.string(),
+  guid: z.string(),
+  /** "Enabled" | "Disabled". */
+  state: z.string(),
+  /** "Enforce" | "Audit" | "AuditAndNotify" or null. */
+  mode: z.string().nullable(),
+  priority: z.number().int(),
+  description: z.string(),
+  blindCopyTo: list,
+  redirectMessageTo: list,
+  copyTo: list,
+  addToRecipients: list,
+  deleteMessage: z.boolean(),
+  sentToScope: z.string().nullable(),
+  fromScope: z.string().nullable(),
+});
+export type ExoTransportRule = z.infer<typeof ExoTransportRuleSchema>;
 
 /** Property names of each projection, in the order the script emits them (checked against the script by a test). */
 export const INBOX_RULE_FIELDS = Object.keys(ExoInboxRuleSchema.shape) as ReadonlyArray<keyof ExoInboxRule>;
 export const MAILBOX_FIELDS = Object.keys(ExoMailboxSchema.shape) as ReadonlyArray<keyof ExoMailbox>;
+export const MAILBOX_PERMISSION_FIELDS = Object.keys(ExoMailboxPermissionSchema.shape) as ReadonlyArray<
+  keyof ExoMailboxPermission
+>;
+export const RECIPIENT_PERMISSION_FIELDS = Object.keys(ExoRecipientPermissionSchema.shape) as ReadonlyArray<
+  keyof ExoRecipientPermission
+>;
+export const FOLDER_PERMISSION_FIELDS = Object.keys(ExoFolderPermissionSchema.shape) as ReadonlyArray<
+  keyof ExoFolderPermission
+>;
+export const TRANSPORT_RULE_FIELDS = Object.keys(ExoTransportRuleSchema.shape) as ReadonlyArray<
+  keyof ExoTransportRule
+>;

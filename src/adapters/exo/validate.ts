@@ -9,6 +9,26 @@ export type Checked =
   { ok: true; cmdlet: ExoCmdlet; params: InvokeParams } | { ok: false; error: BridgeError };
 
 const WILDCARD = /[*?]/;
+const WORD = /^[A-Za-z]{1,64}$/;
+
+const isWord = (value: unknown): value is string => typeof value === "string" && WORD.test(value);
+
+function isIdentityArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => isIdentity(v as ParameterValue));
+}
+
+/** `{add?, remove?}` with only those keys, each an array of identities, at least one entry in all. */
+function isListEdit(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  if (entries.length === 0) return false;
+  let count = 0;
+  for (const [key, list] of entries) {
+    if ((key !== "add" && key !== "remove") || !isIdentityArray(list)) return false;
+    count += list.length;
+  }
+  return count > 0;
+}
 
 function refuse(message: string): { ok: false; error: BridgeError } {
   return { ok: false, error: { category: "InvalidParameter", type: "System.ArgumentException", message } };
@@ -37,6 +57,16 @@ function checkValue(name: string, kind: ParameterKind, value: ParameterValue | u
       return value === "Unlimited" || (typeof value === "number" && Number.isSafeInteger(value) && value >= 1)
         ? null
         : `Parameter '${name}' must be 'Unlimited' or a positive integer.`;
+    case "Word":
+      return isWord(value) ? null : `Parameter '${name}' must be a single word.`;
+    case "WordList":
+      return Array.isArray(value) && value.length > 0 && value.every(isWord)
+        ? null
+        : `Parameter '${name}' must be a non-empty list of words.`;
+    case "IdentityListEdit":
+      return value === null || (isIdentityArray(value) && value.length > 0) || isListEdit(value)
+        ? null
+        : `Parameter '${name}' must be null, a non-empty list of identities, or {"add":[...],"remove":[...]}.`;
   }
 }
 

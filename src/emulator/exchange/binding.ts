@@ -6,6 +6,7 @@
 import type { EmulatorContext } from "../context.js";
 import { parameterInvalid, parameterMissing, parameterNotFound, type CmdletFailure } from "./errors.js";
 import type { RestObject } from "./json.js";
+import type { ExchangeFaceOptions } from "./options.js";
 
 /**
  * - Identity: a string (a number is taken as its digits); `null` binds as "not given" on Get- cmdlets.
@@ -14,20 +15,41 @@ import type { RestObject } from "./json.js";
  * - ResultSize: "Unlimited" (bound as null) or a positive integer.
  * - SkipCount: a non-negative integer.
  * - Accepted: any scalar; the emulator accepts the parameter and does not act on it.
+ * - StringList: a string (one element, as PowerShell converts a scalar to an array) or an array of strings.
+ * - MultiValued: a MultiValuedProperty parameter (Set-Mailbox -GrantSendOnBehalfTo): null (clear), a string or an
+ *   array of strings (overwrite), or the edit hashtable `{"@odata.type":"#Exchange.GenericHashTable","Add":…,
+ *   "Remove":…}` (apis.md B5 [T]); bound as `{ add, remove }`.
+ * - a list of names: an enum parameter; a string naming one of them, case-insensitively, bound as the canonical name.
  */
 export type ServerParamType =
-  "Identity" | "Switch" | "Bool" | "StringOrNull" | "ResultSize" | "SkipCount" | "Accepted";
+  | "Identity"
+  | "Switch"
+  | "Bool"
+  | "StringOrNull"
+  | "ResultSize"
+  | "SkipCount"
+  | "Accepted"
+  | "StringList"
+  | "MultiValued"
+  | readonly string[];
 
-export type BoundValue = string | number | boolean | null;
+/** A bound `@{Add=…; Remove=…}` edit of a multi-valued property. */
+export interface MultiValuedEdit {
+  add: string[];
+  remove: string[];
+}
+
+export type BoundValue = string | number | boolean | null | string[] | MultiValuedEdit;
 export type BoundParams = Readonly<Record<string, BoundValue>>;
 
 export type CmdletResult =
   | { ok: true; value: RestObject[]; write: boolean; warnings: string[] }
   | { ok: false; failure: CmdletFailure };
 
-/** Who runs the cmdlet: app-only callers have no mailbox of their own. */
+/** Who runs the cmdlet (app-only callers have no mailbox of their own) and the face's switches. */
 export interface Caller {
   appId: string;
+  options: Readonly<ExchangeFaceOptions>;
 }
 
 export interface ServerCmdlet {
@@ -43,9 +65,48 @@ function describe(value: unknown): string {
   return typeof value === "string" ? `"${value}"` : (JSON.stringify(value) ?? String(value));
 }
 
+const GENERIC_HASHTABLE = "#Exchange.GenericHashTable";
+
+function stringList(value: unknown): string[] | null {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value) && value.every((v): v is string => typeof v === "string")) return [...value];
+  return null;
+}
+
+function bindMultiValued(name: string, value: unknown): BoundValue | CmdletFailure {
+  if (value === null) return null;
+  const list = stringList(value);
+  if (list) return list;
+  const wrong = parameterInvalid(
+    name,
+    `Cannot convert value ${describe(value)} to type "Microsoft.Exchange.Data.MultiValuedProperty\`1[Microsoft.Exchange.Configuration.Tasks.ModernGroupMemberOrMailboxIdParameter]".`,
+  );
+  if (typeof value !== "object" || Array.isArray(value)) return wrong;
+  const table = value as Record<string, unknown>;
+  if (table["@odata.type"] !== GENERIC_HASHTABLE) return wrong;
+  const edit: MultiValuedEdit = { add: [], remove: [] };
+  for (const [key, v] of Object.entries(table)) {
+    if (key === "@odata.type") continue;
+    const op = key.toLowerCase();
+    const items = v === null ? [] : stringList(v);
+    if ((op !== "add" && op !== "remove") || items === null) return wrong;
+    edit[op].push(...items);
+  }
+  return edit;
+}
+
 function bindValue(name: string, type: ServerParamType, value: unknown): BoundValue | CmdletFailure {
   const wrong = (target: string): CmdletFailure =>
     parameterInvalid(name, `Cannot convert value ${describe(value)} to type "${target}".`);
+  if (typeof type !== "string") {
+    const hit =
+      typeof value === "string" ? type.find((t) => t.toLowerCase() === value.toLowerCase()) : undefined;
+    if (hit !== undefined) return hit;
+    return parameterInvalid(
+      name,
+      `Cannot convert value ${describe(value)} to an enumeration value. Specify one of the following enumerator names and try again: ${type.join(", ")}.`,
+    );
+  }
   switch (type) {
     case "Identity":
       if (value === null || typeof value === "string") return value;
@@ -72,7 +133,15 @@ function bindValue(name: string, type: ServerParamType, value: unknown): BoundVa
       return value === null || ["string", "number", "boolean"].includes(typeof value)
         ? (value as BoundValue)
         : wrong("System.String");
+    case "StringList":
+      return stringList(value) ?? wrong("System.String[]");
+    case "MultiValued":
+      return bindMultiValued(name, value);
   }
+}
+
+function isFailure(v: BoundValue | CmdletFailure): v is CmdletFailure {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && "errorId" in v;
 }
 
 export function bindParameters(cmdlet: ServerCmdlet, raw: Readonly<Record<string, unknown>>): Bound {
@@ -86,13 +155,13 @@ export function bindParameters(cmdlet: ServerCmdlet, raw: Readonly<Record<string
     }
     const type = cmdlet.parameters[name] ?? "Accepted";
     const bound = bindValue(name, type, value);
-    if (bound !== null && typeof bound === "object") return { ok: false, failure: bound };
+    if (isFailure(bound)) return { ok: false, failure: bound };
     out[name] = bound;
   }
   for (const name of cmdlet.mandatory ?? []) {
     const value = out[name];
     if (value === undefined) return { ok: false, failure: parameterMissing(name) };
-    if (value === null || value === "") {
+    if (value === null || value === "" || (Array.isArray(value) && value.length === 0)) {
       return {
         ok: false,
         failure: parameterInvalid(
@@ -109,4 +178,10 @@ export function bindParameters(cmdlet: ServerCmdlet, raw: Readonly<Record<string
 export function givenIdentity(params: BoundParams, name: string): string | null {
   const v = params[name];
   return typeof v === "string" && v !== "" ? v : null;
+}
+
+/** A bound StringList value, or null when the parameter was not given. */
+export function givenList(params: BoundParams, name: string): string[] | null {
+  const v = params[name];
+  return Array.isArray(v) ? v : null;
 }

@@ -6,11 +6,13 @@
 const SERVER = "EMULATED01A001.PROD.OUTLOOK.COM";
 
 export interface CmdletFailure {
-  status: 400 | 403 | 404 | 500;
+  status: 400 | 403 | 404 | 429 | 500;
   code: string;
   errorId: string;
   type: string;
   text: string;
+  /** Answer with the bare `{"error":{"code":"BadRequest","message":"Invalid Operation"}}` body instead (B5 [T]). */
+  plain?: true;
 }
 
 export function notFound(identity: string): CmdletFailure {
@@ -63,7 +65,50 @@ export function parameterMissing(name: string): CmdletFailure {
   };
 }
 
+/**
+ * A Get- cmdlet called without an Identity it needs: the REST endpoint answers 400 "Invalid Operation" (observed
+ * for Get-MailboxPermission, apis.md B1 [T]).
+ */
+export function invalidOperation(): CmdletFailure {
+  return {
+    status: 400,
+    code: "BadRequest",
+    errorId: "",
+    type: "",
+    text: "Invalid Operation",
+    plain: true,
+  };
+}
+
+/** A task-level failure (the cmdlet ran and refused) with Exchange's exception type; wording [I] unless noted. */
+export function taskError(type: string, text: string, errorId = "Ex3C4D5E"): CmdletFailure {
+  return { status: 400, code: "BadRequest", errorId, type, text };
+}
+
+/** Exchange's throttling refusal (apis.md B5 [T] text; status 429 [I]). */
+export function concurrencyLimit(): CmdletFailure {
+  return {
+    status: 429,
+    code: "BadRequest",
+    errorId: "Ex7F0A1B",
+    type: "Microsoft.Exchange.Admin.OData.Core.ThrottlingException",
+    text: "You have reached the maximum number of concurrent requests per tenant. Please wait and try again",
+  };
+}
+
+/** An unexpected exception inside the emulator: B5's InternalServerError variant [T code / I text]. */
+export function internalError(): CmdletFailure {
+  return {
+    status: 500,
+    code: "InternalServerError",
+    errorId: "Ex0E0F10",
+    type: "System.InvalidOperationException",
+    text: "An internal error occurred while running the cmdlet.",
+  };
+}
+
 export function failureBody(f: CmdletFailure): string {
+  if (f.plain) return invalidOperationBody();
   return JSON.stringify({
     error: {
       code: f.code,

@@ -14,8 +14,9 @@ import { bodyText, requestOrigin } from "../http.js";
 import { matchesTenant } from "../tenantLookup.js";
 import { bindParameters } from "./binding.js";
 import { findCmdlet } from "./cmdlets/index.js";
-import { failureBody, invalidOperationBody, NUL_BODY, type CmdletFailure } from "./errors.js";
+import { failureBody, internalError, invalidOperationBody, NUL_BODY, type CmdletFailure } from "./errors.js";
 import { quoteLargeIntegers, stringifyRest, type RestObject } from "./json.js";
+import { DEFAULT_EXCHANGE_OPTIONS, type ExchangeFaceOptions } from "./options.js";
 import { EXCHANGE_APP_ROLE, hasExchangeRole, mayRun } from "./rbac.js";
 
 export const INVOKE_COMMAND_PATH = "/adminapi/beta/:tenant/InvokeCommand";
@@ -79,7 +80,19 @@ function success(c: Context<EmulatorEnv>, tenant: string, value: RestObject[], w
   return c.body(body, 200, headers(c, JSON_TYPE));
 }
 
-export function registerExchangeFace(app: Hono<EmulatorEnv>, ctx: EmulatorContext): void {
+/** The Exchange face with non-default switches for its inferred behaviours (options.ts). */
+export function exchangeFace(
+  options: Partial<ExchangeFaceOptions>,
+): (app: Hono<EmulatorEnv>, ctx: EmulatorContext) => void {
+  return (app, ctx) => registerExchangeFace(app, ctx, options);
+}
+
+export function registerExchangeFace(
+  app: Hono<EmulatorEnv>,
+  ctx: EmulatorContext,
+  overrides: Partial<ExchangeFaceOptions> = {},
+): void {
+  const options: Readonly<ExchangeFaceOptions> = { ...DEFAULT_EXCHANGE_OPTIONS, ...overrides };
   app.post(INVOKE_COMMAND_PATH, async (c) => {
     c.set("face", "exchange");
     const auth = await ctx.verifyBearer(c.req.header("authorization"), "exchange");
@@ -95,11 +108,18 @@ export function registerExchangeFace(app: Hono<EmulatorEnv>, ctx: EmulatorContex
     if (!input) return c.body(invalidOperationBody(), 400, headers(c, JSON_TYPE));
 
     const cmdlet = findCmdlet(input.name);
-    if (!cmdlet || !mayRun(auth.app.directoryRoles, cmdlet.name)) return c.body(NUL_BODY, 403, headers(c));
+    if (!cmdlet || !mayRun(auth.app.directoryRoles, cmdlet.name, options))
+      return c.body(NUL_BODY, 403, headers(c));
 
     const bound = bindParameters(cmdlet, input.parameters);
     if (!bound.ok) return failure(c, bound.failure);
-    const result = cmdlet.run(ctx, bound.params, { appId: auth.app.clientId });
+    let result;
+    try {
+      result = cmdlet.run(ctx, bound.params, { appId: auth.app.clientId, options });
+    } catch {
+      // A bug in the emulator must not take the server down: answer like the service's own 500 (B5 variant).
+      return failure(c, internalError());
+    }
     if (!result.ok) return failure(c, result.failure);
     if (result.write) c.set("write", true);
     return success(c, tenant, result.value, result.warnings);

@@ -1,27 +1,53 @@
 /**
  * Who may run what on the Exchange face. Two grants are both required (apis.md B0, live-measured [T]):
  * the `Exchange.ManageAsApp` application permission in the token (without it: 401) and an Exchange-capable
- * Entra role on the service principal (without one: 403). Which role reaches which cmdlet: Global Administrator
- * and Exchange Administrator reach every task [D]; Get-InboxRule does not work for Global Reader [D]; the rest of
- * this table is [I] (check `Get-ManagementRole -Cmdlet …` on a real tenant).
+ * Entra role on the service principal (without one: 403). Which role reaches which cmdlet:
+ * - Global Administrator and Exchange Administrator reach every task [D B0 footnote].
+ * - Exchange Recipient Administrator: mailbox, inbox-rule and permission cmdlets, not transport rules [I: the
+ *   Recipient Management role group holds Mail Recipients / Mail Recipient Creation, not Transport Rules].
+ * - Global Reader, Security Reader, Security Administrator, Compliance Administrator: read-only cmdlets — but
+ *   "Get-InboxRule … doesn't work for … the Global Reader role" [D], and the same is assumed for the other
+ *   read-only roles [I]. Security Administrator lacks the write tasks [D B0 footnote].
+ * - Helpdesk Administrator: read-only recipient cmdlets, no transport rules [I].
+ * Everything not marked [D] is a guess to check with `Get-ManagementRole -Cmdlet …` on a real tenant; two of the
+ * guesses are switchable (options.ts: recipientAdminTransportRules, readOnlyRolesGetInboxRule).
  */
+import { DEFAULT_EXCHANGE_OPTIONS, type ExchangeFaceOptions } from "./options.js";
+
 export const EXCHANGE_APP_ROLE = "Exchange.ManageAsApp";
 
-const RECIPIENT_TASKS = [
+const RECIPIENT_READ = [
+  "Get-Mailbox",
+  "Get-MailboxPermission",
+  "Get-RecipientPermission",
+  "Get-MailboxFolderPermission",
+] as const;
+const RECIPIENT_WRITE = [
   "Get-InboxRule",
   "Disable-InboxRule",
   "Enable-InboxRule",
-  "Get-Mailbox",
+  "Remove-InboxRule",
   "Set-Mailbox",
+  "Add-MailboxPermission",
+  "Remove-MailboxPermission",
+  "Add-RecipientPermission",
+  "Remove-RecipientPermission",
+  "Add-MailboxFolderPermission",
+  "Set-MailboxFolderPermission",
+  "Remove-MailboxFolderPermission",
 ] as const;
-const READ_ONLY = ["Get-Mailbox"] as const;
+const TRANSPORT = ["Get-TransportRule", "Disable-TransportRule", "Enable-TransportRule"] as const;
+
+const ALL = [...RECIPIENT_READ, ...RECIPIENT_WRITE, ...TRANSPORT];
+const RECIPIENT_ADMIN = [...RECIPIENT_READ, ...RECIPIENT_WRITE];
+const READ_ONLY = [...RECIPIENT_READ, "Get-TransportRule"];
 
 /** Entra roles supported for app-only Exchange access (B0) and the cmdlets each reaches here. */
 export const ROLE_CMDLETS: Readonly<Record<string, readonly string[]>> = {
-  "Global Administrator": RECIPIENT_TASKS,
-  "Exchange Administrator": RECIPIENT_TASKS,
-  "Exchange Recipient Administrator": RECIPIENT_TASKS,
-  "Helpdesk Administrator": READ_ONLY,
+  "Global Administrator": ALL,
+  "Exchange Administrator": ALL,
+  "Exchange Recipient Administrator": RECIPIENT_ADMIN,
+  "Helpdesk Administrator": RECIPIENT_READ,
   "Global Reader": READ_ONLY,
   "Security Reader": READ_ONLY,
   "Security Administrator": READ_ONLY,
@@ -32,8 +58,27 @@ export function hasExchangeRole(directoryRoles: readonly string[]): boolean {
   return directoryRoles.some((r) => Object.prototype.hasOwnProperty.call(ROLE_CMDLETS, r));
 }
 
-export function mayRun(directoryRoles: readonly string[], cmdlet: string): boolean {
-  return directoryRoles.some((r) =>
-    (Object.prototype.hasOwnProperty.call(ROLE_CMDLETS, r) ? ROLE_CMDLETS[r] : [])?.includes(cmdlet),
-  );
+const READ_ONLY_ROLES = [
+  "Helpdesk Administrator",
+  "Security Reader",
+  "Security Administrator",
+  "Compliance Administrator",
+];
+
+export function mayRun(
+  directoryRoles: readonly string[],
+  cmdlet: string,
+  options: Pick<
+    ExchangeFaceOptions,
+    "recipientAdminTransportRules" | "readOnlyRolesGetInboxRule"
+  > = DEFAULT_EXCHANGE_OPTIONS,
+): boolean {
+  return directoryRoles.some((r) => {
+    if (!Object.prototype.hasOwnProperty.call(ROLE_CMDLETS, r)) return false;
+    if (ROLE_CMDLETS[r]?.includes(cmdlet)) return true;
+    if (r === "Exchange Recipient Administrator" && options.recipientAdminTransportRules)
+      return (TRANSPORT as readonly string[]).includes(cmdlet);
+    if (READ_ONLY_ROLES.includes(r) && options.readOnlyRolesGetInboxRule) return cmdlet === "Get-InboxRule";
+    return false;
+  });
 }

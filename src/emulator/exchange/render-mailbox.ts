@@ -28,6 +28,7 @@ export function renderMailbox(state: TenantState, mailbox: MailboxState): RestOb
   if (mailbox.forwardingAddress !== null) obj["ForwardingAddress"] = mailbox.forwardingAddress;
   if (mailbox.forwardingSmtpAddress !== null) obj["ForwardingSmtpAddress"] = mailbox.forwardingSmtpAddress;
   if (mailbox.deliverToMailboxAndForward) obj["DeliverToMailboxAndForward"] = true;
+  if (mailbox.grantSendOnBehalfTo.length > 0) obj["GrantSendOnBehalfTo"] = [...mailbox.grantSendOnBehalfTo];
   if (owner && !owner.accountEnabled) obj["AccountDisabled"] = true;
   if (mailbox.outlookClientRules > 0) obj[OUTLOOK_CLIENT_RULES_ANNOTATION] = mailbox.outlookClientRules;
   return obj;

@@ -4,5 +4,5 @@
  * refuses it, and a test names the new hash — so a script change forces a conscious stand-in update.
  */
 export const KNOWN_SCRIPTS: Readonly<Record<string, number>> = {
-  be06f32fa698e51f9bc558ba99613b57eb5f4762c41541603e125938b9ad955b: 1,
+  fee81247f93ad25a982418b66935836e990372fe7275cee61749f146765c88f8: 1,
 };

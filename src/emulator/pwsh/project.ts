@@ -5,7 +5,14 @@
  * uses ConvertTo-BridgeOptionalString. Instance annotations and `@data.type` sidecar keys are ignored.
  */
 import type { Projection } from "../../adapters/exo/allowlist.js";
-import type { ExoInboxRule, ExoMailbox } from "../../adapters/exo/shapes.js";
+import type {
+  ExoFolderPermission,
+  ExoInboxRule,
+  ExoMailbox,
+  ExoMailboxPermission,
+  ExoRecipientPermission,
+  ExoTransportRule,
+} from "../../adapters/exo/shapes.js";
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -20,6 +27,14 @@ const optional = (v: unknown): string | null => (str(v) === "" ? null : str(v));
 const bool = (v: unknown): boolean => Boolean(v);
 const list = (v: unknown): string[] =>
   v === null || v === undefined ? [] : Array.isArray(v) ? v.map(str) : [str(v)];
+/** ConvertTo-BridgeRightsArray: each element split on ",", trimmed, empty parts dropped. */
+const rights = (v: unknown): string[] =>
+  list(v).flatMap((item) =>
+    item
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0),
+  );
 const int = (v: unknown): number => (v === null || v === undefined ? 0 : Math.trunc(Number(v)));
 
 export function projectInboxRule(r: Obj): ExoInboxRule {
@@ -67,11 +82,71 @@ export function projectMailbox(m: Obj): ExoMailbox {
     forwardingAddress: optional(m["ForwardingAddress"]),
     deliverToMailboxAndForward: bool(m["DeliverToMailboxAndForward"]),
     emailAddresses: list(m["EmailAddresses"]),
+    grantSendOnBehalfTo: list(m["GrantSendOnBehalfTo"]),
   };
 }
+
+export function projectMailboxPermission(r: Obj): ExoMailboxPermission {
+  return {
+    identity: str(r["Identity"]),
+    user: str(r["User"]),
+    accessRights: rights(r["AccessRights"]),
+    isInherited: bool(r["IsInherited"]),
+    deny: bool(r["Deny"]),
+    inheritanceType: optional(r["InheritanceType"]),
+  };
+}
+
+export function projectRecipientPermission(r: Obj): ExoRecipientPermission {
+  return {
+    identity: str(r["Identity"]),
+    trustee: str(r["Trustee"]),
+    accessControlType: optional(r["AccessControlType"]),
+    accessRights: rights(r["AccessRights"]),
+    isInherited: bool(r["IsInherited"]),
+  };
+}
+
+export function projectFolderPermission(r: Obj): ExoFolderPermission {
+  return {
+    identity: str(r["Identity"]),
+    folderName: str(r["FolderName"]),
+    user: str(r["User"]),
+    accessRights: rights(r["AccessRights"]),
+    sharingPermissionFlags: optional(r["SharingPermissionFlags"]),
+  };
+}
+
+export function projectTransportRule(r: Obj): ExoTransportRule {
+  return {
+    name: str(r["Name"]),
+    identity: str(r["Identity"]),
+    guid: str(r["Guid"]),
+    state: str(r["State"]),
+    mode: optional(r["Mode"]),
+    priority: int(r["Priority"]),
+    description: str(r["Description"]),
+    blindCopyTo: list(r["BlindCopyTo"]),
+    redirectMessageTo: list(r["RedirectMessageTo"]),
+    copyTo: list(r["CopyTo"]),
+    addToRecipients: list(r["AddToRecipients"]),
+    deleteMessage: bool(r["DeleteMessage"]),
+    sentToScope: optional(r["SentToScope"]),
+    fromScope: optional(r["FromScope"]),
+  };
+}
+
+const PROJECTORS: Readonly<Record<Exclude<Projection, "none">, (o: Obj) => unknown>> = {
+  inboxRule: projectInboxRule,
+  mailbox: projectMailbox,
+  mailboxPermission: projectMailboxPermission,
+  recipientPermission: projectRecipientPermission,
+  folderPermission: projectFolderPermission,
+  transportRule: projectTransportRule,
+};
 
 export function project(projection: Projection, rows: readonly unknown[]): unknown[] {
   if (projection === "none") return [];
   const objects = rows.filter((r): r is Obj => typeof r === "object" && r !== null && !Array.isArray(r));
-  return projection === "inboxRule" ? objects.map(projectInboxRule) : objects.map(projectMailbox);
+  return objects.map(PROJECTORS[projection]);
 }

@@ -1,10 +1,11 @@
 /**
  * The module's client-side confirmations, as they end under `pwsh -NonInteractive` ("Any attempts to use interactive
  * features, like Read-Host or confirmation prompts, result in statement terminating errors" [D about_Pwsh]):
- * - Disable-/Enable-InboxRule and Set-Mailbox ask for confirmation unless `-Confirm:$false` [D "built-in pause"; I for
- *   Set-Mailbox];
- * - Disable-/Enable-InboxRule warn when the mailbox has rules created by Outlook (they would be deleted) unless
- *   `-Force` or `-AlwaysDeleteOutlookRulesBlob` [D]. The stand-in learns whether there are any from the emulator's
+ * - the cmdlets in CONFIRMING ask for confirmation unless `-Confirm:$false`: Disable-/Enable-/Remove-InboxRule and
+ *   Disable-TransportRule [D "built-in pause"]; Remove-*Permission [D "destructive … built-in pause" for the
+ *   removal cmdlets, apis.md B1]; Set-Mailbox, Add-RecipientPermission, Enable-TransportRule [I];
+ * - Disable-/Enable-/Remove-InboxRule warn when the mailbox has rules created by Outlook (they would be deleted)
+ *   unless `-Force` or `-AlwaysDeleteOutlookRulesBlob` [D]. The stand-in learns whether there are any from the emulator's
  *   `@mailwarden.outlookClientRules` annotation on Get-Mailbox [I: an emulator-only hint, no real Exchange field].
  */
 import type { BridgeError, InvokeParams } from "../../adapters/exo/protocol.js";
@@ -17,8 +18,19 @@ export const NON_INTERACTIVE_ERROR: BridgeError = {
   message: "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.",
 };
 
-const CONFIRMING = new Set(["Disable-InboxRule", "Enable-InboxRule", "Set-Mailbox"]);
-const OUTLOOK_RULES_WARNING = new Set(["Disable-InboxRule", "Enable-InboxRule"]);
+export const CONFIRMING: ReadonlySet<string> = new Set([
+  "Disable-InboxRule",
+  "Enable-InboxRule",
+  "Remove-InboxRule",
+  "Set-Mailbox",
+  "Remove-MailboxPermission",
+  "Add-RecipientPermission",
+  "Remove-RecipientPermission",
+  "Remove-MailboxFolderPermission",
+  "Disable-TransportRule",
+  "Enable-TransportRule",
+]);
+const OUTLOOK_RULES_WARNING = new Set(["Disable-InboxRule", "Enable-InboxRule", "Remove-InboxRule"]);
 
 /** The mailbox a rule cmdlet targets: -Mailbox, else the `<mailbox>\` part of -Identity. */
 function targetMailbox(params: InvokeParams): string | null {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { categorizeError, splitExchangeErrorText } from "../../adapters/exo/categories.js";
-import type { BridgeError, InvokeParams } from "../../adapters/exo/protocol.js";
+import type { BridgeError } from "../../adapters/exo/protocol.js";
 import { quoteLargeIntegers } from "../exchange/json.js";
 
 export interface Connection {
@@ -49,7 +49,7 @@ function errorFromBody(status: number, text: string): BridgeError {
 export async function invokeCommand(
   conn: Connection,
   cmdlet: string,
-  parameters: InvokeParams,
+  parameters: Readonly<Record<string, unknown>>,
 ): Promise<RestOutcome> {
   const url = new URL(
     `/adminapi/beta/${encodeURIComponent(conn.organization)}/InvokeCommand`,

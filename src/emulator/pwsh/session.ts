@@ -8,6 +8,7 @@ import type { BridgeError } from "../../adapters/exo/protocol.js";
 import { checkInvocation } from "../../adapters/exo/validate.js";
 import { project } from "./project.js";
 import { promptRefusal } from "./prompts.js";
+import { restParameters } from "./rest-parameters.js";
 import { invokeCommand, type Connection } from "./rest-client.js";
 
 export interface SessionOptions {
@@ -153,15 +154,7 @@ export class StandinSession {
     if (refusal) throw new BridgeFailure(refusal);
     await sleep(this.opts.cmdletDelayMs);
 
-    // What the module sends: -Confirm is handled client-side; a switch is sent only when set.
-    const rest: Record<string, string | number | boolean | null> = {};
-    const kinds: Readonly<Record<string, string>> = EXO_CMDLETS[checked.cmdlet].parameters;
-    for (const [name, value] of Object.entries(checked.params)) {
-      if (name === "Confirm") continue;
-      if (kinds[name] === "Switch" && value !== true) continue;
-      rest[name] = value;
-    }
-    const outcome = await invokeCommand(conn, checked.cmdlet, rest);
+    const outcome = await invokeCommand(conn, checked.cmdlet, restParameters(checked.cmdlet, checked.params));
     if (!outcome.ok) throw new BridgeFailure(outcome.error);
     return project(EXO_CMDLETS[checked.cmdlet].projection, outcome.value);
   }

@@ -7,6 +7,7 @@ import { buildTenant } from "../../../src/emulator/buildTenant.js";
 import { createClock } from "../../../src/emulator/clock.js";
 import type { EmulatorContext, EmulatorEnv } from "../../../src/emulator/context.js";
 import { registerExchangeFace } from "../../../src/emulator/exchange/face.js";
+import type { ExchangeFaceOptions } from "../../../src/emulator/exchange/options.js";
 import { createIdSource } from "../../../src/emulator/ids.js";
 import { parseScenario } from "../../../src/emulator/scenario.js";
 import { defaultScenario } from "../../../src/emulator/scenarios/default.js";
@@ -43,7 +44,7 @@ const freshTenant = (): TenantState => buildTenant(scenario, createIdSource(scen
 /** Key generation is slow: one issuer per test file, over one state object whose contents each fixture resets. */
 let shared: Promise<{ state: TenantState; issuer: TokenIssuer }> | undefined;
 
-export async function faceFixture(): Promise<FaceFixture> {
+export async function faceFixture(options: Partial<ExchangeFaceOptions> = {}): Promise<FaceFixture> {
   shared ??= (async () => {
     const state = freshTenant();
     return { state, issuer: await createTokenIssuer(state) };
@@ -63,7 +64,7 @@ export async function faceFixture(): Promise<FaceFixture> {
     await next();
     lastWrite = c.get("write");
   });
-  registerExchangeFace(hono, ctx);
+  registerExchangeFace(hono, ctx, options);
   const app = state.apps[0]!;
   const token = () => issuer.mint(app, "exchange", "secret");
   return {

@@ -6,46 +6,33 @@
  * -Force are the module's client-side business (see the pwsh stand-in). A hidden rule is reachable by its exact
  * RuleIdentity [I].
  */
-import type { MailboxState } from "../../state.js";
-import { givenIdentity, type ServerCmdlet } from "../binding.js";
-import { ambiguous, notFound } from "../errors.js";
-import { resolveMailbox, resolveRule } from "../resolve.js";
+import type { ServerCmdlet } from "../binding.js";
+import { oneRule } from "./common.js";
+import { delayedWrite } from "./visibility.js";
+
+export const RULE_CHANGE_PARAMETERS = {
+  Identity: "Identity",
+  Mailbox: "Identity",
+  AlwaysDeleteOutlookRulesBlob: "Switch",
+  Force: "Switch",
+  Confirm: "Bool",
+} as const;
 
 function toggle(name: string, enabled: boolean): ServerCmdlet {
   return {
     name,
-    parameters: {
-      Identity: "Identity",
-      Mailbox: "Identity",
-      AlwaysDeleteOutlookRulesBlob: "Switch",
-      Force: "Switch",
-      Confirm: "Bool",
-    },
+    parameters: RULE_CHANGE_PARAMETERS,
     mandatory: ["Identity"],
-    run(ctx, params) {
-      const identity = givenIdentity(params, "Identity") ?? "";
-      const mailboxId = givenIdentity(params, "Mailbox");
-      let mailbox: MailboxState | null = null;
-      if (mailboxId !== null) {
-        const m = resolveMailbox(ctx.state, mailboxId);
-        if (!m.ok)
-          return {
-            ok: false,
-            failure: m.reason === "ambiguous" ? ambiguous(mailboxId) : notFound(mailboxId),
-          };
-        mailbox = m.value;
-      }
-      const found = resolveRule(ctx.state, mailbox, identity, { hiddenById: true, hiddenByName: false });
-      if (!found.ok)
-        return {
-          ok: false,
-          failure: found.reason === "ambiguous" ? ambiguous(identity) : notFound(identity),
-        };
-      const [rule, second] = found.value.rules;
-      if (!rule || second) return { ok: false, failure: ambiguous(identity) };
-      const owner = found.value.mailbox;
+    run(ctx, params, caller) {
+      const found = oneRule(ctx, params, caller);
+      if (!found.ok) return found;
+      const { mailbox: owner, rule } = found.value;
       const write = rule.enabled !== enabled || owner.outlookClientRules > 0;
-      rule.enabled = enabled;
+      if (rule.enabled !== enabled) {
+        delayedWrite(ctx, "rule", `rule:${owner.userId}:${rule.ruleIdentity}`, () => {
+          rule.enabled = enabled;
+        });
+      }
       owner.outlookClientRules = 0;
       return { ok: true, value: [], write, warnings: [] };
     },
