@@ -1,10 +1,12 @@
 /**
- * Admin face (`/_emulator`): the test host's own controls — request log, clock, state dump, health. Not part of
+ * Admin face (`/_emulator`): the test host's own controls — request log, clock, state dump, health, faults
+ * (`GET/PUT /faults`) and not-yet-visible writes (`GET /pending`). Not part of
  * Microsoft's contract; unauthenticated (the server listens on loopback). Admin requests are deliberately NOT
  * written to the request log, so tests that count tenant traffic only see token/Graph/Exchange requests.
  */
 import type { Context, Hono } from "hono";
 import type { EmulatorContext, EmulatorEnv } from "./context.js";
+import { FaultsError } from "./faults/config.js";
 import type { RequestLog } from "./requestLog.js";
 import type { TenantState } from "./state.js";
 
@@ -36,6 +38,25 @@ async function advance(c: Context<EmulatorEnv>, ctx: EmulatorContext): Promise<R
   return c.json({ now: ctx.clock.now().toISOString() });
 }
 
+/** Replaces the faults configuration; a bad one → 400 naming each dotted path (the old one stays). */
+async function putFaults(c: Context<EmulatorEnv>, ctx: EmulatorContext): Promise<Response> {
+  if (!ctx.faults) return badRequest(c, "this emulator runs without a fault engine");
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return badRequest(c, "expected a JSON faults configuration");
+  }
+  try {
+    return c.json(ctx.faults.replace(body, "PUT /_emulator/faults"));
+  } catch (err) {
+    if (err instanceof FaultsError) {
+      return c.json({ error: { code: "BadRequest", message: err.message, issues: err.issues } }, 400);
+    }
+    throw err;
+  }
+}
+
 export function registerAdminFace(app: Hono<EmulatorEnv>, ctx: EmulatorContext, log: RequestLog): void {
   app.get("/_emulator/health", (c) => c.json({ status: "ok", tenantId: ctx.state.tenantId }));
   app.get("/_emulator/requests", (c) => {
@@ -51,4 +72,9 @@ export function registerAdminFace(app: Hono<EmulatorEnv>, ctx: EmulatorContext, 
   app.get("/_emulator/clock", (c) => c.json({ now: ctx.clock.now().toISOString() }));
   app.post("/_emulator/clock/advance", (c) => advance(c, ctx));
   app.get("/_emulator/state", (c) => c.json(redactedState(ctx.state)));
+  app.get("/_emulator/faults", (c) =>
+    ctx.faults ? c.json(ctx.faults.config) : badRequest(c, "this emulator runs without a fault engine"),
+  );
+  app.put("/_emulator/faults", (c) => putFaults(c, ctx));
+  app.get("/_emulator/pending", (c) => c.json(ctx.visibility?.pending() ?? []));
 }

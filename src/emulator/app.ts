@@ -7,7 +7,9 @@ import { Hono } from "hono";
 import { registerAdminFace } from "./admin.js";
 import type { EmulatorContext, EmulatorEnv } from "./context.js";
 import { GraphErrors, graphError } from "./graph/errors.js";
+import { faultsMiddleware } from "./faults/middleware.js";
 import { registerGraphFace } from "./graph/face.js";
+import { registerLogAnalyticsFace } from "./loganalytics/face.js";
 import { RequestLog, faceOfPath } from "./requestLog.js";
 import { registerTokenFace } from "./token.js";
 import type { TokenIssuer } from "./tokenIssuer.js";
@@ -48,8 +50,11 @@ export function createEmulatorApp(
     }
   });
 
+  app.use("*", faultsMiddleware(ctx));
+
   registerTokenFace(app, ctx, issuer);
   registerGraphFace(app, ctx);
+  registerLogAnalyticsFace(app, ctx);
   registerAdminFace(app, ctx, log);
   for (const register of extraFaces) register(app, ctx);
 

@@ -2,6 +2,8 @@
  * What every face of the emulated tenant shares: the tenant state, the injectable clock, id generation and
  * token verification. Faces are Hono route groups registered on one HTTPS server (see server.ts).
  */
+import type { FaultEngine } from "./faults/engine.js";
+import type { Visibility } from "./faults/visibility.js";
 import type { AppRegistrationState, IdSource, TenantState } from "./state.js";
 
 /** The emulator's clock for tenant state (sign-in session validity, audit times). Advanced through the admin face. */
@@ -10,7 +12,7 @@ export interface Clock {
   advance(ms: number): void;
 }
 
-export type Face = "token" | "graph" | "exchange" | "admin";
+export type Face = "token" | "graph" | "exchange" | "loganalytics" | "admin";
 
 export interface RequestLogEntry {
   /** Emulator clock time, ISO 8601. */
@@ -43,7 +45,7 @@ export type BearerCheck =
       reason: "missing" | "malformed" | "invalid_signature" | "expired" | "wrong_audience" | "wrong_tenant";
     };
 
-export type Audience = "graph" | "exchange";
+export type Audience = "graph" | "exchange" | "loganalytics";
 
 export interface EmulatorContext {
   state: TenantState;
@@ -51,6 +53,13 @@ export interface EmulatorContext {
   ids: IdSource;
   /** Verifies `Authorization: Bearer …` against the emulator's signing key, audience and tenant. */
   verifyBearer(authorization: string | undefined, audience: Audience): Promise<BearerCheck>;
+  /** Injected faults and service limits (faults/engine.ts); absent in unit fixtures = no faults, no limits. */
+  faults?: FaultEngine;
+  /**
+   * Eventual consistency (faults/visibility.ts): `visibility.defer(key, apply, visibility.delayFor(kind))`. Absent =
+   * apply writes at once.
+   */
+  visibility?: Visibility;
 }
 
 /**

@@ -26,6 +26,7 @@ export function faceOfPath(pathname: string): Face | undefined {
   if (first === "_emulator") return "admin";
   if (first === "v1.0" || first === "beta") return "graph";
   if (first === "adminapi") return "exchange";
+  if (first === "v1" && second === "workspaces") return "loganalytics";
   if (first !== undefined && second !== undefined && TOKEN_SEGMENTS.has(second)) return "token";
   return undefined;
 }

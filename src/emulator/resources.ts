@@ -1,5 +1,5 @@
 /**
- * The two resources the emulated tenant issues tokens for, and the directory role template ids it knows (for the
+ * The resources the emulated tenant issues tokens for, and the directory role template ids it knows (for the
  * `wids` claim). Role template ids are Microsoft's published built-in role ids.
  */
 import type { Audience } from "./context.js";
@@ -22,6 +22,12 @@ export const RESOURCES: Record<Audience, ResourceInfo> = {
     audience: "exchange",
     uri: "https://outlook.office365.com",
     appId: "00000002-0000-0ff1-ce00-000000000000",
+  },
+  // Log Analytics API (Sentinel workspaces): scope https://api.loganalytics.io/.default [D Log Analytics API].
+  loganalytics: {
+    audience: "loganalytics",
+    uri: "https://api.loganalytics.io",
+    appId: "ca7f3f0b-7d91-482c-8e09-c5d840d0eac5",
   },
 };
 

@@ -14,6 +14,8 @@ import { ensureCa, issueClientCertificate, issueServerCert } from "./ca.js";
 import { createClock } from "./clock.js";
 import type { EmulatorContext, RequestLogEntry } from "./context.js";
 import { registerExchangeFace } from "./exchange/face.js";
+import { resolveFaults, type FaultsConfig } from "./faults/config.js";
+import { FaultEngine } from "./faults/engine.js";
 import { createIdSource } from "./ids.js";
 import { loadScenarioFile, parseScenario, type ParsedScenario, type Scenario } from "./scenario.js";
 import { defaultScenario } from "./scenarios/default.js";
@@ -44,6 +46,11 @@ export interface StartEmulatorOptions {
    * app registration) and the clock's start.
    */
   tenant?: { state: TenantState; startTime: string; seed?: number };
+  /**
+   * Injected faults, limits and eventual consistency: a faults file path (JSON/YAML) or an object
+   * (`src/emulator/faults/config.ts`). Default: no injected faults, every documented limit on, consistency off.
+   */
+  faults?: FaultsConfig | string;
 }
 
 export interface RunningEmulator {
@@ -108,6 +115,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     state = buildTenant(scenario, ids);
     startTime = scenario.startTime;
   }
+  const faultsConfig = await resolveFaults(opts.faults);
   const primary = state.apps[0];
   if (!primary) throw new Error("the scenario has no app registration");
 
@@ -124,11 +132,14 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
   const serverCert = issueServerCert(ca, ["localhost", "127.0.0.1", "::1"]);
   const clock = createClock(new Date(startTime));
   const issuer = await createTokenIssuer(state);
+  const faults = new FaultEngine(faultsConfig, clock);
   const ctx: EmulatorContext = {
     state,
     clock,
     ids,
     verifyBearer: (auth, audience) => issuer.verifyBearer(auth, audience),
+    faults,
+    visibility: faults.visibility,
   };
   const { app, log } = createEmulatorApp(ctx, issuer, opts.registerFaces ?? DEFAULT_FACES);
 

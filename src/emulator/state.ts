@@ -217,6 +217,8 @@ export interface AppRegistrationState {
   graphRoles: string[];
   /** Application permissions on Office 365 Exchange Online, e.g. Exchange.ManageAsApp. */
   exchangeRoles: string[];
+  /** Application permissions on "Log Analytics API" (Data.Read), for the Log Analytics query face. */
+  logAnalyticsRoles?: string[];
   /** Entra / Exchange RBAC roles assigned to the service principal (e.g. "Exchange Administrator"). */
   directoryRoles: string[];
 }
@@ -246,6 +248,8 @@ export interface TenantState {
    * AADNonInteractiveUserSignInLogs, AADUserRiskEvents). Rows are plain JSON objects with the documented columns.
    */
   logs: { defender: Record<string, LogRow[]>; sentinel: Record<string, LogRow[]> };
+  /** The Sentinel (Log Analytics) workspace id the query face answers for; absent = any GUID [I]. */
+  sentinelWorkspaceId?: string;
 }
 
 export type LogValue = null | boolean | number | string | LogValue[] | { [k: string]: LogValue };

@@ -45,7 +45,12 @@ export async function createTokenIssuer(state: TenantState): Promise<TokenIssuer
 
   async function mint(app: AppRegistrationState, audience: Audience, credential: "secret" | "certificate") {
     const resource = RESOURCES[audience];
-    const roles = audience === "graph" ? app.graphRoles : app.exchangeRoles;
+    const roles =
+      audience === "graph"
+        ? app.graphRoles
+        : audience === "exchange"
+          ? app.exchangeRoles
+          : (app.logAnalyticsRoles ?? []);
     const wids = roleTemplateIds(app.directoryRoles);
     const iss = issuerFor(state.tenantId);
     const now = Math.floor(Date.now() / 1000);

@@ -37,7 +37,32 @@ export const forwardingTargetSchema = z.object({
   deliverToMailboxAndForward: z.boolean(),
 });
 
-export const targetSchema = z.discriminatedUnion("kind", [ruleTargetSchema, forwardingTargetSchema]);
+/** An org-wide mail-flow rule (tenant scope). */
+export const transportRuleTargetSchema = z.object({
+  kind: z.literal("transportRule"),
+  guid: z.string().min(1),
+  name: z.string(),
+  state: z.string(),
+});
+
+/** A delegation on a mailbox: FullAccess, SendAs, SendOnBehalf or a folder permission. */
+export const delegationTargetSchema = z.object({
+  kind: z.literal("delegation"),
+  mailboxId: z.string().min(1),
+  upn: z.string().min(1),
+  delegationType: z.enum(["FullAccess", "SendAs", "SendOnBehalf", "FolderPermission"]),
+  trustee: z.string().min(1),
+  accessRights: z.array(z.string()),
+  /** For folder permissions: `mailbox:\Folder`. */
+  folder: z.string().optional(),
+});
+
+export const targetSchema = z.discriminatedUnion("kind", [
+  ruleTargetSchema,
+  forwardingTargetSchema,
+  transportRuleTargetSchema,
+  delegationTargetSchema,
+]);
 
 export const linkSchema = z.object({
   key: z.enum(["token", "request", "session", "ip", "network", "user-time"]),
@@ -80,6 +105,8 @@ export type Hit = z.output<typeof hitSchema>;
 export type HitTarget = z.output<typeof targetSchema>;
 export type RuleTarget = z.output<typeof ruleTargetSchema>;
 export type ForwardingTarget = z.output<typeof forwardingTargetSchema>;
+export type TransportRuleTarget = z.output<typeof transportRuleTargetSchema>;
+export type DelegationTarget = z.output<typeof delegationTargetSchema>;
 export type HitReason = z.output<typeof reasonSchema>;
 export type HitLink = z.output<typeof linkSchema>;
 
@@ -93,16 +120,31 @@ export function hitJsonSchema(): unknown {
  * forwarding setting in the same mailbox of the same tenant always gets the same key, whichever scan found it.
  */
 export function computeHitKey(tenantId: string, target: HitTarget): string {
-  const parts =
-    target.kind === "inboxRule"
-      ? [tenantId, target.kind, target.mailboxId.toLowerCase(), target.contentFingerprint, target.ruleName]
-      : [
+  const parts = ((): string[] => {
+    switch (target.kind) {
+      case "inboxRule":
+        return [tenantId, target.kind, target.mailboxId.toLowerCase(), target.contentFingerprint, target.ruleName];
+      case "mailboxForwarding":
+        return [
           tenantId,
           target.kind,
           target.mailboxId.toLowerCase(),
           (target.forwardingSmtpAddress ?? "").toLowerCase(),
           (target.forwardingAddress ?? "").toLowerCase(),
         ];
+      case "transportRule":
+        return [tenantId, target.kind, target.guid.toLowerCase()];
+      case "delegation":
+        return [
+          tenantId,
+          target.kind,
+          target.mailboxId.toLowerCase(),
+          target.delegationType,
+          target.trustee.toLowerCase(),
+          (target.folder ?? "").toLowerCase(),
+        ];
+    }
+  })();
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
 }
 

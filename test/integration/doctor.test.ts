@@ -39,16 +39,37 @@ describe("doctor", () => {
   it("names each missing grant with its least-privilege fix, and a failing probe", async () => {
     t = await startTestTenant();
     const app = t.emulator.ctx.state.apps[0]!;
-    app.graphRoles = app.graphRoles.filter((r) => r !== "User.RevokeSessions.All" && r !== "MailboxSettings.ReadWrite");
+    app.graphRoles = app.graphRoles.filter(
+      (r) => r !== "User.RevokeSessions.All" && r !== "MailboxSettings.ReadWrite",
+    );
     app.exchangeRoles = [];
     // A fresh credential so that the new grants are in the token.
     const { openTenant } = await import("../../src/cli/tenant.js");
     const handles = await openTenant(t.cfg);
     try {
-      const checks = await runDoctor({ config: t.cfg, playbook: loadPlaybook("contain-mailbox-exfiltration"), credential: handles.credential, graph: handles.graph, ...(handles.exchange ? { exchange: handles.exchange } : {}), probe: true });
-      const missing = checks.filter((c) => c.status === "missing").map((c) => c.check).sort();
-      expect(missing).toEqual(["permission Exchange.ManageAsApp", "permission MailboxSettings.Read", "permission MailboxSettings.ReadWrite", "permission User.RevokeSessions.All"].sort());
-      expect(checks.find((c) => c.check === "permission User.RevokeSessions.All")?.fix).toContain("User.RevokeSessions.All");
+      const checks = await runDoctor({
+        config: t.cfg,
+        playbook: loadPlaybook("contain-mailbox-exfiltration"),
+        credential: handles.credential,
+        graph: handles.graph,
+        ...(handles.exchange ? { exchange: handles.exchange } : {}),
+        probe: true,
+      });
+      const missing = checks
+        .filter((c) => c.status === "missing")
+        .map((c) => c.check)
+        .sort();
+      expect(missing).toEqual(
+        [
+          "permission Exchange.ManageAsApp",
+          "permission MailboxSettings.Read",
+          "permission MailboxSettings.ReadWrite",
+          "permission User.RevokeSessions.All",
+        ].sort(),
+      );
+      expect(checks.find((c) => c.check === "permission User.RevokeSessions.All")?.fix).toContain(
+        "User.RevokeSessions.All",
+      );
       expect(checks.find((c) => c.check === "probe GET messageRules")?.status).toBe("failed");
       expect(checks.find((c) => c.check === "probe Get-Mailbox")?.status).toBe("failed");
     } finally {

@@ -50,7 +50,12 @@ describe("inboxRule.resolve", () => {
     const rule = megan().rules.find((x) => x.name === ".")!;
     rule.ruleIdentity = "9223372036854775809";
     rule.graphId = "AQAAAAAAAAE=";
-    megan().rules.push({ ...structuredClone(rule), ruleIdentity: "9223372036854775817", graphId: "AQAAAAAAAAI=", priority: 9 });
+    megan().rules.push({
+      ...structuredClone(rule),
+      ruleIdentity: "9223372036854775817",
+      graphId: "AQAAAAAAAAI=",
+      priority: 9,
+    });
     const mark = t.mark();
     const out = await runHits(t.cfg, t.handles, [hit], "execute", fast);
     expect(out.runs[0]!.state).toBe("failed");

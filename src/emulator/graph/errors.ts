@@ -7,7 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Clock, EmulatorEnv } from "../context.js";
 import { clientRequestId, graphJson } from "./respond.js";
 
-export type Workload = "directory" | "outlook";
+export type Workload = "directory" | "outlook" | "security";
 
 export type GraphErrorSpec = readonly [status: ContentfulStatusCode, code: string, message: string];
 
@@ -49,10 +49,13 @@ export const GraphErrors = {
     ] as const,
   invalidUser: () => [404, "ErrorInvalidUser", "The requested user is invalid."] as const,
   itemNotFound: () => [404, "ErrorItemNotFound", "The specified object was not found in the store."] as const,
-  accessDenied: (workload: Workload) =>
+  accessDenied: (workload: Workload): GraphErrorSpec =>
     workload === "directory"
       ? ([403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."] as const)
-      : ([403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."] as const),
+      : workload === "outlook"
+        ? ([403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."] as const)
+        : // [I] the security API's 403 text is not documented.
+          ([403, "Forbidden", "Missing application roles for this operation."] as const),
   segmentNotFound: (segment: string) =>
     [400, "BadRequest", `Resource not found for the segment '${segment}'.`] as const,
   methodNotAllowed: () =>

@@ -1,6 +1,7 @@
 /**
  * Graph face: `/v1.0/*` and `/beta/*`. Order per request: bearer token (401 InvalidAuthenticationToken), route
- * (400 unknown segment / 405 method), permission from the token's roles (403 in the workload's shape), handler.
+ * (400 unknown segment / 405 method), permission from the token's roles (403 in the workload's shape), service
+ * limits (429), injected faults (faults/), handler.
  */
 import type { Context, Hono } from "hono";
 import type { BearerCheck, EmulatorContext, EmulatorEnv } from "../context.js";
@@ -8,7 +9,9 @@ import { requestOrigin } from "../http.js";
 import { fail, type GraphCall } from "./call.js";
 import { GraphErrors, graphError } from "./errors.js";
 import { PERMISSIONS, isPermitted } from "./permissions.js";
-import { matchRoute, splitGraphPath } from "./router.js";
+import { limitFamily } from "../faults/limits.js";
+import { mailboxThrottled, throttled } from "../faults/responses.js";
+import { matchRoute, splitGraphPath, type GraphRoute } from "./router.js";
 import { GRAPH_ROUTES } from "./routes.js";
 
 const UNAUTHENTICATED: Record<Exclude<BearerCheck, { ok: true }>["reason"], string> = {
@@ -51,7 +54,39 @@ async function handle(
     token: check.token,
     app: check.app,
   };
-  return route.handler(call);
+  return guarded(call, route, segments);
+}
+
+/**
+ * Service limits, then injected faults, then the handler. An admitted Outlook request holds one of the app's
+ * concurrency slots while injected latency and the handler run.
+ */
+async function guarded(call: GraphCall, route: GraphRoute, segments: string[]): Promise<Response> {
+  const { c, ctx } = call;
+  const faults = ctx.faults;
+  if (!faults) return route.handler(call);
+  const family = limitFamily(route.path);
+  if (family) {
+    const verdict = faults.limits.admit(
+      family,
+      call.token.appid,
+      call.token.tid,
+      call.params["user"],
+      faults.limitTime(),
+    );
+    if (!verdict.ok) {
+      return verdict.outlook
+        ? mailboxThrottled(c, ctx.clock, verdict.outlook, verdict.retryAfter ?? 1)
+        : throttled(c, ctx.clock, verdict.retryAfter);
+    }
+  }
+  try {
+    const refused = await faults.inject(c, { face: "graph", method: c.req.method, segments });
+    if (refused) return refused;
+    return await route.handler(call);
+  } finally {
+    if (family) faults.limits.release(family, call.token.appid);
+  }
 }
 
 export function registerGraphFace(app: Hono<EmulatorEnv>, ctx: EmulatorContext): void {

@@ -1,4 +1,4 @@
-/** `/users/{id}/mailFolders/inbox/messageRules[/{ruleId}]`: list, get, PATCH, DELETE (apis.md A2). */
+/** `/users/{id}/mailFolders/inbox/messageRules[/{ruleId}]`: list, get, create, PATCH, DELETE (apis.md A2). */
 import type { InboxRuleState, MailboxState, UserState } from "../state.js";
 import { fail, readJsonBody, type GraphCall } from "./call.js";
 import { GraphErrors, type GraphErrorSpec } from "./errors.js";
@@ -86,7 +86,11 @@ export async function patchRule(g: GraphCall): Promise<Response> {
   }
   if (!sameRule(rule.value, next)) {
     // Replaced in place; Outlook client-side rules (outlookClientRules) are untouched by Graph.
-    mailbox.rules[mailbox.rules.indexOf(rule.value)] = next;
+    const previous = rule.value;
+    visibleLater(g, mailbox, () => {
+      const i = mailbox.rules.indexOf(previous);
+      if (i >= 0) mailbox.rules[i] = next;
+    });
     g.c.set("write", true);
   }
   return graphJson(g.c, 200, { "@odata.context": `${collectionUrl(g, user)}/$entity`, ...renderRule(next) });
@@ -99,7 +103,61 @@ export function deleteRule(g: GraphCall): Response {
   const rule = resolveRule(g, mailbox);
   if (!rule.ok) return rule.response;
   if (isGraphReadOnly(rule.value)) return fail(g, READ_ONLY);
-  mailbox.rules.splice(mailbox.rules.indexOf(rule.value), 1);
+  const target = rule.value;
+  visibleLater(g, mailbox, () => {
+    const i = mailbox.rules.indexOf(target);
+    if (i >= 0) mailbox.rules.splice(i, 1);
+  });
   g.c.set("write", true);
   return graphNoContent(g.c);
+}
+
+/** A rule change, visible to reads at once or (eventual consistency on) after the configured delay. */
+function visibleLater(g: GraphCall, mailbox: MailboxState, apply: () => void): void {
+  const v = g.ctx.visibility;
+  if (v) v.defer(`rules:${mailbox.userId}`, apply, v.delayFor("rule"));
+  else apply();
+}
+
+const REQUIRED_ON_CREATE = ["displayName", "sequence", "actions"] as const;
+
+/** `POST …/messageRules` → 201 with the rule; displayName, sequence and actions are required [D A2]. */
+export async function createRule(g: GraphCall): Promise<Response> {
+  const t = resolveInbox(g);
+  if (!t.ok) return t.response;
+  const { mailbox, user } = t.value;
+  const body = await readJsonBody(g.c);
+  if (body.kind === "invalid") return fail(g, GraphErrors.unreadableBody());
+  if (body.kind === "empty") return fail(g, EMPTY_BODY);
+  const parsed = parseRulePatch(body.value);
+  if (!parsed.ok) return fail(g, parsed.error);
+  const p = parsed.patch;
+  const missing = REQUIRED_ON_CREATE.find((k) => p[k] === undefined || p[k] === null);
+  if (missing) {
+    // [I] wording; the required members are documented.
+    return fail(g, [
+      400,
+      "ErrorInvalidRequest",
+      `The '${missing}' property is required to create a message rule.`,
+    ]);
+  }
+  const blank: InboxRuleState = {
+    ruleIdentity: g.ctx.ids.ruleIdentity(),
+    graphId: g.ctx.ids.graphRuleId(),
+    name: "",
+    priority: 0,
+    enabled: true,
+    hidden: false,
+    inError: false,
+    conditions: {},
+    actions: {},
+    createdBy: "graph",
+  };
+  const rule = applyRulePatch(blank, p);
+  if (referencedFolders(rule).some((id) => !mailbox.folders.some((f) => f.id === id))) {
+    return fail(g, GraphErrors.itemNotFound());
+  }
+  visibleLater(g, mailbox, () => mailbox.rules.push(rule));
+  g.c.set("write", true);
+  return graphJson(g.c, 201, { "@odata.context": `${collectionUrl(g, user)}/$entity`, ...renderRule(rule) });
 }

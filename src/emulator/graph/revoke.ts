@@ -14,7 +14,14 @@ export async function revokeSignInSessions(g: GraphCall): Promise<Response> {
   if (body.kind === "invalid") return fail(g, GraphErrors.unreadableBody());
   const user = findUser(g.ctx.state, ref);
   if (!user) return fail(g, GraphErrors.userNotFound(ref));
-  user.signInSessionsValidFromDateTime = isoSeconds(g.ctx.clock.now());
+  const at = isoSeconds(g.ctx.clock.now());
+  const apply = () => {
+    user.signInSessionsValidFromDateTime = at;
+  };
+  // "There might be a small delay of a few minutes before tokens are revoked" [D A3]: eventual consistency.
+  const v = g.ctx.visibility;
+  if (v) v.defer(`user:${user.id}:revoke`, apply, v.delayFor("revoke"));
+  else apply();
   // Revocation invalidates refresh tokens and session cookies: a state change even within the same second.
   g.c.set("write", true);
   return graphJson(g.c, 200, { "@odata.context": `${g.serviceRoot}/$metadata#Edm.Boolean`, value: true });

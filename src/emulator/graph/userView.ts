@@ -22,6 +22,7 @@ const PROPERTIES: Record<string, (u: UserState) => unknown> = {
   userType: (u) => u.userType,
   proxyAddresses: (u) => u.proxyAddresses,
   createdDateTime: (u) => u.createdDateTime,
+  lastPasswordChangeDateTime: (u) => u.lastPasswordChangeDateTime ?? u.createdDateTime,
   otherMails: () => [],
   department: () => null,
   companyName: () => null,
