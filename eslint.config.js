@@ -11,7 +11,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["scripts/*.mjs"] },
+        projectService: { allowDefaultProject: ["scripts/*.mjs", "bench/*/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -55,11 +55,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    files: ["scripts/**/*.mjs", "bench/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", performance: "readonly" } },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts", "scripts/**/*.mjs"],
+    files: ["test/**/*.ts", "bench/**/*.ts", "bench/**/*.mjs", "scripts/**/*.mjs"],
     rules: {
       "@typescript-eslint/no-unsafe-assignment": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",

@@ -29,9 +29,19 @@ const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.cl
   authorityHost: emu.authorityHost,
   disableInstanceDiscovery: true,
 });
-const env = { MAILWARDEN_STANDIN_CONNECT_MS: String(connectMs), MAILWARDEN_STANDIN_CMDLET_MS: String(cmdletMs) };
+const env = {
+  MAILWARDEN_STANDIN_CONNECT_MS: String(connectMs),
+  MAILWARDEN_STANDIN_CMDLET_MS: String(cmdletMs),
+};
 const mk = () =>
-  createExchangeClient({ credential, organization: emu.organization, appId: emu.clientId, connectionUri: emu.exchangeConnectionUri, pwshPath, env });
+  createExchangeClient({
+    credential,
+    organization: emu.organization,
+    appId: emu.clientId,
+    connectionUri: emu.exchangeConnectionUri,
+    pwshPath,
+    env,
+  });
 const mailbox = emu.ctx.state.mailboxes[0].userId;
 await credential.getToken("https://outlook.office365.com/.default");
 
@@ -67,7 +77,11 @@ const result = {
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
   standinCosts: { connectMs, cmdletMs },
   reusedSession: { calls, ms: Math.round(reusedMs), perSecond: +(calls / (reusedMs / 1000)).toFixed(1) },
-  processPerCall: { calls: perCallN, ms: Math.round(perCallMs), perSecond: +(perCallN / (perCallMs / 1000)).toFixed(2) },
+  processPerCall: {
+    calls: perCallN,
+    ms: Math.round(perCallMs),
+    perSecond: +(perCallN / (perCallMs / 1000)).toFixed(2),
+  },
 };
 result.speedup = +(result.reusedSession.perSecond / result.processPerCall.perSecond).toFixed(1);
 mkdirSync("bench/results", { recursive: true });

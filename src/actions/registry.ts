@@ -1,9 +1,11 @@
 /** The action catalogue, sorted by id. */
+import { delegationRemove } from "./delegation-remove.js";
 import { incidentComment } from "./incident-comment.js";
 import { inboxRuleDisable } from "./inbox-rule-disable.js";
 import { inboxRuleResolve } from "./inbox-rule-resolve.js";
 import { mailboxForwardingClear } from "./mailbox-forwarding-clear.js";
 import type { ActionDefinition } from "./types.js";
+import { transportRuleDisable, transportRuleEnable } from "./transport-rule.js";
 import { userDisable, userEnable } from "./user-account.js";
 import { userRevokeSessions } from "./user-revoke-sessions.js";
 import { userConfirmCompromised, userDismissRisk } from "./user-risk.js";
@@ -13,10 +15,13 @@ type AnyAction = ActionDefinition<never>;
 
 export const actions: readonly AnyAction[] = (
   [
+    delegationRemove,
     inboxRuleDisable,
     inboxRuleResolve,
     incidentComment,
     mailboxForwardingClear,
+    transportRuleDisable,
+    transportRuleEnable,
     userConfirmCompromised,
     userDisable,
     userDismissRisk,

@@ -7,7 +7,14 @@
 import type { GraphAdapter } from "../adapters/graph/client.js";
 import type { Hit } from "../model/hit.js";
 import type { Json, Reversibility, StepPlan } from "../engine/machine.js";
-import type { ExoMailboxRecord, ExoRuleRecord } from "../scan/scan.js";
+import type {
+  ExoFolderPermissionRecord,
+  ExoMailboxRecord,
+  ExoPermissionRecord,
+  ExoRuleRecord,
+  ExoSendAsRecord,
+  ExoTransportRuleRecord,
+} from "../scan/scan.js";
 
 /** What actions need from Exchange (implemented by the ExchangeClient over the PowerShell bridge). */
 export interface ExchangeWriter {
@@ -31,6 +38,45 @@ export interface ExchangeWriter {
     opts: { deleteOutlookClientRules: boolean; signal?: AbortSignal },
   ): Promise<unknown>;
   getMailbox(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoMailboxRecord>;
+  getMailboxPermissions?(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoPermissionRecord[]>;
+  addMailboxPermission?(
+    identity: string,
+    user: string,
+    rights: readonly string[],
+    opts?: { signal?: AbortSignal },
+  ): Promise<unknown>;
+  removeMailboxPermission?(
+    identity: string,
+    user: string,
+    rights: readonly string[],
+    opts?: { signal?: AbortSignal },
+  ): Promise<unknown>;
+  getRecipientPermissions?(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoSendAsRecord[]>;
+  addSendAs?(identity: string, trustee: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  removeSendAs?(identity: string, trustee: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  setGrantSendOnBehalfTo?(
+    identity: string,
+    change: { add?: string[]; remove?: string[] },
+    opts?: { signal?: AbortSignal },
+  ): Promise<unknown>;
+  getFolderPermissions?(
+    folderIdentity: string,
+    opts?: { signal?: AbortSignal },
+  ): Promise<ExoFolderPermissionRecord[]>;
+  addFolderPermission?(
+    folderIdentity: string,
+    user: string,
+    rights: readonly string[],
+    opts?: { signal?: AbortSignal },
+  ): Promise<unknown>;
+  removeFolderPermission?(
+    folderIdentity: string,
+    user: string,
+    opts?: { signal?: AbortSignal },
+  ): Promise<unknown>;
+  getTransportRules?(opts?: { signal?: AbortSignal }): Promise<ExoTransportRuleRecord[]>;
+  disableTransportRule?(guid: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  enableTransportRule?(guid: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
   setMailboxForwarding(
     identity: string,
     value: {
@@ -71,6 +117,8 @@ export interface ActionDefinition<I> {
   /** Least-privilege grants, per surface. */
   permissions: { graph: string[]; exchange: string[] };
   reversibility: Reversibility;
+  /** Never runs unattended (tenant-wide blast radius, or a side effect a human must accept). */
+  attendedOnly?: boolean;
   /** What the action does not cover: said in docs and plans. */
   limits: string[];
   /** Builds the input from a hit; undefined when the action does not apply to it. */

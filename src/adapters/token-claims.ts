@@ -15,8 +15,13 @@ export function decodeClaims(jwt: string): TokenClaims {
   const part = jwt.split(".")[1];
   if (!part) throw new Error("not a JWT");
   const payload = JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>;
-  const str = (k: string) => (typeof payload[k] === "string" ? (payload[k] as string) : undefined);
-  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === "string") : [];
+  const str = (k: string): string | undefined => {
+    const v = payload[k];
+    return typeof v === "string" ? v : undefined;
+  };
+  const roles = Array.isArray(payload.roles)
+    ? payload.roles.filter((r): r is string => typeof r === "string")
+    : [];
   const out: TokenClaims = { roles };
   for (const k of ["tid", "appid", "aud"] as const) {
     const v = str(k);
@@ -25,7 +30,11 @@ export function decodeClaims(jwt: string): TokenClaims {
   return out;
 }
 
-export async function tokenClaims(credential: TokenCredential, scope: string, signal?: AbortSignal): Promise<TokenClaims> {
+export async function tokenClaims(
+  credential: TokenCredential,
+  scope: string,
+  signal?: AbortSignal,
+): Promise<TokenClaims> {
   const t = await credential.getToken(scope, signal ? { abortSignal: signal } : {});
   if (!t) throw new Error(`the credential returned no token for ${scope}`);
   return decodeClaims(t.token);

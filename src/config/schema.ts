@@ -73,8 +73,11 @@ export const configSchema = z
       .prefault({}),
     playbooks: z
       .object({
-        /** Playbook ids (files under playbooks/ or `dirs`) that `run` uses. */
-        selected: z.array(z.string().min(1)).min(1).default(["contain-mailbox-exfiltration"]),
+        /** Playbook ids (files under playbooks/ or `dirs`); each hit runs the first one whose trigger takes it. */
+        selected: z
+          .array(z.string().min(1))
+          .min(1)
+          .default(["contain-mailbox-exfiltration", "contain-transport-rule"]),
         dirs: z.array(z.string().min(1)).default([]),
       })
       .prefault({}),

@@ -58,7 +58,12 @@ export async function runDoctor(d: DoctorInput): Promise<Check[]> {
   ];
   for (const s of surfaces) {
     if (!s.enabled) {
-      checks.push({ surface: s.surface, check: "enabled", status: "skipped", detail: "exchange.enabled is false: forwarding and hidden rules are invisible" });
+      checks.push({
+        surface: s.surface,
+        check: "enabled",
+        status: "skipped",
+        detail: "exchange.enabled is false: forwarding and hidden rules are invisible",
+      });
       continue;
     }
     let roles: string[];
@@ -75,7 +80,13 @@ export async function runDoctor(d: DoctorInput): Promise<Check[]> {
           : `the token was issued by tenant ${c.tid ?? "(none)"}, the configuration names ${config.tenant.id}: every write would be refused`,
       });
     } catch (e) {
-      checks.push({ surface: s.surface, check: "token", status: "failed", detail: msg(e), fix: "check tenant.id, credential and endpoints.authorityHost" });
+      checks.push({
+        surface: s.surface,
+        check: "token",
+        status: "failed",
+        detail: msg(e),
+        fix: "check tenant.id, credential and endpoints.authorityHost",
+      });
       continue;
     }
     for (const [perm, by] of [...needs[s.surface]].sort(([a], [b]) => a.localeCompare(b))) {
@@ -112,21 +123,41 @@ async function probes(d: DoctorInput): Promise<Check[]> {
     }
   };
   let firstUser: string | undefined;
-  await probe("graph", "probe GET /users", async () => {
-    const users = await d.graph.listUsers({ pageSize: 5 });
-    firstUser = users.find((u) => u.mail)?.id ?? users[0]?.id;
-    return `${users.length} user(s) readable`;
-  }, "grant User.Read.All");
+  await probe(
+    "graph",
+    "probe GET /users",
+    async () => {
+      const users = await d.graph.listUsers({ pageSize: 5 });
+      firstUser = users.find((u) => u.mail)?.id ?? users[0]?.id;
+      return `${users.length} user(s) readable`;
+    },
+    "grant User.Read.All",
+  );
   if (firstUser) {
     const u = firstUser;
-    await probe("graph", "probe GET messageRules", async () => `${(await d.graph.listMessageRules(u)).length} rule(s) in one mailbox`, "grant MailboxSettings.Read (or ReadWrite)");
+    await probe(
+      "graph",
+      "probe GET messageRules",
+      async () => `${(await d.graph.listMessageRules(u)).length} rule(s) in one mailbox`,
+      "grant MailboxSettings.Read (or ReadWrite)",
+    );
     if (d.exchange) {
       const x = d.exchange;
-      await probe("exchange", "probe Get-Mailbox", async () => {
-        const mb = await x.getMailbox(u);
-        return `mailbox ${mb.primarySmtpAddress ?? "(no address)"} readable, forwarding visible`;
-      }, "check pwsh, ExchangeOnlineManagement, Exchange.ManageAsApp and the app's Exchange role");
-      await probe("exchange", "probe Get-InboxRule -IncludeHidden", async () => `${(await x.getInboxRules(u, { includeHidden: true })).length} rule(s) incl. hidden`, "the app's Exchange role must include Get-InboxRule (View-Only roles do not)");
+      await probe(
+        "exchange",
+        "probe Get-Mailbox",
+        async () => {
+          const mb = await x.getMailbox(u);
+          return `mailbox ${mb.primarySmtpAddress ?? "(no address)"} readable, forwarding visible`;
+        },
+        "check pwsh, ExchangeOnlineManagement, Exchange.ManageAsApp and the app's Exchange role",
+      );
+      await probe(
+        "exchange",
+        "probe Get-InboxRule -IncludeHidden",
+        async () => `${(await x.getInboxRules(u, { includeHidden: true })).length} rule(s) incl. hidden`,
+        "the app's Exchange role must include Get-InboxRule (View-Only roles do not)",
+      );
     }
   }
   return out;

@@ -8,7 +8,11 @@ export const SATISFIED_BY: Record<string, string[]> = {
   "MailboxSettings.ReadWrite": ["MailboxSettings.ReadWrite"],
   "Mail.ReadBasic.All": ["Mail.ReadBasic.All", "Mail.ReadBasic", "Mail.Read", "Mail.ReadWrite"],
   "User.RevokeSessions.All": ["User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
-  "User.EnableDisableAccount.All": ["User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
+  "User.EnableDisableAccount.All": [
+    "User.EnableDisableAccount.All",
+    "User.ReadWrite.All",
+    "Directory.ReadWrite.All",
+  ],
   "Exchange.ManageAsApp": ["Exchange.ManageAsApp"],
   "IdentityRiskyUser.ReadWrite.All": ["IdentityRiskyUser.ReadWrite.All"],
   "SecurityAlert.ReadWrite.All": ["SecurityAlert.ReadWrite.All"],
@@ -20,4 +24,7 @@ export function satisfied(need: string, granted: readonly string[]): boolean {
 }
 
 /** What scanning needs, whatever the playbook. */
-export const SCAN_NEEDS = { graph: ["User.Read.All", "MailboxSettings.Read", "Mail.ReadBasic.All"], exchange: ["Exchange.ManageAsApp"] };
+export const SCAN_NEEDS = {
+  graph: ["User.Read.All", "MailboxSettings.Read", "Mail.ReadBasic.All"],
+  exchange: ["Exchange.ManageAsApp"],
+};

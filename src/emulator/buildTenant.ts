@@ -254,6 +254,7 @@ function buildApp(a: ScenarioApp, ids: IdSource): AppRegistrationState {
     certificates: [...a.certificates],
     graphRoles: [...a.graphRoles],
     exchangeRoles: [...a.exchangeRoles],
+    logAnalyticsRoles: [...a.logAnalyticsRoles],
     directoryRoles: [...a.directoryRoles],
   };
 }

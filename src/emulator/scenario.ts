@@ -150,6 +150,8 @@ const appSchema = z.strictObject({
   certificates: z.array(z.string().includes("BEGIN CERTIFICATE")).default([]),
   graphRoles: z.array(z.string()).default([]),
   exchangeRoles: z.array(z.string()).default([]),
+  /** Application permissions on the Log Analytics API (Data.Read), for the Sentinel query face. */
+  logAnalyticsRoles: z.array(z.string()).default([]),
   directoryRoles: z.array(z.string()).default([]),
 });
 

@@ -123,7 +123,13 @@ export function computeHitKey(tenantId: string, target: HitTarget): string {
   const parts = ((): string[] => {
     switch (target.kind) {
       case "inboxRule":
-        return [tenantId, target.kind, target.mailboxId.toLowerCase(), target.contentFingerprint, target.ruleName];
+        return [
+          tenantId,
+          target.kind,
+          target.mailboxId.toLowerCase(),
+          target.contentFingerprint,
+          target.ruleName,
+        ];
       case "mailboxForwarding":
         return [
           tenantId,

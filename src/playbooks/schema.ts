@@ -33,7 +33,11 @@ export const playbookSchema = z
         description: z.string().optional(),
       })
       .strict(),
-    trigger: z.object({ targets: z.array(z.enum(["inboxRule", "mailboxForwarding", "transportRule", "delegation"])).min(1) }).strict(),
+    trigger: z
+      .object({
+        targets: z.array(z.enum(["inboxRule", "mailboxForwarding", "transportRule", "delegation"])).min(1),
+      })
+      .strict(),
     steps: z.array(stepSchema).min(1),
   })
   .strict();

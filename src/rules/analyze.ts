@@ -60,6 +60,11 @@ export function analyzeRule(r: NormalRule, opts: { hidden?: boolean } = {}): Rul
     add("security-keywords", `acts on security-notice words: ${kw.security.join(", ")}`, 20);
   if (primary && kw.finance.length)
     add("finance-keywords", `acts on payment words: ${kw.finance.join(", ")}`, 15);
+  const senders = detectionLists.securitySenders.filter((k) =>
+    [...r.words.sender, ...r.fromAddresses.map((x) => x.address ?? "")].some((w) => termMatch(w, k)),
+  );
+  if (primary && senders.length)
+    add("security-senders", `acts on mail from security and IT senders: ${senders.join(", ")}`, 25);
   const bare = r.name.replace(/[\p{P}\p{S}\s]/gu, "");
   if (primary && bare.length <= 2)
     add("obscure-name", `rule name ${JSON.stringify(r.name)} says nothing`, 15);
@@ -111,4 +116,87 @@ export function analyzeForwarding(f: ForwardingState, tenantDomains: readonly st
     reasons.reduce((s, x) => s + x.weight, 0),
   );
   return { suspect: reasons.length > 0, score, reasons };
+}
+
+export interface TransportRuleState {
+  name: string;
+  state: string;
+  blindCopyTo: string[];
+  redirectMessageTo: string[];
+  copyTo: string[];
+  addToRecipients: string[];
+  deleteMessage: boolean;
+}
+
+const looksExternal = (addr: string, domains: readonly string[]) =>
+  addr.includes("@") && !isInternalDomain(addr.trim(), domains);
+
+/** A mail-flow rule that copies, redirects or adds recipients outside the tenant exfiltrates everyone's mail. */
+export function analyzeTransportRule(r: TransportRuleState, tenantDomains: readonly string[]): RuleAnalysis {
+  const reasons: HitReason[] = [];
+  const ext = [...r.blindCopyTo, ...r.redirectMessageTo, ...r.copyTo, ...r.addToRecipients].filter((a) =>
+    looksExternal(a, tenantDomains),
+  );
+  if (ext.length)
+    reasons.push({
+      code: "transport-rule-external",
+      detail: `copies or redirects mail outside the tenant to ${[...new Set(ext)].join(", ")}`,
+      weight: 80,
+    });
+  if (r.blindCopyTo.some((a) => looksExternal(a, tenantDomains)))
+    reasons.push({ code: "blind-copy", detail: "blind copy: recipients do not see it", weight: 10 });
+  if (r.deleteMessage)
+    reasons.push({ code: "transport-rule-deletes", detail: "deletes messages", weight: 40 });
+  const disabled = r.state.toLowerCase() === "disabled";
+  if (reasons.length && disabled)
+    reasons.push({ code: "rule-disabled", detail: "the rule is disabled", weight: 0 });
+  let score = Math.min(
+    100,
+    reasons.reduce((s, x) => s + x.weight, 0),
+  );
+  if (disabled) score = Math.min(score, 20);
+  return { suspect: reasons.length > 0, score, reasons };
+}
+
+export interface DelegationState {
+  delegationType: "FullAccess" | "SendAs" | "SendOnBehalf" | "FolderPermission";
+  trustee: string;
+  accessRights: string[];
+}
+
+/**
+ * Delegation is common and mostly legitimate (assistants, shared work): live state alone makes it a low hit
+ * that no default playbook contains; a guest or external trustee, or a folder opened to everyone, is medium.
+ * Hunting raises it when the grant was made from a risky sign-in.
+ */
+export function analyzeDelegation(d: DelegationState, tenantDomains: readonly string[]): RuleAnalysis {
+  const reasons: HitReason[] = [];
+  const guest = /#EXT#/i.test(d.trustee) || looksExternal(d.trustee, tenantDomains);
+  if (d.delegationType === "FolderPermission") {
+    const everyone = /^(default|anonymous)$/i.test(d.trustee);
+    const reads = d.accessRights.some((r) => !/^(none|availabilityonly|limiteddetails)$/i.test(r));
+    if (!reads) return { suspect: false, score: 0, reasons };
+    reasons.push({
+      code: everyone ? "folder-open-to-everyone" : "folder-delegation",
+      detail: `${d.trustee} may read the folder (${d.accessRights.join(", ")})`,
+      weight: everyone ? 50 : 20,
+    });
+  } else {
+    reasons.push({
+      code: "mailbox-delegation",
+      detail: `${d.trustee} holds ${d.delegationType} on the mailbox`,
+      weight: d.delegationType === "FullAccess" ? 25 : 20,
+    });
+  }
+  if (guest)
+    reasons.push({
+      code: "external-trustee",
+      detail: `${d.trustee} is a guest or outside the tenant`,
+      weight: 30,
+    });
+  const score = Math.min(
+    100,
+    reasons.reduce((s, x) => s + x.weight, 0),
+  );
+  return { suspect: true, score, reasons };
 }

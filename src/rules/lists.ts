@@ -4,6 +4,8 @@ export interface DetectionLists {
   hidingFolders: string[];
   strongHidingFolders: string[];
   keywords: { finance: string[]; security: string[] };
+  /** Sender words of the mail an attacker hides (Microsoft's and IT's notices). */
+  securitySenders: string[];
   systemRuleNames: string[];
   systemRulePrefixes: string[];
 }

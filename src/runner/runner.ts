@@ -39,6 +39,8 @@ export interface RunnerOptions {
   guardrails: Guardrails;
   now?: () => Date;
   newRunId?: () => string;
+  /** A containment budget shared across runners (default: this runner's own guardrails.maxContainmentsPerRun). */
+  budget?: { take(): boolean };
 }
 
 export interface StepReport {
@@ -96,10 +98,14 @@ export class PlaybookRunner {
   private readonly now: () => Date;
   private readonly newRunId: () => string;
   private containments = 0;
+  private readonly budget: { take(): boolean };
 
   constructor(private readonly opts: RunnerOptions) {
     this.now = opts.now ?? (() => new Date());
     this.newRunId = opts.newRunId ?? (() => randomUUID());
+    this.budget = opts.budget ?? {
+      take: () => this.containments++ < this.opts.guardrails.maxContainmentsPerRun,
+    };
   }
 
   /** The machine with this runner's effect implementations. */
@@ -217,7 +223,7 @@ export class PlaybookRunner {
     const prot = this.opts.guardrails.protectedAccounts.map((a) => a.toLowerCase());
     if (prot.includes(hit.user.upn.toLowerCase()) || prot.includes(hit.user.id.toLowerCase()))
       return `protected account ${hit.user.upn}: never contained unattended`;
-    if (this.containments >= this.opts.guardrails.maxContainmentsPerRun)
+    if (!this.budget.take())
       return `containment budget of ${this.opts.guardrails.maxContainmentsPerRun} runs per invocation is spent`;
     return undefined;
   }
@@ -230,7 +236,6 @@ export class PlaybookRunner {
     let hold: string | undefined;
     if (!resume) {
       hold = this.holdFor(hit, mode);
-      if (mode === "execute" && !hold) this.containments++;
     }
     const machine = this.machine();
     const input = { runId, mode, hit: hit as unknown as { [k: string]: Json }, ...(hold ? { hold } : {}) };

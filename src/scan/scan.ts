@@ -12,7 +12,13 @@ import {
   type Hit,
   type HitTarget,
 } from "../model/hit.js";
-import { analyzeForwarding, analyzeRule, type RuleAnalysis } from "../rules/analyze.js";
+import {
+  analyzeDelegation,
+  analyzeForwarding,
+  analyzeRule,
+  analyzeTransportRule,
+  type RuleAnalysis,
+} from "../rules/analyze.js";
 import { isSystemRuleName } from "../rules/lists.js";
 import { resolveRuleFolders } from "../rules/graph-folders.js";
 import {
@@ -34,6 +40,35 @@ export interface ExoMailboxRecord {
   forwardingSmtpAddress?: string | null;
   forwardingAddress?: string | null;
   deliverToMailboxAndForward?: boolean | null;
+  grantSendOnBehalfTo?: string[] | null;
+}
+
+export interface ExoPermissionRecord {
+  user: string;
+  accessRights: string[];
+  isInherited: boolean;
+  deny: boolean;
+}
+export interface ExoSendAsRecord {
+  trustee: string;
+  accessRights: string[];
+  accessControlType: string | null;
+  isInherited: boolean;
+}
+export interface ExoFolderPermissionRecord {
+  identity: string;
+  user: string;
+  accessRights: string[];
+}
+export interface ExoTransportRuleRecord {
+  name: string;
+  guid: string;
+  state: string;
+  blindCopyTo: string[];
+  redirectMessageTo: string[];
+  copyTo: string[];
+  addToRecipients: string[];
+  deleteMessage: boolean;
 }
 
 /** What scan needs from Exchange (implemented by the ExchangeClient over the PowerShell bridge). */
@@ -43,6 +78,13 @@ export interface ExchangeReader {
     opts?: { includeHidden?: boolean; signal?: AbortSignal },
   ): Promise<ExoRuleRecord[]>;
   getMailbox(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoMailboxRecord>;
+  getMailboxPermissions?(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoPermissionRecord[]>;
+  getRecipientPermissions?(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoSendAsRecord[]>;
+  getFolderPermissions?(
+    folderIdentity: string,
+    opts?: { signal?: AbortSignal },
+  ): Promise<ExoFolderPermissionRecord[]>;
+  getTransportRules?(opts?: { signal?: AbortSignal }): Promise<ExoTransportRuleRecord[]>;
 }
 
 /** One rule as both transports see it. */
@@ -87,6 +129,11 @@ export interface ScanOptions {
   exchange?: ExchangeReader;
   /** Restrict to these UPNs or object ids (default: every user). */
   users?: string[];
+  /** Also read delegation (FullAccess, SendAs, SendOnBehalf, Inbox folder permissions) and transport rules. Default true. */
+  delegation?: boolean;
+  transportRules?: boolean;
+  /** The tenant's *.onmicrosoft.com domain: tenant-scope hits (transport rules) name it as their user. */
+  organization?: string;
   signal?: AbortSignal;
   now?: () => Date;
 }
@@ -190,9 +237,74 @@ export function joinRules(
   return out;
 }
 
+type Delegation = {
+  delegationType: "FullAccess" | "SendAs" | "SendOnBehalf" | "FolderPermission";
+  trustee: string;
+  accessRights: string[];
+  folder?: string;
+};
+
+const SELF = /^(NT AUTHORITY\\SELF|S-1-5-10)$/i;
+
+/** Explicit (not inherited, not SELF, not deny) delegations of one mailbox. Failures are recorded, not thrown. */
+async function readDelegations(
+  x: ExchangeReader,
+  mailbox: string,
+  address: string,
+  sendOnBehalf: string[],
+  so: { signal?: AbortSignal },
+  errors: string[],
+): Promise<Delegation[]> {
+  const out: Delegation[] = [];
+  const attempt = async (what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (e) {
+      errors.push(`delegation ${what}: ${msg(e)}`);
+    }
+  };
+  if (x.getMailboxPermissions)
+    await attempt("Get-MailboxPermission", async () => {
+      for (const p of await x.getMailboxPermissions!(mailbox, so))
+        if (
+          !p.isInherited &&
+          !p.deny &&
+          !SELF.test(p.user) &&
+          p.accessRights.some((r) => /fullaccess/i.test(r))
+        )
+          out.push({ delegationType: "FullAccess", trustee: p.user, accessRights: p.accessRights });
+    });
+  if (x.getRecipientPermissions)
+    await attempt("Get-RecipientPermission", async () => {
+      for (const p of await x.getRecipientPermissions!(mailbox, so))
+        if (
+          !p.isInherited &&
+          !SELF.test(p.trustee) &&
+          (p.accessControlType ?? "Allow") === "Allow" &&
+          p.accessRights.some((r) => /sendas/i.test(r))
+        )
+          out.push({ delegationType: "SendAs", trustee: p.trustee, accessRights: p.accessRights });
+    });
+  for (const t of sendOnBehalf)
+    out.push({ delegationType: "SendOnBehalf", trustee: t, accessRights: ["SendOnBehalf"] });
+  if (x.getFolderPermissions) {
+    const folder = `${address}:\\Inbox`;
+    await attempt("Get-MailboxFolderPermission", async () => {
+      for (const p of await x.getFolderPermissions!(folder, so))
+        out.push({
+          delegationType: "FolderPermission",
+          trustee: p.user,
+          accessRights: p.accessRights,
+          folder,
+        });
+    });
+  }
+  return out;
+}
+
 function makeHit(
   opts: ScanOptions,
-  user: GraphUser,
+  user: { id: string; userPrincipalName: string },
   target: HitTarget,
   analysis: RuleAnalysis,
   detectedAt: string,
@@ -239,6 +351,8 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
     const g = await graphRules(opts.graph, user, opts.tenantDomains, signal, mbErrors);
     let exo: { rule: ExoRuleRecord; normal: NormalRule; hidden: boolean }[] | undefined;
     let forwarding: MailboxScan["forwarding"];
+    let sendOnBehalf: string[] = [];
+    let primarySmtp: string | undefined;
     if (opts.exchange) {
       let hasMailbox = true;
       try {
@@ -248,6 +362,8 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
           forwardingAddress: mb.forwardingAddress ?? null,
           deliverToMailboxAndForward: mb.deliverToMailboxAndForward === true,
         };
+        sendOnBehalf = mb.grantSendOnBehalfTo ?? [];
+        primarySmtp = mb.primarySmtpAddress ?? undefined;
       } catch (e) {
         // A user without a mailbox (an admin or break-glass account, say) is not a scan failure.
         if (isNotFound(e)) hasMailbox = false;
@@ -299,6 +415,28 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
       };
       hits.push(makeHit(opts, user, target, a, scannedAt));
     }
+    if (opts.exchange && forwarding && opts.delegation !== false) {
+      for (const d of await readDelegations(
+        opts.exchange,
+        user.id,
+        primarySmtp ?? user.userPrincipalName,
+        sendOnBehalf,
+        so,
+        mbErrors,
+      )) {
+        const a = analyzeDelegation(d, opts.tenantDomains);
+        if (!a.suspect) continue;
+        const target: HitTarget = {
+          kind: "delegation",
+          mailboxId: user.id,
+          upn: user.userPrincipalName,
+          ...d,
+        };
+        hits.push(makeHit(opts, user, target, a, scannedAt));
+      }
+      for (const e of mbErrors.filter((x) => x.startsWith("delegation")))
+        errors.push(`${user.userPrincipalName}: ${e}`);
+    }
     if (forwarding) {
       const a = analyzeForwarding(forwarding, opts.tenantDomains);
       if (a.suspect) {
@@ -310,6 +448,29 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
         };
         hits.push(makeHit(opts, user, target, a, scannedAt));
       }
+    }
+  }
+  if (opts.exchange?.getTransportRules && opts.transportRules !== false && !opts.users?.length) {
+    try {
+      const org = {
+        id: opts.tenantId,
+        userPrincipalName: opts.organization ?? opts.tenantDomains[0] ?? opts.tenantId,
+      };
+      for (const r of await opts.exchange.getTransportRules(so)) {
+        const a = analyzeTransportRule(r, opts.tenantDomains);
+        if (!a.suspect) continue;
+        hits.push(
+          makeHit(
+            opts,
+            org,
+            { kind: "transportRule", guid: r.guid, name: r.name, state: r.state },
+            a,
+            scannedAt,
+          ),
+        );
+      }
+    } catch (e) {
+      errors.push(`transport rules: ${msg(e)}`);
     }
   }
   hits.sort((a, b) => b.score - a.score || a.hitKey.localeCompare(b.hitKey));

@@ -126,6 +126,17 @@ describe("rule analysis", () => {
     ]);
     expect(a.score).toBeGreaterThanOrEqual(70);
   });
+  it("raises a rule that deletes mail from Microsoft and IT senders", () => {
+    const a = analyzeRule(
+      rule({
+        name: "Microsoft",
+        deleteMessage: true,
+        fromAddressContainsWords: ["microsoft", "no-reply", "security"],
+      }),
+    );
+    expect(a.reasons.map((r) => r.code)).toEqual(["deletes-mail", "security-senders"]);
+    expect(a.score).toBeGreaterThanOrEqual(65);
+  });
   it("leaves benign folder rules alone", () => {
     expect(
       analyzeRule(

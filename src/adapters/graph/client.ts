@@ -136,7 +136,7 @@ export class GraphAdapter {
     lane?: { mailbox: string } | "identityProtection",
   ): Promise<T> {
     try {
-      if (lane === "identityProtection") return await (this.identityProtection(fn) as Promise<T>);
+      if (lane === "identityProtection") return await this.identityProtection<T>(fn);
       if (lane) {
         const key = lane.mailbox.toLowerCase();
         let limit = this.mailboxLanes.get(key);

@@ -9,7 +9,9 @@ import { parseFormat } from "./scan.js";
 export function registerDoctor(program: Command): void {
   program
     .command("doctor")
-    .description("check the app's permissions against what scanning and the playbook need; --probe also calls each surface read-only")
+    .description(
+      "check the app's permissions against what scanning and the playbook need; --probe also calls each surface read-only",
+    )
     .requiredOption("-c, --config <file>", "config file (YAML or JSON)")
     .option("--probe", "make read-only calls to Graph and Exchange")
     .option("-f, --format <format>", "table | json", "table")
@@ -30,8 +32,15 @@ export function registerDoctor(program: Command): void {
           probe: o.probe === true,
         });
         if (format === "json") writeOut(JSON.stringify({ schemaVersion: 1, checks }, null, 2));
-        else writeOut(table(["surface", "check", "status", "detail", "fix"], checks.map((c) => [c.surface, c.check, c.status, c.detail, c.fix])));
-        if (checks.some((c) => c.status === "missing" || c.status === "failed")) process.exitCode = EXIT.tenant;
+        else
+          writeOut(
+            table(
+              ["surface", "check", "status", "detail", "fix"],
+              checks.map((c) => [c.surface, c.check, c.status, c.detail, c.fix]),
+            ),
+          );
+        if (checks.some((c) => c.status === "missing" || c.status === "failed"))
+          process.exitCode = EXIT.tenant;
       } finally {
         await t.close();
       }

@@ -21,6 +21,10 @@ export async function launchEmulator(o: {
   stateDir: string;
   caDir: string;
   seed?: number;
+  /** A faults file (or object) for the faults and limits layer. */
+  faults?: string;
+  /** A generated tenant (the scenario generator) instead of `scenario`. */
+  tenant?: { state: import("../../emulator/state.js").TenantState; startTime: string; seed?: number };
 }): Promise<LaunchedEmulator> {
   // Absolute paths: the written config is read from another folder, and its relative paths would be relative to it.
   o = { ...o, stateDir: path.resolve(o.stateDir), caDir: path.resolve(o.caDir) };
@@ -33,6 +37,8 @@ export async function launchEmulator(o: {
     caDir: o.caDir,
     stateDir: o.stateDir,
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.faults !== undefined ? { faults: o.faults } : {}),
+    ...(o.tenant ? { tenant: o.tenant } : {}),
   });
   const pwshPath = writePwshWrapper(o.stateDir, { caFile: emulator.caFile });
   const config: ConfigInput = {
@@ -62,7 +68,14 @@ export function registerEmulator(program: Command): void {
     .description("start the emulated tenant; prints one JSON line when ready and runs until interrupted")
     .option("-p, --port <n>", "HTTPS port (0 = any free port)", "0")
     .option("-s, --scenario <name|file>", "default, or a scenario file (JSON or YAML)", "default")
-    .option("--seed <n>", "seed for generated ids")
+    .option("--seed <n>", "seed for generated ids (and for --generate)")
+    .option(
+      "--generate <scenarios>",
+      "serve a generated tenant: default, all, or scenario names joined by commas",
+    )
+    .option("--users <n>", "with --generate: number of users", "25")
+    .option("--days <n>", "with --generate: days of activity", "7")
+    .option("--faults <file>", "faults and limits file (JSON or YAML); see docs/emulator.md")
     .option(
       "--state-dir <dir>",
       "where the emulator writes its client certificate and pwsh stand-in",
@@ -123,4 +136,73 @@ export function registerEmulator(program: Command): void {
         await emulator.close();
       },
     );
+
+  emu
+    .command("seed")
+    .description(
+      "generate a tenant with benign activity and labelled attacks: state, Defender and Sentinel tables, truth.json",
+    )
+    .option("-s, --scenario <scenarios>", "default, all, or scenario names joined by commas", "default")
+    .option("--users <n>", "number of users", "25")
+    .option("--days <n>", "days of activity", "7")
+    .option("--seed <n>", "seed (same seed, same bytes)", "1")
+    .option("--format <formats>", "table formats: csv, json or csv,json", "csv,json")
+    .requiredOption("-o, --out <dir>", "output folder")
+    .action(
+      async (o: {
+        scenario: string;
+        users: string;
+        days: string;
+        seed: string;
+        format: string;
+        out: string;
+      }) => {
+        const { generateTenant, writeGenerated, GeneratorError } =
+          await import("../../emulator/generator/index.js");
+        const formats = o.format.split(",").map((f) => f.trim());
+        if (!formats.length || formats.some((f) => f !== "csv" && f !== "json"))
+          throw new UsageError("--format takes csv, json or csv,json");
+        try {
+          const g = generateTenant({
+            scenarios: parseScenarios(o.scenario),
+            users: intOption("--users", o.users),
+            days: intOption("--days", o.days),
+            seed: intOption("--seed", o.seed),
+          });
+          const files = await writeGenerated(g, o.out, { formats: formats as ("csv" | "json")[] });
+          const rows = Object.fromEntries(
+            Object.entries({ ...g.tables.defender, ...g.tables.sentinel }).map(([k, v]) => [k, v.length]),
+          );
+          writeOut(
+            JSON.stringify({
+              out: path.resolve(o.out),
+              startTime: g.startTime,
+              users: g.state.users.length,
+              rows,
+              files: files.length,
+            }),
+          );
+        } catch (e) {
+          if (e instanceof GeneratorError) {
+            for (const i of e.issues) status(`error: ${i.path}: ${i.message}`);
+            throw new UsageError(`invalid generator options (${e.issues.length})`);
+          }
+          throw e;
+        }
+      },
+    );
+}
+
+function intOption(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`${name} must be an integer`);
+  return n;
+}
+
+function parseScenarios(v: string): "default" | "all" | string[] {
+  if (v === "default" || v === "all") return v;
+  return v
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 }

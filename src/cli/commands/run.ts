@@ -42,24 +42,33 @@ export async function runHits(
   const { loadPlaybook } = await import("../../playbooks/load.js");
   const { PlaybookRunner } = await import("../../runner/runner.js");
   const { RunStore } = await import("../../store/run-store.js");
-  const playbook = loadPlaybook(config.playbooks.selected[0]!, config.playbooks.dirs);
+  const playbooks = config.playbooks.selected.map((id) => loadPlaybook(id, config.playbooks.dirs));
   const store = new RunStore(config.store.path);
   const audit = createAuditLog(config.audit.path);
   try {
-    const runner = new PlaybookRunner({
-      store,
-      audit,
-      playbook,
-      actionCtx: { ...actionContext(config, t), ...overrides.actionCtx },
-      guardrails: config.guardrails,
-    });
+    // One runner per playbook; they share the store, the audit log and the containment budget.
+    let budget = config.guardrails.maxContainmentsPerRun;
+    const runners = playbooks.map(
+      (playbook) =>
+        new PlaybookRunner({
+          store,
+          audit,
+          playbook,
+          actionCtx: { ...actionContext(config, t), ...overrides.actionCtx },
+          guardrails: config.guardrails,
+          budget: { take: () => (budget > 0 ? (budget--, true) : false) },
+        }),
+    );
     const pending = store
       .listRuns()
       .filter((r) => !["planned", "held", "contained", "failed"].includes(r.state));
-    const resumed = mode === "execute" ? await runner.resumePending() : [];
-    const eligible = hits.filter((h) => playbook.trigger.targets.includes(h.target.kind));
+    const resumed: RunReport[] = [];
+    if (mode === "execute") for (const r of runners) resumed.push(...(await r.resumePending()));
     const runs: RunReport[] = [];
-    for (const h of eligible) runs.push(await runner.run(h, mode));
+    for (const h of hits) {
+      const i = playbooks.findIndex((p) => p.trigger.targets.includes(h.target.kind));
+      if (i >= 0) runs.push(await runners[i]!.run(h, mode));
+    }
     return { runs, resumed, pendingNotResumed: mode === "execute" ? 0 : pending.length };
   } finally {
     store.close();

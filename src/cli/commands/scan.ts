@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
+import type { Hit } from "../../model/hit.js";
 import { scanMailboxes, type ScanResult } from "../../scan/scan.js";
 import { requireConfig } from "../common.js";
 import { UsageError } from "../errors.js";
@@ -11,6 +12,7 @@ export function scanWith(config: Config, t: TenantHandles, users?: string[]): Pr
   return scanMailboxes({
     tenantId: config.tenant.id,
     tenantDomains: config.tenant.domains,
+    ...(config.tenant.organization ? { organization: config.tenant.organization } : {}),
     graph: t.graph,
     ...(t.exchange ? { exchange: t.exchange } : {}),
     ...(users?.length ? { users } : {}),
@@ -50,6 +52,19 @@ export function renderScan(r: ScanResult, format: Format): string {
       h.reasons.map((x) => x.code).join(", "),
     ]),
   );
+}
+
+export function describeTarget(t: Hit["target"]): string {
+  switch (t.kind) {
+    case "inboxRule":
+      return `rule ${JSON.stringify(t.ruleName)}${t.hidden ? " (hidden)" : ""}`;
+    case "mailboxForwarding":
+      return "mailbox forwarding";
+    case "transportRule":
+      return `transport rule ${JSON.stringify(t.name)}`;
+    case "delegation":
+      return `${t.delegationType} → ${t.trustee}${t.folder ? ` on ${t.folder}` : ""}`;
+  }
 }
 
 export function parseFormat(v: string, allowed: readonly string[] = FORMATS): Format {

@@ -161,6 +161,7 @@ export const defaultScenario: Scenario = {
         "User.RevokeSessions.All",
       ],
       exchangeRoles: ["Exchange.ManageAsApp"],
+      logAnalyticsRoles: ["Data.Read"],
       directoryRoles: ["Exchange Administrator"],
     },
   ],
