@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { delegationRemove } from "../../src/actions/delegation-remove.js";
-import { transportRuleDisable } from "../../src/actions/transport-rule.js";
+import { transportRuleDisable, transportRuleEnable } from "../../src/actions/transport-rule.js";
 import { actionContext, runHits } from "../../src/cli/commands/run.js";
 import { scanWith } from "../../src/cli/commands/scan.js";
 import type { DelegationTarget, Hit } from "../../src/model/hit.js";
@@ -101,6 +101,24 @@ describe("transport rules", () => {
       state: "Enabled",
     });
     expect(t.emulator.ctx.state.transportRules[0]!.state).toBe("Enabled");
+  });
+});
+
+describe("transportRule.enable", () => {
+  it("enables a disabled rule by Guid, verifies, and is already done on repeat", async () => {
+    const ctx = {
+      ...actionContext(t.cfg, t.handles),
+      poll: { attempts: 2, delayMs: 0, sleep: () => Promise.resolve() },
+    };
+    const rule = t.emulator.ctx.state.transportRules[1]!;
+    rule.state = "Disabled";
+    const target = { kind: "transportRule" as const, guid: rule.guid, name: rule.name, state: "Disabled" };
+    const plan = { ...(await transportRuleEnable.plan(ctx, target)), idempotencyKey: "k" };
+    expect(plan).toMatchObject({ before: { state: "Disabled" }, after: { state: "Enabled" }, noop: false });
+    const r = await transportRuleEnable.run(ctx, target, plan);
+    expect(rule.state).toBe("Enabled");
+    expect((await transportRuleEnable.verify(ctx, target, plan, r)).ok).toBe(true);
+    expect((await transportRuleEnable.run(ctx, target, plan)).alreadyDone).toBe(true);
   });
 });
 
