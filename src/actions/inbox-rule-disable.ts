@@ -5,102 +5,24 @@
  * hidden or Graph-read-only rules, which also deletes the mailbox's Outlook client-side rules (so that path is
  * only partly reversible).
  */
-import type { Json } from "../engine/machine.js";
 import type { RuleTarget } from "../model/hit.js";
-import { contentFingerprint, normalizeExoRule, normalizeGraphRule } from "../rules/normalize.js";
-import { resolveRuleFolders } from "../rules/graph-folders.js";
-import { resolveRule } from "./inbox-rule-resolve.js";
+import {
+  checkSame,
+  readRuleState,
+  refuseSystemRule,
+  resolveForWrite,
+  resolvedOf,
+  type ResolvedRule,
+} from "./inbox-rule-common.js";
 import { ActionError, defineAction, pollUntil, type ActionContext } from "./types.js";
 
 type Input = RuleTarget;
 
-/** The resolved rule a plan acts on. */
-interface Resolved {
-  transport: "graph" | "exchange";
-  ruleIdentity?: string;
-  graphRuleId?: string;
-}
-
-async function resolveForWrite(ctx: ActionContext, input: Input): Promise<Resolved & { enabled: boolean }> {
-  const r = await resolveRule(ctx, input);
-  const name = JSON.stringify(input.ruleName);
-  if (r.status === "gone")
-    throw new ActionError(`the rule ${name} no longer exists (by id, or by name and content)`, "target-gone");
-  if (r.status === "ambiguous")
-    throw new ActionError(
-      `${r.candidates} rules named ${name} have the detected content: a responder must choose`,
-      "ambiguous",
-    );
-  if (r.status === "changed")
-    throw new ActionError(
-      `the rule ${name} changed since it was detected (${r.detail}); a responder must look at it`,
-      "target-changed",
-    );
-  // Graph can change the rule only when it lists it with its content (not hidden, not read-only).
-  const graphId = r.graphRuleId ?? (r.status === "exact" ? input.graphRuleId : undefined);
-  if (graphId && !input.hidden && !input.graphReadOnly)
-    return {
-      transport: "graph",
-      graphRuleId: graphId,
-      ...(r.ruleIdentity ? { ruleIdentity: r.ruleIdentity } : {}),
-      enabled: r.enabled,
-    };
-  if (r.ruleIdentity && ctx.exchange)
-    return { transport: "exchange", ruleIdentity: r.ruleIdentity, enabled: r.enabled };
-  throw new ActionError(
-    "this rule can only be changed through Exchange Online (hidden or read-only in Graph), which is not configured",
-    "no-transport",
-  );
-}
-
-function resolvedOf(target: Json | undefined): Resolved {
-  const t = (target ?? {}) as { transport?: string; ruleIdentity?: string; graphRuleId?: string };
-  if (t.transport !== "graph" && t.transport !== "exchange")
-    throw new Error("the plan carries no resolved rule");
-  return {
-    transport: t.transport,
-    ...(t.ruleIdentity ? { ruleIdentity: t.ruleIdentity } : {}),
-    ...(t.graphRuleId ? { graphRuleId: t.graphRuleId } : {}),
-  };
-}
-
 /** Re-reads the resolved rule by its id on its transport: enabled state and content fingerprint. */
-async function readRule(
-  ctx: ActionContext,
-  mailboxId: string,
-  r: Resolved,
-): Promise<{ enabled: boolean; fingerprint: string }> {
-  const so = ctx.signal ? { signal: ctx.signal } : {};
-  try {
-    if (r.transport === "graph") {
-      const rule = await ctx.graph.getMessageRule(mailboxId, r.graphRuleId!, so);
-      const folders = await resolveRuleFolders(ctx.graph, mailboxId, [rule], so);
-      return {
-        enabled: rule.isEnabled,
-        fingerprint: contentFingerprint(normalizeGraphRule(rule, ctx.tenantDomains, (id) => folders.get(id))),
-      };
-    }
-    const rule = await ctx.exchange!.getInboxRule(mailboxId, r.ruleIdentity!, so);
-    return {
-      enabled: rule.enabled,
-      fingerprint: contentFingerprint(normalizeExoRule(rule, ctx.tenantDomains)),
-    };
-  } catch (e) {
-    if (
-      (e as { kind?: string; category?: string }).kind === "notFound" ||
-      (e as { category?: string }).category === "NotFound"
-    )
-      throw new ActionError("the rule was removed after planning", "target-gone");
-    throw e;
-  }
-}
-
-function checkSame(input: Input, live: { fingerprint: string }): void {
-  if (live.fingerprint !== input.contentFingerprint)
-    throw new ActionError(
-      `the rule ${JSON.stringify(input.ruleName)} changed since it was planned (content fingerprint differs); a responder must look at it`,
-      "target-changed",
-    );
+async function readRule(ctx: ActionContext, mailboxId: string, r: ResolvedRule) {
+  const live = await readRuleState(ctx, mailboxId, r);
+  if (!live) throw new ActionError("the rule was removed after planning", "target-gone");
+  return live;
 }
 
 export const inboxRuleDisable = defineAction<Input>({
@@ -121,6 +43,7 @@ export const inboxRuleDisable = defineAction<Input>({
   targetId: (i) => `${i.mailboxId}/rule/${i.ruleIdentity ?? i.graphRuleId ?? i.contentFingerprint}`,
 
   async plan(ctx, input) {
+    refuseSystemRule(input.ruleName);
     const { enabled, ...resolved } = await resolveForWrite(ctx, input);
     const exchange = resolved.transport === "exchange";
     return {

@@ -2,11 +2,16 @@
 import { delegationRemove } from "./delegation-remove.js";
 import { incidentComment } from "./incident-comment.js";
 import { inboxRuleDisable } from "./inbox-rule-disable.js";
+import { inboxRuleEnable } from "./inbox-rule-enable.js";
+import { inboxRuleGet, inboxRuleList } from "./inbox-rule-read.js";
+import { inboxRuleRemove } from "./inbox-rule-remove.js";
 import { inboxRuleResolve } from "./inbox-rule-resolve.js";
 import { mailboxForwardingClear } from "./mailbox-forwarding-clear.js";
+import { mailboxForwardingRead, mailboxForwardingRestore } from "./mailbox-forwarding-restore.js";
 import type { ActionDefinition } from "./types.js";
 import { transportRuleDisable, transportRuleEnable } from "./transport-rule.js";
 import { userDisable, userEnable } from "./user-account.js";
+import { userRequirePasswordChange } from "./user-require-password-change.js";
 import { userRevokeSessions } from "./user-revoke-sessions.js";
 import { userConfirmCompromised, userDismissRisk } from "./user-risk.js";
 
@@ -17,15 +22,22 @@ export const actions: readonly AnyAction[] = (
   [
     delegationRemove,
     inboxRuleDisable,
+    inboxRuleEnable,
+    inboxRuleGet,
+    inboxRuleList,
+    inboxRuleRemove,
     inboxRuleResolve,
     incidentComment,
     mailboxForwardingClear,
+    mailboxForwardingRead,
+    mailboxForwardingRestore,
     transportRuleDisable,
     transportRuleEnable,
     userConfirmCompromised,
     userDisable,
     userDismissRisk,
     userEnable,
+    userRequirePasswordChange,
     userRevokeSessions,
   ] as unknown as AnyAction[]
 ).sort((a, b) => a.id.localeCompare(b.id));

@@ -38,6 +38,11 @@ export interface ExchangeWriter {
     opts: { deleteOutlookClientRules: boolean; signal?: AbortSignal },
   ): Promise<unknown>;
   getMailbox(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoMailboxRecord>;
+  removeInboxRule?(
+    mailbox: string,
+    ruleIdentity: string,
+    opts: { deleteOutlookClientRules: boolean; signal?: AbortSignal },
+  ): Promise<unknown>;
   getMailboxPermissions?(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoPermissionRecord[]>;
   addMailboxPermission?(
     identity: string,

@@ -74,20 +74,17 @@ export const userRevokeSessions = defineAction<Input>({
   },
 
   async verify(ctx, input, plan, result) {
-    // Done when sessions are valid only from after the suspect action, from later than they were before the run,
-    // or from at least the value recorded when the revocation was applied (the tenant's clock sets these values,
-    // so they are compared with each other, not with ours).
+    // Done when sessions are valid only from after the suspect action, or from later than they were before the
+    // revocation (the tenant's clock sets these values, so they are compared with each other, not with ours). The
+    // "before" is the run's own before-image — for a revocation applied earlier by another run, the journal's —
+    // never the value read right after the write, which eventual consistency can leave stale.
     const field = (j: Json | undefined): string | null => {
       const v = j && typeof j === "object" && !Array.isArray(j) ? j.signInSessionsValidFromDateTime : null;
       return typeof v === "string" && !Number.isNaN(Date.parse(v)) ? v : null;
     };
-    const prior = field(plan.before);
-    const applied = field(result?.after);
+    const prior = field(result?.before) ?? field(plan.before);
     const ok = (v: string | null) =>
-      v !== null &&
-      (after(v, input.notBefore) ||
-        (prior !== null && Date.parse(v) > Date.parse(prior)) ||
-        (applied !== null && Date.parse(v) >= Date.parse(applied)));
+      v !== null && (after(v, input.notBefore) || (prior !== null && Date.parse(v) > Date.parse(prior)));
     const r = await pollUntil(ctx, () => validFrom(ctx, input.userId), ok);
     return { ok: r.ok, observed: { signInSessionsValidFromDateTime: r.value } };
   },

@@ -21,7 +21,11 @@ export async function openTenant(config: Config): Promise<TenantHandles> {
   const { createExchangeClient } = await import("../adapters/exo/client.js");
   const { tenantCheckedCredential } = await import("../adapters/token-claims.js");
   const credential = tenantCheckedCredential(createCredential(config), config.tenant.id);
-  const graph = new GraphAdapter({ credential, baseUrl: config.endpoints.graphBaseUrl });
+  const graph = new GraphAdapter({
+    credential,
+    baseUrl: config.endpoints.graphBaseUrl,
+    timeoutMs: config.endpoints.graphTimeoutMs,
+  });
   let exchange: ExchangeClient | undefined;
   if (config.exchange.enabled) {
     const appId = credentialClientId(config);

@@ -53,6 +53,13 @@ export const configSchema = z
         graphBaseUrl: httpsUrl.default("https://graph.microsoft.com/"),
         /** Exchange Online PowerShell's -ConnectionUri; unset means the module's default (Exchange Online). */
         exchangeConnectionUri: httpsUrl.optional(),
+        /** Bound on each Graph call, retries included: a held response never hangs a step. */
+        graphTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .max(15 * 60_000)
+          .default(120_000),
         /** A CA bundle to trust (the emulated tenant's). mailwarden re-executes itself with NODE_EXTRA_CA_CERTS. */
         caFile: z.string().min(1).optional(),
       })

@@ -10,6 +10,7 @@ import { tokenClaims } from "../adapters/token-claims.js";
 import type { Config } from "../config/schema.js";
 import type { Playbook } from "../playbooks/schema.js";
 import type { ExchangeReader } from "../scan/scan.js";
+import { openQuestions } from "./open-questions.js";
 import { satisfied, SCAN_NEEDS } from "./permissions.js";
 
 export type CheckStatus = "ok" | "missing" | "unverified" | "failed" | "skipped";
@@ -160,5 +161,14 @@ async function probes(d: DoctorInput): Promise<Check[]> {
       );
     }
   }
+  // apis.md §E, answered read-only where a read can answer.
+  out.push(
+    ...(await openQuestions({
+      credential: d.credential,
+      graph: d.graph,
+      ...(d.exchange ? { exchange: d.exchange } : {}),
+      ...(firstUser ? { mailbox: firstUser } : {}),
+    })),
+  );
   return out;
 }

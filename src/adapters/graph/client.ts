@@ -101,6 +101,8 @@ export interface GraphAdapterOptions {
   credential: TokenCredential;
   /** e.g. https://graph.microsoft.com/ (the SDK appends the version). */
   baseUrl?: string;
+  /** Bound on each call, retries included (default 120 s): a held response never hangs a step. */
+  timeoutMs?: number;
 }
 
 const enc = encodeURIComponent;
@@ -108,7 +110,10 @@ const enc = encodeURIComponent;
 export class GraphAdapter {
   readonly client: Client;
 
+  private readonly timeoutMs: number;
+
   constructor(opts: GraphAdapterOptions) {
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
     const baseUrl = (opts.baseUrl ?? "https://graph.microsoft.com/").replace(/\/?$/, "/");
     const host = new URL(baseUrl).hostname;
     this.client = Client.initWithMiddleware({
@@ -129,6 +134,12 @@ export class GraphAdapter {
   );
   /** Outlook-backed calls: at most 4 concurrent requests per app per mailbox (MailboxConcurrency, apis.md A8). */
   private readonly mailboxLanes = new Map<string, LimitFunction>();
+
+  /** The caller's signal, bounded by the adapter's per-call timeout. */
+  private bounded(signal: AbortSignal | undefined): AbortSignal {
+    const t = AbortSignal.timeout(this.timeoutMs);
+    return signal ? AbortSignal.any([signal, t]) : t;
+  }
 
   private async call<T>(
     what: string,
@@ -164,7 +175,7 @@ export class GraphAdapter {
         .api("/users")
         .select(select)
         .top(opts.pageSize ?? 100)
-        .option("signal", opts.signal)
+        .option("signal", this.bounded(opts.signal))
         .get()) as PageCollection;
       const users: GraphUser[] = [];
       const it = new PageIterator(
@@ -174,7 +185,7 @@ export class GraphAdapter {
           users.push(u as GraphUser);
           return true;
         },
-        { options: { signal: opts.signal } },
+        { options: { signal: this.bounded(opts.signal) } },
       );
       await it.iterate();
       return users;
@@ -197,7 +208,7 @@ export class GraphAdapter {
         (await this.client
           .api(`/users/${enc(idOrUpn)}`)
           .select(select)
-          .option("signal", opts.signal)
+          .option("signal", this.bounded(opts.signal))
           .get()) as GraphUser,
     );
   }
@@ -208,7 +219,7 @@ export class GraphAdapter {
       async () => {
         const r = (await this.client
           .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules`)
-          .option("signal", opts.signal)
+          .option("signal", this.bounded(opts.signal))
           .get()) as { value?: GraphMessageRule[] };
         return r.value ?? [];
       },
@@ -222,7 +233,7 @@ export class GraphAdapter {
       async () =>
         (await this.client
           .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
-          .option("signal", opts.signal)
+          .option("signal", this.bounded(opts.signal))
           .get()) as GraphMessageRule,
       { mailbox: userId },
     );
@@ -241,8 +252,40 @@ export class GraphAdapter {
       async () =>
         (await this.client
           .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
-          .option("signal", opts.signal)
+          .option("signal", this.bounded(opts.signal))
           .patch(patch)) as GraphMessageRule,
+      { mailbox: userId },
+    );
+  }
+
+  /** POST …/messageRules → 201 with the new rule (a new id: a re-created rule is never the old one). */
+  createMessageRule(
+    userId: string,
+    rule: Pick<GraphMessageRule, "displayName" | "sequence" | "isEnabled" | "actions"> &
+      Partial<Pick<GraphMessageRule, "conditions" | "exceptions">>,
+    opts: CallOptions = {},
+  ): Promise<GraphMessageRule> {
+    return this.call(
+      "POST messageRule",
+      async () =>
+        (await this.client
+          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules`)
+          .option("signal", this.bounded(opts.signal))
+          .post(rule)) as GraphMessageRule,
+      { mailbox: userId },
+    );
+  }
+
+  /** DELETE …/messageRules/{id} → 204. */
+  deleteMessageRule(userId: string, ruleId: string, opts: CallOptions = {}): Promise<void> {
+    return this.call(
+      "DELETE messageRule",
+      async () => {
+        await this.client
+          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
+          .option("signal", this.bounded(opts.signal))
+          .delete();
+      },
       { mailbox: userId },
     );
   }
@@ -254,7 +297,7 @@ export class GraphAdapter {
         (await this.client
           .api(`/users/${enc(userId)}/mailFolders/${enc(folderId)}`)
           .select(["id", "displayName"])
-          .option("signal", opts.signal)
+          .option("signal", this.bounded(opts.signal))
           .get()) as GraphMailFolder,
       { mailbox: userId },
     );
@@ -265,7 +308,7 @@ export class GraphAdapter {
     return this.call("POST revokeSignInSessions", async () => {
       await this.client
         .api(`/users/${enc(userId)}/revokeSignInSessions`)
-        .option("signal", opts.signal)
+        .option("signal", this.bounded(opts.signal))
         .post({});
     });
   }
@@ -279,7 +322,7 @@ export class GraphAdapter {
     return this.call("PATCH /users/{id}", async () => {
       await this.client
         .api(`/users/${enc(userId)}`)
-        .option("signal", opts.signal)
+        .option("signal", this.bounded(opts.signal))
         .patch(patch);
     });
   }
@@ -290,7 +333,7 @@ export class GraphAdapter {
       async () =>
         (await this.client
           .api(`/identityProtection/riskyUsers/${enc(userId)}`)
-          .option("signal", opts.signal)
+          .option("signal", this.bounded(opts.signal))
           .get()) as GraphRiskyUser,
       "identityProtection",
     );
@@ -307,7 +350,7 @@ export class GraphAdapter {
       async () => {
         await this.client
           .api(`/identityProtection/riskyUsers/${action}`)
-          .option("signal", opts.signal)
+          .option("signal", this.bounded(opts.signal))
           .post({ userIds });
       },
       "identityProtection",
@@ -322,7 +365,7 @@ export class GraphAdapter {
   ): Promise<GraphComment[]> {
     const path = kind === "alert" ? `/security/alerts_v2/${enc(id)}` : `/security/incidents/${enc(id)}`;
     return this.call(`GET ${kind}`, async () => {
-      const e = (await this.client.api(path).option("signal", opts.signal).get()) as {
+      const e = (await this.client.api(path).option("signal", this.bounded(opts.signal)).get()) as {
         comments?: GraphComment[];
       };
       return e.comments ?? [];
@@ -342,7 +385,7 @@ export class GraphAdapter {
     return this.call(`POST ${kind} comment`, async () => {
       const r = (await this.client
         .api(path)
-        .option("signal", opts.signal)
+        .option("signal", this.bounded(opts.signal))
         .post({ "@odata.type": "microsoft.graph.security.alertComment", comment })) as {
         value?: GraphComment[];
       };

@@ -12,6 +12,7 @@ export type GraphErrorKind =
   | "conflict"
   | "network"
   | "aborted"
+  | "timeout"
   | "other";
 
 export class GraphApiError extends Error {
@@ -60,8 +61,14 @@ const CREDENTIAL_ERRORS = new Set([
 export function toGraphApiError(e: unknown, what: string): GraphApiError {
   if (e instanceof GraphApiError) return e;
   const g = (e ?? {}) as GraphErrorLike;
-  if (g.name === "AbortError")
+  // The SDK wraps a fetch abort into a GraphError whose code is the original error's name.
+  const names = [g.name, g.code];
+  if (names.includes("AbortError"))
     return new GraphApiError(`${what}: aborted`, "aborted", undefined, undefined, undefined, false);
+  // AbortSignal.timeout (the adapter's per-call bound, or a caller's) raises TimeoutError. Whether a write landed is
+  // unknown: retrying is safe only because every action re-reads before it writes.
+  if (names.includes("TimeoutError"))
+    return new GraphApiError(`${what}: timed out`, "timeout", undefined, undefined, undefined, true);
   const status = typeof g.statusCode === "number" && g.statusCode > 0 ? g.statusCode : undefined;
   // The SDK wraps a failing credential into a GraphError with statusCode -1 and the credential error's name as code.
   const authFailure = [g.code, g.name].some((n) => n !== null && n !== undefined && CREDENTIAL_ERRORS.has(n));

@@ -1,0 +1,115 @@
+/**
+ * Shared by inboxRule.disable, inboxRule.enable and inboxRule.remove: resolve the live rule for a write and pick the transport
+ * (Graph where Graph can change the rule; Exchange for hidden or Graph-read-only rules), re-read it by its id on
+ * that transport, and refuse a rule whose content changed since it was planned. Used by disable, enable and remove.
+ */
+import type { Json } from "../engine/machine.js";
+import type { RuleTarget } from "../model/hit.js";
+import { resolveRuleFolders } from "../rules/graph-folders.js";
+import { isSystemRuleName } from "../rules/lists.js";
+import { contentFingerprint, normalizeExoRule, normalizeGraphRule } from "../rules/normalize.js";
+import { resolveRule } from "./inbox-rule-resolve.js";
+import { ActionError, type ActionContext, type ExchangeWriter } from "./types.js";
+
+export interface ResolvedRule {
+  transport: "graph" | "exchange";
+  ruleIdentity?: string;
+  graphRuleId?: string;
+}
+
+export const signalOf = (ctx: ActionContext) => (ctx.signal ? { signal: ctx.signal } : {});
+
+export const isNotFound = (e: unknown) =>
+  (e as { kind?: string } | null)?.kind === "notFound" ||
+  (e as { category?: string } | null)?.category === "NotFound";
+
+export function refuseSystemRule(name: string): void {
+  if (isSystemRuleName(name))
+    throw new ActionError(
+      `${JSON.stringify(name)} is a system rule (Junk E-Mail, out-of-office, Delegate Rule…): mailwarden never touches it`,
+      "precondition",
+    );
+}
+
+export async function resolveForWrite(
+  ctx: ActionContext,
+  input: RuleTarget,
+): Promise<ResolvedRule & { enabled: boolean }> {
+  const r = await resolveRule(ctx, input);
+  const name = JSON.stringify(input.ruleName);
+  if (r.status === "gone")
+    throw new ActionError(`the rule ${name} no longer exists (by id, or by name and content)`, "target-gone");
+  if (r.status === "ambiguous")
+    throw new ActionError(
+      `${r.candidates} rules named ${name} have the detected content: a responder must choose`,
+      "ambiguous",
+    );
+  if (r.status === "changed")
+    throw new ActionError(
+      `the rule ${name} changed since it was detected (${r.detail}); a responder must look at it`,
+      "target-changed",
+    );
+  const graphId = r.graphRuleId ?? (r.status === "exact" ? input.graphRuleId : undefined);
+  if (graphId && !input.hidden && !input.graphReadOnly)
+    return {
+      transport: "graph",
+      graphRuleId: graphId,
+      ...(r.ruleIdentity ? { ruleIdentity: r.ruleIdentity } : {}),
+      enabled: r.enabled,
+    };
+  if (r.ruleIdentity && ctx.exchange)
+    return { transport: "exchange", ruleIdentity: r.ruleIdentity, enabled: r.enabled };
+  throw new ActionError(
+    "this rule can only be changed through Exchange Online (hidden or read-only in Graph), which is not configured",
+    "no-transport",
+  );
+}
+
+export function resolvedOf(target: Json | undefined): ResolvedRule {
+  const t = (target ?? {}) as { transport?: string; ruleIdentity?: string; graphRuleId?: string };
+  if (t.transport !== "graph" && t.transport !== "exchange")
+    throw new Error("the plan carries no resolved rule");
+  return {
+    transport: t.transport,
+    ...(t.ruleIdentity ? { ruleIdentity: t.ruleIdentity } : {}),
+    ...(t.graphRuleId ? { graphRuleId: t.graphRuleId } : {}),
+  };
+}
+
+/** The live rule by its id on its transport, or undefined when it no longer exists. */
+export async function readRuleState(
+  ctx: ActionContext,
+  mailboxId: string,
+  r: ResolvedRule,
+): Promise<{ enabled: boolean; fingerprint: string } | undefined> {
+  const so = signalOf(ctx);
+  try {
+    if (r.transport === "graph") {
+      const rule = await ctx.graph.getMessageRule(mailboxId, r.graphRuleId!, so);
+      const folders = await resolveRuleFolders(ctx.graph, mailboxId, [rule], so);
+      return {
+        enabled: rule.isEnabled,
+        fingerprint: contentFingerprint(normalizeGraphRule(rule, ctx.tenantDomains, (id) => folders.get(id))),
+      };
+    }
+    const rule = await ctx.exchange!.getInboxRule(mailboxId, r.ruleIdentity!, so);
+    return {
+      enabled: rule.enabled,
+      fingerprint: contentFingerprint(normalizeExoRule(rule, ctx.tenantDomains)),
+    };
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export function checkSame(input: RuleTarget, live: { fingerprint: string }): void {
+  if (live.fingerprint !== input.contentFingerprint)
+    throw new ActionError(
+      `the rule ${JSON.stringify(input.ruleName)} changed since it was planned (content fingerprint differs); a responder must look at it`,
+      "target-changed",
+    );
+}
+
+/** Kept for inbox-rule-remove.ts: Remove-InboxRule is part of the ExchangeWriter contract. */
+export type RuleRemover = ExchangeWriter;
