@@ -3,7 +3,12 @@
  * RetryHandler included), typed calls for what mailwarden reads and writes, an abort signal on every call and
  * typed errors. Ids and UPNs are always URL-encoded: they are attacker-influenced.
  */
-import { Client, PageIterator, type PageCollection } from "@microsoft/microsoft-graph-client";
+import {
+  Client,
+  PageIterator,
+  RetryHandlerOptions,
+  type PageCollection,
+} from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 import type { TokenCredential } from "@azure/identity";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -103,6 +108,26 @@ export interface GraphAdapterOptions {
   baseUrl?: string;
   /** Bound on each call, retries included (default 120 s): a held response never hangs a step. */
   timeoutMs?: number;
+  /** Own retries of a 429 that carries no Retry-After (default 4), and the sleep between them (tests inject it). */
+  throttleRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The SDK's RetryHandler keeps what it does well — 429 with Retry-After, 503, 504 — and leaves a 429 without
+ * Retry-After (Identity Protection, some Outlook throttling) to mailwarden's own policy below: exponential backoff
+ * with jitter on an injectable sleep, after the SDK's fixed delays would only have made the throttling worse.
+ */
+const sdkRetry = new RetryHandlerOptions(
+  3,
+  3,
+  (_delay, _attempt, _request, _options, response) =>
+    response.status !== 429 || response.headers.has("retry-after"),
+);
+
+export function throttleBackoffMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(30_000, 2_000 * 2 ** attempt);
+  return Math.round(base * (0.5 + random() / 2));
 }
 
 const enc = encodeURIComponent;
@@ -111,9 +136,13 @@ export class GraphAdapter {
   readonly client: Client;
 
   private readonly timeoutMs: number;
+  private readonly throttleRetries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(opts: GraphAdapterOptions) {
     this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.throttleRetries = opts.throttleRetries ?? 4;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     const baseUrl = (opts.baseUrl ?? "https://graph.microsoft.com/").replace(/\/?$/, "/");
     const host = new URL(baseUrl).hostname;
     this.client = Client.initWithMiddleware({
@@ -135,6 +164,11 @@ export class GraphAdapter {
   /** Outlook-backed calls: at most 4 concurrent requests per app per mailbox (MailboxConcurrency, apis.md A8). */
   private readonly mailboxLanes = new Map<string, LimitFunction>();
 
+  /** A request with the adapter's retry options. */
+  private req(path: string) {
+    return this.client.api(path).middlewareOptions([sdkRetry]);
+  }
+
   /** The caller's signal, bounded by the adapter's per-call timeout. */
   private bounded(signal: AbortSignal | undefined): AbortSignal {
     const t = AbortSignal.timeout(this.timeoutMs);
@@ -146,18 +180,30 @@ export class GraphAdapter {
     fn: () => Promise<T>,
     lane?: { mailbox: string } | "identityProtection",
   ): Promise<T> {
-    try {
-      if (lane === "identityProtection") return await this.identityProtection<T>(fn);
-      if (lane) {
-        const key = lane.mailbox.toLowerCase();
-        let limit = this.mailboxLanes.get(key);
-        if (!limit) this.mailboxLanes.set(key, (limit = pLimit(4)));
-        return await limit(fn);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(fn, lane);
+      } catch (e) {
+        const err = toGraphApiError(e, what);
+        // 429 without Retry-After: the request was not processed, so a retry is safe for writes too.
+        if (err.kind === "throttled" && err.retryAfterMs === undefined && attempt < this.throttleRetries) {
+          await this.sleep(throttleBackoffMs(attempt));
+          continue;
+        }
+        throw err;
       }
-      return await fn();
-    } catch (e) {
-      throw toGraphApiError(e, what);
     }
+  }
+
+  private async once<T>(fn: () => Promise<T>, lane?: { mailbox: string } | "identityProtection"): Promise<T> {
+    if (lane === "identityProtection") return await this.identityProtection<T>(fn);
+    if (lane) {
+      const key = lane.mailbox.toLowerCase();
+      let limit = this.mailboxLanes.get(key);
+      if (!limit) this.mailboxLanes.set(key, (limit = pLimit(4)));
+      return await limit(fn);
+    }
+    return await fn();
   }
 
   async listUsers(opts: CallOptions & { select?: string[]; pageSize?: number } = {}): Promise<GraphUser[]> {
@@ -171,8 +217,7 @@ export class GraphAdapter {
       "userType",
     ];
     return this.call("GET /users", async () => {
-      const first = (await this.client
-        .api("/users")
+      const first = (await this.req("/users")
         .select(select)
         .top(opts.pageSize ?? 100)
         .option("signal", this.bounded(opts.signal))
@@ -185,7 +230,7 @@ export class GraphAdapter {
           users.push(u as GraphUser);
           return true;
         },
-        { options: { signal: this.bounded(opts.signal) } },
+        { options: { signal: this.bounded(opts.signal) }, middlewareOptions: [sdkRetry] },
       );
       await it.iterate();
       return users;
@@ -205,8 +250,7 @@ export class GraphAdapter {
     return this.call(
       `GET /users/{id}`,
       async () =>
-        (await this.client
-          .api(`/users/${enc(idOrUpn)}`)
+        (await this.req(`/users/${enc(idOrUpn)}`)
           .select(select)
           .option("signal", this.bounded(opts.signal))
           .get()) as GraphUser,
@@ -217,8 +261,7 @@ export class GraphAdapter {
     return this.call(
       "GET messageRules",
       async () => {
-        const r = (await this.client
-          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules`)
+        const r = (await this.req(`/users/${enc(userId)}/mailFolders/inbox/messageRules`)
           .option("signal", this.bounded(opts.signal))
           .get()) as { value?: GraphMessageRule[] };
         return r.value ?? [];
@@ -231,8 +274,7 @@ export class GraphAdapter {
     return this.call(
       "GET messageRule",
       async () =>
-        (await this.client
-          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
+        (await this.req(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
           .option("signal", this.bounded(opts.signal))
           .get()) as GraphMessageRule,
       { mailbox: userId },
@@ -250,8 +292,7 @@ export class GraphAdapter {
     return this.call(
       "PATCH messageRule",
       async () =>
-        (await this.client
-          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
+        (await this.req(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
           .option("signal", this.bounded(opts.signal))
           .patch(patch)) as GraphMessageRule,
       { mailbox: userId },
@@ -268,8 +309,7 @@ export class GraphAdapter {
     return this.call(
       "POST messageRule",
       async () =>
-        (await this.client
-          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules`)
+        (await this.req(`/users/${enc(userId)}/mailFolders/inbox/messageRules`)
           .option("signal", this.bounded(opts.signal))
           .post(rule)) as GraphMessageRule,
       { mailbox: userId },
@@ -281,8 +321,7 @@ export class GraphAdapter {
     return this.call(
       "DELETE messageRule",
       async () => {
-        await this.client
-          .api(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
+        await this.req(`/users/${enc(userId)}/mailFolders/inbox/messageRules/${enc(ruleId)}`)
           .option("signal", this.bounded(opts.signal))
           .delete();
       },
@@ -294,8 +333,7 @@ export class GraphAdapter {
     return this.call(
       "GET mailFolder",
       async () =>
-        (await this.client
-          .api(`/users/${enc(userId)}/mailFolders/${enc(folderId)}`)
+        (await this.req(`/users/${enc(userId)}/mailFolders/${enc(folderId)}`)
           .select(["id", "displayName"])
           .option("signal", this.bounded(opts.signal))
           .get()) as GraphMailFolder,
@@ -306,8 +344,7 @@ export class GraphAdapter {
   /** Documented as 204, answered 200 `{value:true}` in practice: any 2xx is success (apis.md A3). */
   revokeSignInSessions(userId: string, opts: CallOptions = {}): Promise<void> {
     return this.call("POST revokeSignInSessions", async () => {
-      await this.client
-        .api(`/users/${enc(userId)}/revokeSignInSessions`)
+      await this.req(`/users/${enc(userId)}/revokeSignInSessions`)
         .option("signal", this.bounded(opts.signal))
         .post({});
     });
@@ -320,8 +357,7 @@ export class GraphAdapter {
     opts: CallOptions = {},
   ): Promise<void> {
     return this.call("PATCH /users/{id}", async () => {
-      await this.client
-        .api(`/users/${enc(userId)}`)
+      await this.req(`/users/${enc(userId)}`)
         .option("signal", this.bounded(opts.signal))
         .patch(patch);
     });
@@ -331,8 +367,7 @@ export class GraphAdapter {
     return this.call(
       "GET riskyUser",
       async () =>
-        (await this.client
-          .api(`/identityProtection/riskyUsers/${enc(userId)}`)
+        (await this.req(`/identityProtection/riskyUsers/${enc(userId)}`)
           .option("signal", this.bounded(opts.signal))
           .get()) as GraphRiskyUser,
       "identityProtection",
@@ -348,8 +383,7 @@ export class GraphAdapter {
     return this.call(
       `POST riskyUsers/${action}`,
       async () => {
-        await this.client
-          .api(`/identityProtection/riskyUsers/${action}`)
+        await this.req(`/identityProtection/riskyUsers/${action}`)
           .option("signal", this.bounded(opts.signal))
           .post({ userIds });
       },
@@ -365,7 +399,7 @@ export class GraphAdapter {
   ): Promise<GraphComment[]> {
     const path = kind === "alert" ? `/security/alerts_v2/${enc(id)}` : `/security/incidents/${enc(id)}`;
     return this.call(`GET ${kind}`, async () => {
-      const e = (await this.client.api(path).option("signal", this.bounded(opts.signal)).get()) as {
+      const e = (await this.req(path).option("signal", this.bounded(opts.signal)).get()) as {
         comments?: GraphComment[];
       };
       return e.comments ?? [];
@@ -383,8 +417,7 @@ export class GraphAdapter {
         ? `/security/alerts_v2/${enc(id)}/comments`
         : `/security/incidents/${enc(id)}/comments`;
     return this.call(`POST ${kind} comment`, async () => {
-      const r = (await this.client
-        .api(path)
+      const r = (await this.req(path)
         .option("signal", this.bounded(opts.signal))
         .post({ "@odata.type": "microsoft.graph.security.alertComment", comment })) as {
         value?: GraphComment[];
