@@ -24,35 +24,59 @@ export function requireConfig(
   return r.config;
 }
 
-/** Reads hits from a `scan --format json` document or JSON lines; every bad record is reported with its line. */
-export function readHitsFile(file: string): Hit[] {
+export interface RejectedRecord {
+  file: string;
+  /** Line number (JSON lines) or `hits[N]` (a scan document). */
+  at: string;
+  reason: string;
+}
+
+/**
+ * Reads hits from a `scan --format json` document or JSON lines. A bad record never stops the others: it is kept
+ * with its file, place and reason in `rejected`, and the caller reports and counts it.
+ */
+export function readHitsFile(file: string): { hits: Hit[]; rejected: RejectedRecord[] } {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  const rejected: RejectedRecord[] = [];
+  const records: { at: string; value: unknown }[] = [];
   const trimmed = text.trim();
-  const records: { line: number; value: unknown }[] = [];
-  if (trimmed.startsWith("{") && !trimmed.includes("\n{")) {
-    const doc = JSON.parse(trimmed) as { hits?: unknown[] };
-    (doc.hits ?? [doc]).forEach((value) => records.push({ line: 1, value }));
+  let doc: { hits?: unknown } | undefined;
+  if (trimmed.startsWith("{")) {
+    try {
+      const parsed = JSON.parse(trimmed) as unknown;
+      if (parsed && typeof parsed === "object" && Array.isArray((parsed as { hits?: unknown }).hits))
+        doc = parsed as { hits: unknown[] };
+    } catch {
+      // not one JSON document: read it as JSON lines below
+    }
+  }
+  if (doc) {
+    (doc.hits as unknown[]).forEach((value, i) => records.push({ at: `hits[${i}]`, value }));
   } else {
     text.split("\n").forEach((l, i) => {
       if (!l.trim()) return;
       try {
-        records.push({ line: i + 1, value: JSON.parse(l) });
+        records.push({ at: `line ${i + 1}`, value: JSON.parse(l) });
       } catch (e) {
-        throw new UsageError(`${file}:${i + 1}: not JSON: ${(e as Error).message}`);
+        rejected.push({ file, at: `line ${i + 1}`, reason: `not JSON: ${(e as Error).message}` });
       }
     });
   }
-  return records.map(({ line, value }) => {
+  const hits: Hit[] = [];
+  for (const { at, value } of records) {
     const r = hitSchema.safeParse(value);
-    if (!r.success)
-      throw new UsageError(
-        `${file}:${line}: not a hit: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-      );
-    return r.data;
-  });
+    if (r.success) hits.push(r.data);
+    else
+      rejected.push({
+        file,
+        at,
+        reason: `not a hit: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      });
+  }
+  return { hits, rejected };
 }

@@ -7,7 +7,7 @@ export const EXIT = {
   ok: 0,
   /** Unexpected failure (a bug, or something mailwarden could not classify). */
   failure: 1,
-  /** Bad usage, bad config or bad input file. */
+  /** Bad usage, bad config or bad input file; or input records rejected (the valid ones were still processed). */
   usage: 2,
   /** The tenant refused: authentication, permissions, unknown tenant. */
   tenant: 3,

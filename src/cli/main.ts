@@ -35,7 +35,7 @@ export function buildProgram(): Command {
   registerMisc(program);
   program.addHelpText(
     "after",
-    `\nExit codes: 0 ok, 1 unexpected failure, 2 usage/config error, 3 tenant refused (auth/permission), 4 a run failed or was held.\nQuick start: mailwarden demo`,
+    `\nExit codes: 0 ok, 1 unexpected failure, 2 usage/config error or rejected input records, 3 tenant refused (auth/permission), 4 a run failed or was held.\nQuick start: mailwarden demo`,
   );
   return program;
 }

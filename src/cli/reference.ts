@@ -16,7 +16,7 @@ export function cliReference(): string {
     "Generated from the command definitions by `node scripts/gen-cli-doc.mjs`; a test fails when it is stale.",
     "",
     "Data goes to stdout, status and errors to stderr. Exit codes: 0 ok, 1 unexpected failure, 2 usage or config",
-    "error, 3 the tenant refused (authentication, permission), 4 a run failed or was held by a guardrail.",
+    "error or rejected input records, 3 the tenant refused (authentication, permission), 4 a run failed or was held by a guardrail.",
     "",
   ];
   for (const sub of program.commands) walk(sub, "mailwarden", out);

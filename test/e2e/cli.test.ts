@@ -93,6 +93,23 @@ describe("mailwarden CLI", () => {
     expect(t.writes(mark)).toEqual([]);
   });
 
+  it("keeps going past bad records in a hits file: each is reported with file, line and reason, and counted", async () => {
+    const scan = await cli(["scan", "-c", cfgFile, "--format", "jsonl"]);
+    const lines = scan.stdout.trim().split("\n");
+    const mixed = path.join(t.stateDir, "mixed.jsonl");
+    writeFileSync(mixed, [lines[0], "{not json", JSON.stringify({ hitKey: "nope" }), ""].join("\n"));
+    const mark = t.mark();
+    const r = await cli(["run", "-c", cfgFile, "--hits", mixed, "--dry-run", "--format", "json"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`rejected: ${mixed} line 2: not JSON`);
+    expect(r.stderr).toContain(`rejected: ${mixed} line 3: not a hit`);
+    expect(r.stderr).toContain("1 hit(s) read, 2 record(s) rejected");
+    const out = JSON.parse(r.stdout) as { runs: { state: string }[]; rejected: { at: string }[] };
+    expect(out.runs.map((x) => x.state)).toEqual(["planned"]);
+    expect(out.rejected.map((x) => x.at)).toEqual(["line 2", "line 3"]);
+    expect(t.writes(mark)).toEqual([]);
+  });
+
   it("survives SIGKILL mid-step: the next --yes run resumes it and applies each effect once", async () => {
     const scan = await cli(["scan", "-c", cfgFile, "--format", "json"]);
     const doc = JSON.parse(scan.stdout) as { hits: { target: { kind: string } }[] };

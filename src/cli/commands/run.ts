@@ -4,7 +4,7 @@ import type { Config } from "../../config/schema.js";
 import type { RunMode } from "../../engine/machine.js";
 import type { Hit } from "../../model/hit.js";
 import type { RunReport } from "../../runner/runner.js";
-import { readHitsFile, requireConfig } from "../common.js";
+import { readHitsFile, requireConfig, type RejectedRecord } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { status, table, writeOut } from "../output.js";
 import { openTenant, type TenantHandles } from "../tenant.js";
@@ -76,9 +76,14 @@ export async function runHits(
   }
 }
 
-export function renderRuns(o: RunOutcome, format: "table" | "json"): string {
+export function renderRuns(o: RunOutcome, format: "table" | "json", rejected: RejectedRecord[] = []): string {
   const all = [...o.resumed, ...o.runs];
-  if (format === "json") return JSON.stringify({ schemaVersion: RUN_SCHEMA_VERSION, runs: all }, null, 2);
+  if (format === "json")
+    return JSON.stringify(
+      { schemaVersion: RUN_SCHEMA_VERSION, runs: all, ...(rejected.length ? { rejected } : {}) },
+      null,
+      2,
+    );
   const rows: (string | undefined)[][] = [];
   for (const r of all)
     for (const s of r.steps.filter((x) => x.outcome !== "skipped"))
@@ -117,8 +122,12 @@ export function registerRun(program: Command): void {
           throw new UsageError("choose exactly one of --dry-run (plan, no writes) or --yes (contain)");
         const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
         const config = requireConfig(o.config);
-        const hits = o.hits ? readHitsFile(o.hits) : undefined;
+        const read = o.hits ? readHitsFile(o.hits) : undefined;
+        const hits = read?.hits;
         await ensureTrusted(config.endpoints.caFile);
+        const rejected = read?.rejected ?? [];
+        for (const r of rejected) status(`rejected: ${r.file} ${r.at}: ${r.reason}`);
+        if (read) status(`${read.hits.length} hit(s) read, ${rejected.length} record(s) rejected`);
         const t = await openTenant(config);
         let outcome: RunOutcome;
         try {
@@ -127,7 +136,7 @@ export function registerRun(program: Command): void {
         } finally {
           await t.close();
         }
-        writeOut(renderRuns(outcome, format));
+        writeOut(renderRuns(outcome, format, rejected));
         if (outcome.pendingNotResumed)
           status(
             `note: ${outcome.pendingNotResumed} interrupted run(s) in the store; a --yes run resumes them`,
@@ -137,6 +146,7 @@ export function registerRun(program: Command): void {
         );
         for (const r of bad) status(`${r.state}: run ${r.runId} (${r.user}): ${r.error ?? r.hold ?? ""}`);
         if (bad.length) process.exitCode = EXIT.runFailed;
+        else if (rejected.length) process.exitCode = EXIT.usage;
       },
     );
 }
