@@ -50,7 +50,7 @@ export function readHitsFile(file: string): { hits: Hit[]; rejected: RejectedRec
     try {
       const parsed = JSON.parse(trimmed) as unknown;
       if (parsed && typeof parsed === "object" && Array.isArray((parsed as { hits?: unknown }).hits))
-        doc = parsed as { hits: unknown[] };
+        doc = parsed;
     } catch {
       // not one JSON document: read it as JSON lines below
     }
