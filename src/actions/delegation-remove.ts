@@ -5,7 +5,14 @@
  * the same grant back.
  */
 import type { DelegationTarget } from "../model/hit.js";
-import { ActionError, defineAction, pollUntil, type ActionContext, type RunResult } from "./types.js";
+import {
+  ActionError,
+  defineAction,
+  pollUntil,
+  type ActionContext,
+  type RunResult,
+  signalOf,
+} from "./types.js";
 
 const lower = (s: string) => s.toLowerCase();
 
@@ -17,7 +24,7 @@ async function currentRights(ctx: ActionContext, t: DelegationTarget): Promise<s
       "delegation can only be read through Exchange Online, which is not configured",
       "no-transport",
     );
-  const so = ctx.signal ? { signal: ctx.signal } : {};
+  const so = signalOf(ctx);
   switch (t.delegationType) {
     case "FullAccess": {
       const rows = (await x.getMailboxPermissions!(t.mailboxId, so)).filter(
@@ -80,7 +87,7 @@ export const delegationRemove = defineAction<DelegationTarget>({
         alreadyDone: true,
       };
     const x = ctx.exchange!;
-    const so = ctx.signal ? { signal: ctx.signal } : {};
+    const so = signalOf(ctx);
     switch (input.delegationType) {
       case "FullAccess":
         await x.removeMailboxPermission!(input.mailboxId, input.trustee, rights, so);
@@ -113,7 +120,7 @@ export const delegationRemove = defineAction<DelegationTarget>({
     const rights = ((before as { accessRights?: string[] } | null)?.accessRights ?? []).filter(Boolean);
     if (!rights.length) return;
     const x = ctx.exchange!;
-    const so = ctx.signal ? { signal: ctx.signal } : {};
+    const so = signalOf(ctx);
     switch (input.delegationType) {
       case "FullAccess":
         await x.addMailboxPermission!(input.mailboxId, input.trustee, rights, so);

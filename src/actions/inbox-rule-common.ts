@@ -17,11 +17,11 @@ export interface ResolvedRule {
   graphRuleId?: string;
 }
 
-export const signalOf = (ctx: ActionContext) => (ctx.signal ? { signal: ctx.signal } : {});
+export { signalOf } from "./types.js";
+import { signalOf } from "./types.js";
 
-export const isNotFound = (e: unknown) =>
-  (e as { kind?: string } | null)?.kind === "notFound" ||
-  (e as { category?: string } | null)?.category === "NotFound";
+export { isNotFound } from "../adapters/errors.js";
+import { isNotFound } from "../adapters/errors.js";
 
 export function refuseSystemRule(name: string): void {
   if (isSystemRuleName(name))

@@ -14,7 +14,7 @@ import {
   resolvedOf,
   type ResolvedRule,
 } from "./inbox-rule-common.js";
-import { ActionError, defineAction, pollUntil, type ActionContext } from "./types.js";
+import { ActionError, defineAction, pollUntil, type ActionContext, signalOf } from "./types.js";
 
 type Input = RuleTarget;
 
@@ -64,7 +64,7 @@ export const inboxRuleDisable = defineAction<Input>({
     const live = await readRule(ctx, input.mailboxId, r);
     checkSame(input, live);
     if (!live.enabled) return { before: { enabled: false }, after: { enabled: false }, alreadyDone: true };
-    const so = ctx.signal ? { signal: ctx.signal } : {};
+    const so = signalOf(ctx);
     if (r.transport === "graph")
       await ctx.graph.updateMessageRule(input.mailboxId, r.graphRuleId!, { isEnabled: false }, so);
     else
@@ -89,7 +89,7 @@ export const inboxRuleDisable = defineAction<Input>({
   async compensate(ctx, input, before, target) {
     if (!before || typeof before !== "object" || Array.isArray(before) || before.enabled !== true) return;
     const r = resolvedOf(target);
-    const so = ctx.signal ? { signal: ctx.signal } : {};
+    const so = signalOf(ctx);
     if (r.transport === "graph")
       await ctx.graph.updateMessageRule(input.mailboxId, r.graphRuleId!, { isEnabled: true }, so);
     else

@@ -4,12 +4,12 @@
  * fingerprint (a rule re-created by the attacker gets new ids); else `ambiguous` or `gone`, which go to a human.
  * Graph ids and RuleIdentity values are never converted into each other.
  */
-import { GraphApiError } from "../adapters/graph/errors.js";
+import { isNotFound } from "../adapters/errors.js";
 import type { Json } from "../engine/machine.js";
 import type { RuleTarget } from "../model/hit.js";
 import { resolveRuleFolders } from "../rules/graph-folders.js";
 import { contentFingerprint, normalizeExoRule, normalizeGraphRule } from "../rules/normalize.js";
-import { defineAction, type ActionContext } from "./types.js";
+import { defineAction, type ActionContext, signalOf } from "./types.js";
 
 export type Resolution =
   | {
@@ -23,18 +23,10 @@ export type Resolution =
   | { status: "changed"; detail: string }
   | { status: "gone" };
 
-const isNotFound = (e: unknown) =>
-  (e instanceof GraphApiError && e.kind === "notFound") ||
-  (e as { category?: string } | null)?.category === "NotFound";
-
 async function byExchangeId(ctx: ActionContext, t: RuleTarget): Promise<Resolution | undefined> {
   if (!t.ruleIdentity || !ctx.exchange) return undefined;
   try {
-    const r = await ctx.exchange.getInboxRule(
-      t.mailboxId,
-      t.ruleIdentity,
-      ctx.signal ? { signal: ctx.signal } : {},
-    );
+    const r = await ctx.exchange.getInboxRule(t.mailboxId, t.ruleIdentity, signalOf(ctx));
     if (contentFingerprint(normalizeExoRule(r, ctx.tenantDomains)) !== t.contentFingerprint)
       return {
         status: "changed",
@@ -55,7 +47,7 @@ async function byExchangeId(ctx: ActionContext, t: RuleTarget): Promise<Resoluti
 
 async function byGraphId(ctx: ActionContext, t: RuleTarget): Promise<Resolution | undefined> {
   if (!t.graphRuleId) return undefined;
-  const so = ctx.signal ? { signal: ctx.signal } : {};
+  const so = signalOf(ctx);
   try {
     const r = await ctx.graph.getMessageRule(t.mailboxId, t.graphRuleId, so);
     if (r.isReadOnly && !r.conditions && !r.actions) return undefined; // Graph cannot show its content
@@ -79,7 +71,7 @@ async function byGraphId(ctx: ActionContext, t: RuleTarget): Promise<Resolution 
 }
 
 async function bySearch(ctx: ActionContext, t: RuleTarget): Promise<Resolution> {
-  const so = ctx.signal ? { signal: ctx.signal } : {};
+  const so = signalOf(ctx);
   if (ctx.exchange) {
     const rules = await ctx.exchange.getInboxRules(t.mailboxId, { includeHidden: true, ...so });
     const same = rules.filter(

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Hit } from "../model/hit.js";
-import { defineAction, pollUntil, type ActionContext, type RunResult } from "./types.js";
+import { defineAction, pollUntil, type ActionContext, type RunResult, signalOf } from "./types.js";
 
 interface Input {
   kind: "alert" | "incident";
@@ -24,11 +24,7 @@ export function commentMarker(tenantId: string, input: Pick<Input, "kind" | "id"
 }
 
 async function hasMarker(ctx: ActionContext, input: Input): Promise<boolean> {
-  const comments = await ctx.graph.listComments(
-    input.kind,
-    input.id,
-    ctx.signal ? { signal: ctx.signal } : {},
-  );
+  const comments = await ctx.graph.listComments(input.kind, input.id, signalOf(ctx));
   const marker = commentMarker(ctx.tenantId, input);
   return comments.some((c) => c.comment.includes(marker));
 }
@@ -75,7 +71,7 @@ export const incidentComment = defineAction<Input>({
     if (await hasMarker(ctx, input))
       return { before: { commented: true }, after: { commented: true }, alreadyDone: true };
     const text = `${input.text} ${commentMarker(ctx.tenantId, input)}`;
-    await ctx.graph.addComment(input.kind, input.id, text, ctx.signal ? { signal: ctx.signal } : {});
+    await ctx.graph.addComment(input.kind, input.id, text, signalOf(ctx));
     return { before: { commented: false }, after: { commented: true, text }, alreadyDone: false };
   },
   async verify(ctx, input) {

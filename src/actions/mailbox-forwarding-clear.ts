@@ -5,7 +5,7 @@
  */
 import type { Json } from "../engine/machine.js";
 import type { ForwardingTarget } from "../model/hit.js";
-import { ActionError, defineAction, pollUntil, type ActionContext } from "./types.js";
+import { ActionError, defineAction, pollUntil, type ActionContext, signalOf } from "./types.js";
 
 interface Forwarding {
   forwardingSmtpAddress: string | null;
@@ -25,7 +25,7 @@ async function readForwarding(ctx: ActionContext, mailboxId: string): Promise<Fo
       "mailbox forwarding can only be read through Exchange Online, which is not configured",
       "no-transport",
     );
-  const mb = await ctx.exchange.getMailbox(mailboxId, ctx.signal ? { signal: ctx.signal } : {});
+  const mb = await ctx.exchange.getMailbox(mailboxId, signalOf(ctx));
   return {
     forwardingSmtpAddress: mb.forwardingSmtpAddress ?? null,
     forwardingAddress: mb.forwardingAddress ?? null,
@@ -63,11 +63,7 @@ export const mailboxForwardingClear = defineAction<ForwardingTarget>({
   async run(ctx, input) {
     const before = await readForwarding(ctx, input.mailboxId);
     if (isCleared(before)) return { before: asJson(before), after: asJson(before), alreadyDone: true };
-    await ctx.exchange!.setMailboxForwarding(
-      input.mailboxId,
-      CLEARED,
-      ctx.signal ? { signal: ctx.signal } : {},
-    );
+    await ctx.exchange!.setMailboxForwarding(input.mailboxId, CLEARED, signalOf(ctx));
     return { before: asJson(before), after: asJson(CLEARED), alreadyDone: false };
   },
 
@@ -86,7 +82,7 @@ export const mailboxForwardingClear = defineAction<ForwardingTarget>({
         forwardingAddress: b.forwardingAddress,
         deliverToMailboxAndForward: b.deliverToMailboxAndForward,
       },
-      ctx.signal ? { signal: ctx.signal } : {},
+      signalOf(ctx),
     );
   },
 });

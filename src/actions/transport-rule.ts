@@ -4,7 +4,14 @@
  * unattended; Exchange Online only (Graph cannot see transport rules).
  */
 import type { TransportRuleTarget } from "../model/hit.js";
-import { ActionError, defineAction, pollUntil, type ActionContext, type RunResult } from "./types.js";
+import {
+  ActionError,
+  defineAction,
+  pollUntil,
+  type ActionContext,
+  type RunResult,
+  signalOf,
+} from "./types.js";
 
 async function readState(ctx: ActionContext, guid: string): Promise<string> {
   if (!ctx.exchange?.getTransportRules)
@@ -12,7 +19,7 @@ async function readState(ctx: ActionContext, guid: string): Promise<string> {
       "transport rules can only be read through Exchange Online, which is not configured",
       "no-transport",
     );
-  const rules = await ctx.exchange.getTransportRules(ctx.signal ? { signal: ctx.signal } : {});
+  const rules = await ctx.exchange.getTransportRules(signalOf(ctx));
   const r = rules.find((x) => x.guid.toLowerCase() === guid.toLowerCase());
   if (!r) throw new ActionError(`transport rule ${guid} no longer exists`, "target-gone");
   return r.state;
@@ -49,7 +56,7 @@ function transportAction(id: "transportRule.disable" | "transportRule.enable", w
     async run(ctx, input): Promise<RunResult> {
       const state = await readState(ctx, input.guid);
       if (state === want) return { before: { state }, after: { state }, alreadyDone: true };
-      const so = ctx.signal ? { signal: ctx.signal } : {};
+      const so = signalOf(ctx);
       if (want === "Disabled") await ctx.exchange!.disableTransportRule!(input.guid, so);
       else await ctx.exchange!.enableTransportRule!(input.guid, so);
       return { before: { state }, after: { state: want }, alreadyDone: false };
@@ -65,7 +72,7 @@ function transportAction(id: "transportRule.disable" | "transportRule.enable", w
     async compensate(ctx, input, before) {
       const b = before as { state?: string } | null;
       if (!b?.state || b.state === want) return;
-      const so = ctx.signal ? { signal: ctx.signal } : {};
+      const so = signalOf(ctx);
       if (b.state === "Enabled") await ctx.exchange!.enableTransportRule!(input.guid, so);
       else await ctx.exchange!.disableTransportRule!(input.guid, so);
     },

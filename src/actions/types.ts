@@ -147,6 +147,11 @@ export function defineAction<I>(def: ActionDefinition<I>): ActionDefinition<I> {
   return def;
 }
 
+/** The call options that carry the action's abort signal to an adapter. */
+export function signalOf(ctx: ActionContext): { signal?: AbortSignal } {
+  return ctx.signal ? { signal: ctx.signal } : {};
+}
+
 export function idempotencyKey(tenantId: string, actionId: string, targetId: string): string {
   return `${tenantId}:${actionId}:${targetId}`;
 }

@@ -4,7 +4,7 @@
  * directories is re-enabled by the next sync: the plan warns, and the docs say to disable on-premises too.
  */
 import type { Hit } from "../model/hit.js";
-import { defineAction, pollUntil, type ActionContext } from "./types.js";
+import { defineAction, pollUntil, type ActionContext, signalOf } from "./types.js";
 
 interface Input {
   userId: string;
@@ -14,7 +14,7 @@ interface Input {
 async function readAccount(ctx: ActionContext, userId: string) {
   const u = await ctx.graph.getUser(userId, {
     select: ["id", "accountEnabled", "onPremisesSyncEnabled"],
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...signalOf(ctx),
   });
   return {
     accountEnabled: u.accountEnabled === true,
@@ -57,11 +57,7 @@ function accountAction(id: "user.disable" | "user.enable", enabled: boolean) {
       const a = await readAccount(ctx, input.userId);
       if (a.accountEnabled === enabled)
         return { before: { accountEnabled: enabled }, after: { accountEnabled: enabled }, alreadyDone: true };
-      await ctx.graph.updateUser(
-        input.userId,
-        { accountEnabled: enabled },
-        ctx.signal ? { signal: ctx.signal } : {},
-      );
+      await ctx.graph.updateUser(input.userId, { accountEnabled: enabled }, signalOf(ctx));
       return {
         before: { accountEnabled: a.accountEnabled },
         after: { accountEnabled: enabled },
@@ -84,11 +80,7 @@ function accountAction(id: "user.disable" | "user.enable", enabled: boolean) {
         typeof before.accountEnabled !== "boolean"
       )
         return;
-      await ctx.graph.updateUser(
-        input.userId,
-        { accountEnabled: before.accountEnabled },
-        ctx.signal ? { signal: ctx.signal } : {},
-      );
+      await ctx.graph.updateUser(input.userId, { accountEnabled: before.accountEnabled }, signalOf(ctx));
     },
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { Hit } from "../model/hit.js";
 import type { Json } from "../engine/machine.js";
-import { defineAction, pollUntil, type ActionContext } from "./types.js";
+import { defineAction, pollUntil, type ActionContext, signalOf } from "./types.js";
 
 interface Input {
   userId: string;
@@ -18,7 +18,7 @@ interface Input {
 async function validFrom(ctx: ActionContext, userId: string): Promise<string | null> {
   const u = await ctx.graph.getUser(userId, {
     select: ["id", "signInSessionsValidFromDateTime"],
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...signalOf(ctx),
   });
   return u.signInSessionsValidFromDateTime ?? null;
 }
@@ -64,7 +64,7 @@ export const userRevokeSessions = defineAction<Input>({
         after: { signInSessionsValidFromDateTime: v },
         alreadyDone: true,
       };
-    await ctx.graph.revokeSignInSessions(input.userId, ctx.signal ? { signal: ctx.signal } : {});
+    await ctx.graph.revokeSignInSessions(input.userId, signalOf(ctx));
     const now = await validFrom(ctx, input.userId);
     return {
       before: { signInSessionsValidFromDateTime: v },

@@ -3,8 +3,9 @@
  * Confirming sets the user's risk to high so risk-based Conditional Access acts on it; dismissing clears it. The
  * API cannot restore an earlier risk state, so neither is reversible to the exact before-image.
  */
+import { isNotFound } from "../adapters/errors.js";
 import type { Hit } from "../model/hit.js";
-import { defineAction, pollUntil, type ActionContext, type RunResult } from "./types.js";
+import { defineAction, pollUntil, type ActionContext, type RunResult, signalOf } from "./types.js";
 
 interface Input {
   userId: string;
@@ -16,11 +17,11 @@ async function readRisk(
   userId: string,
 ): Promise<{ riskState: string; riskLevel: string }> {
   try {
-    const r = await ctx.graph.getRiskyUser(userId, ctx.signal ? { signal: ctx.signal } : {});
+    const r = await ctx.graph.getRiskyUser(userId, signalOf(ctx));
     return { riskState: r.riskState ?? "none", riskLevel: r.riskLevel ?? "none" };
   } catch (e) {
     // A user Identity Protection never flagged has no riskyUser entry.
-    if ((e as { kind?: string }).kind === "notFound") return { riskState: "none", riskLevel: "none" };
+    if (isNotFound(e)) return { riskState: "none", riskLevel: "none" };
     throw e;
   }
 }
@@ -60,7 +61,7 @@ function riskAction(
       const r = await readRisk(ctx, input.userId);
       if (r.riskState === target)
         return { before: { riskState: target }, after: { riskState: target }, alreadyDone: true };
-      await ctx.graph.riskyUsersAction(op, [input.userId], ctx.signal ? { signal: ctx.signal } : {});
+      await ctx.graph.riskyUsersAction(op, [input.userId], signalOf(ctx));
       return {
         before: { riskState: r.riskState, riskLevel: r.riskLevel },
         after: { riskState: target },

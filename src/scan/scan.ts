@@ -4,7 +4,7 @@
  * what the rule analysis flags into hits.
  */
 import type { GraphAdapter, GraphMessageRule, GraphUser } from "../adapters/graph/client.js";
-import { GraphApiError } from "../adapters/graph/errors.js";
+import { isNotFound } from "../adapters/errors.js";
 import {
   computeHitKey,
   HIT_SCHEMA_VERSION,
@@ -139,8 +139,6 @@ export interface ScanOptions {
 }
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const isNotFound = (e: unknown) =>
-  (e as { name?: string; category?: string } | null)?.category === "NotFound";
 
 async function graphRules(
   graph: GraphAdapter,
@@ -154,7 +152,7 @@ async function graphRules(
     rules = await graph.listMessageRules(user.id, { ...(signal ? { signal } : {}) });
   } catch (e) {
     // A user without a mailbox answers 404 ErrorInvalidUser; that is not a failure of the scan.
-    if (e instanceof GraphApiError && e.kind === "notFound") return undefined;
+    if (isNotFound(e)) return undefined;
     errors.push(`graph rules: ${msg(e)}`);
     return undefined;
   }
