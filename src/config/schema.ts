@@ -60,6 +60,8 @@ export const configSchema = z
           .positive()
           .max(15 * 60_000)
           .default(120_000),
+        /** Log Analytics query API (Sentinel hunting). */
+        logAnalyticsBaseUrl: httpsUrl.default("https://api.loganalytics.io/"),
         /** A CA bundle to trust (the emulated tenant's). mailwarden re-executes itself with NODE_EXTRA_CA_CERTS. */
         caFile: z.string().min(1).optional(),
       })
@@ -94,6 +96,26 @@ export const configSchema = z
         protectedAccounts: z.array(z.string().min(1)).default([]),
         /** At most this many runs contain anything in one invocation; the rest are planned only. */
         maxContainmentsPerRun: z.number().int().min(0).max(10_000).default(25),
+      })
+      .prefault({}),
+    hunting: z
+      .object({
+        /** Where `hunt` runs live: Defender XDR advanced hunting (Graph) or a Sentinel workspace (Log Analytics). */
+        target: z.enum(["defender", "sentinel"]).default("defender"),
+        /** The Sentinel (Log Analytics) workspace id; required for target sentinel. */
+        workspaceId: guid.optional(),
+        lookbackDays: z.number().int().min(1).max(180).default(30),
+        /** A linked sign-in at or above this Entra risk level counts as risky (the seed counts low too). */
+        riskThreshold: z.enum(["low", "medium", "high"]).default("medium"),
+        /** C6: a risky sign-in of the same user this many hours before the action links weakly. */
+        userTimeWindowHours: z.number().min(0).max(72).default(2),
+        /** Forwarding to these is never suspect (lower-cased). */
+        allowForwardAddresses: z.array(z.string().min(3)).default([]),
+        allowForwardDomains: z.array(domain).default([]),
+        /** Rows per query: the portal shows 30,000; the API returns at most 100,000. */
+        maxRows: z.number().int().min(1).max(100_000).default(100_000),
+        /** A MaxMind-format .mmdb (ASN, country or city) that overrides the bundled IP data. */
+        ipDatabase: z.string().min(1).optional(),
       })
       .prefault({}),
     store: z

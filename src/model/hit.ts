@@ -57,11 +57,25 @@ export const delegationTargetSchema = z.object({
   folder: z.string().optional(),
 });
 
+/**
+ * An audit-log action that is evidence but nothing to contain by itself (defence tampering such as junk-mail
+ * trusted senders or POP/IMAP enabled, a rule removed to cover tracks). Found by hunting; no playbook acts on it.
+ */
+export const auditActionTargetSchema = z.object({
+  kind: z.literal("auditAction"),
+  mailboxId: z.string().optional(),
+  upn: z.string().min(1),
+  /** defenceTampering | coverUp | other */
+  category: z.string().min(1),
+  summary: z.string(),
+});
+
 export const targetSchema = z.discriminatedUnion("kind", [
   ruleTargetSchema,
   forwardingTargetSchema,
   transportRuleTargetSchema,
   delegationTargetSchema,
+  auditActionTargetSchema,
 ]);
 
 export const linkSchema = z.object({
@@ -72,6 +86,19 @@ export const linkSchema = z.object({
   uniqueTokenId: z.string().optional(),
   ip: z.string().optional(),
   time: z.string().optional(),
+  /** Minutes from the sign-in to the action (negative: the sign-in came after). */
+  gapMinutes: z.number().optional(),
+  asn: z.number().int().optional(),
+  org: z.string().optional(),
+  country: z.string().optional(),
+  /** Network tags from enrichment: hosting, vpn, tor, abuse-asn. */
+  networkTags: z.array(z.string()).optional(),
+  /** Sign-in risk on Defender's scale: 0 not set, 1 none, 10 low, 50 medium, 100 high. */
+  risk: z.number().int().min(0).max(100).optional(),
+  riskEventTypes: z.array(z.string()).optional(),
+  interactive: z.boolean().optional(),
+  userAgent: z.string().optional(),
+  app: z.string().optional(),
 });
 
 export const reasonSchema = z.object({
@@ -92,6 +119,14 @@ export const hitSchema = z.object({
     time: z.string().optional(),
     /** Audit record Id (or ReportId) when the hit came from an audit record. */
     recordId: z.string().optional(),
+    /** Hunting: where the record came from (CloudAppEvents, OfficeActivity) and what it carried. */
+    source: z.string().optional(),
+    ip: z.string().optional(),
+    sessionId: z.string().optional(),
+    uniqueTokenId: z.string().optional(),
+    clientInfo: z.string().optional(),
+    /** Hunting: the action's parameters as recorded (Exchange parameter names). Attacker-controlled text. */
+    parameters: z.record(z.string(), z.unknown()).optional(),
   }),
   links: z.array(linkSchema).default([]),
   severity: z.enum(["low", "medium", "high"]),
@@ -140,6 +175,8 @@ export function computeHitKey(tenantId: string, target: HitTarget): string {
         ];
       case "transportRule":
         return [tenantId, target.kind, target.guid.toLowerCase()];
+      case "auditAction":
+        return [tenantId, target.kind, target.upn.toLowerCase(), target.category, target.summary];
       case "delegation":
         return [
           tenantId,

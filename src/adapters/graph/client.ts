@@ -392,6 +392,32 @@ export class GraphAdapter {
   }
 
   /** Comments of a Defender alert (alerts_v2) or incident. */
+  /**
+   * Advanced hunting (apis.md A1 [D]): `POST /security/runHuntingQuery` `{Query, Timespan}` → `{schema, results}`.
+   * The service stops a query after 3 minutes and returns at most 100,000 rows; throttling (45 calls per minute)
+   * comes back as 429 and is handled like every other Graph call. `timeoutMs` bounds this call (default: the
+   * adapter's bound, at least 200 s so the service's own 3-minute limit is what a responder sees).
+   */
+  runHuntingQuery(
+    query: string,
+    opts: CallOptions & { timespan?: string; timeoutMs?: number } = {},
+  ): Promise<{ schema: { name: string; type: string }[]; results: Record<string, unknown>[] }> {
+    return this.call("POST /security/runHuntingQuery", async () => {
+      const bound = AbortSignal.timeout(opts.timeoutMs ?? Math.max(this.timeoutMs, 200_000));
+      const signal = opts.signal ? AbortSignal.any([opts.signal, bound]) : bound;
+      const r = (await this.req("/security/runHuntingQuery")
+        .option("signal", signal)
+        .post({ Query: query, ...(opts.timespan ? { Timespan: opts.timespan } : {}) })) as {
+        schema?: { name?: string; Name?: string; type?: string; Type?: string }[];
+        results?: Record<string, unknown>[];
+      };
+      return {
+        schema: (r.schema ?? []).map((c) => ({ name: c.name ?? c.Name ?? "", type: c.type ?? c.Type ?? "" })),
+        results: r.results ?? [],
+      };
+    });
+  }
+
   async listComments(
     kind: "alert" | "incident",
     id: string,

@@ -66,7 +66,7 @@ export async function runHits(
     if (mode === "execute") for (const r of runners) resumed.push(...(await r.resumePending()));
     const runs: RunReport[] = [];
     for (const h of hits) {
-      const i = playbooks.findIndex((p) => p.trigger.targets.includes(h.target.kind));
+      const i = playbooks.findIndex((p) => (p.trigger.targets as readonly string[]).includes(h.target.kind));
       if (i >= 0) runs.push(await runners[i]!.run(h, mode));
     }
     return { runs, resumed, pendingNotResumed: mode === "execute" ? 0 : pending.length };

@@ -64,6 +64,8 @@ export function describeTarget(t: Hit["target"]): string {
       return `transport rule ${JSON.stringify(t.name)}`;
     case "delegation":
       return `${t.delegationType} → ${t.trustee}${t.folder ? ` on ${t.folder}` : ""}`;
+    case "auditAction":
+      return `${t.category}: ${t.summary}`;
   }
 }
 
