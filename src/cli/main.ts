@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerEmulator } from "./commands/emulator.js";
+import { registerHunt } from "./commands/hunt.js";
 import { registerMisc } from "./commands/misc.js";
 import { registerRun } from "./commands/run.js";
 import { registerScan } from "./commands/scan.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDemo(program);
   registerScan(program);
+  registerHunt(program);
   registerRun(program);
   registerDoctor(program);
   registerEmulator(program);

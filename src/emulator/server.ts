@@ -2,7 +2,7 @@
  * Starts the emulated tenant: one loopback HTTPS server (certificate issued by the local test CA) serving the
  * token, Graph, Exchange and admin faces over one shared tenant state.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -16,6 +16,8 @@ import type { EmulatorContext, RequestLogEntry } from "./context.js";
 import { registerExchangeFace } from "./exchange/face.js";
 import { resolveFaults, type FaultsConfig } from "./faults/config.js";
 import { FaultEngine } from "./faults/engine.js";
+import { registerHuntingEngine } from "./hunting.js";
+import { kqlHuntingEngine } from "./hunting-engine.js";
 import { createIdSource } from "./ids.js";
 import { loadScenarioFile, parseScenario, type ParsedScenario, type Scenario } from "./scenario.js";
 import { defaultScenario } from "./scenarios/default.js";
@@ -72,6 +74,10 @@ export interface RunningEmulator {
   /** PEM with the app's certificate and private key, written 0600 in stateDir. */
   certificatePath: string;
   caFile: string;
+  /** https://127.0.0.1:PORT/ — the Log Analytics query API (Sentinel tables). */
+  logAnalyticsBaseUrl: string;
+  /** The Sentinel workspace id to query (the scenario's, else one derived from the tenant id). */
+  sentinelWorkspaceId: string;
   /** https://127.0.0.1:PORT/_emulator */
   adminUrl: string;
   ctx: EmulatorContext;
@@ -101,6 +107,7 @@ function urlHost(host: string): string {
 }
 
 export async function startEmulator(opts: StartEmulatorOptions): Promise<RunningEmulator> {
+  registerHuntingEngine(kqlHuntingEngine);
   const host = opts.host ?? "127.0.0.1";
   let state: TenantState;
   let ids: IdSource;
@@ -170,6 +177,8 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     clientSecret,
     certificatePath,
     caFile: ca.caFile,
+    logAnalyticsBaseUrl: `${baseUrl}/`,
+    sentinelWorkspaceId: state.sentinelWorkspaceId ?? derivedWorkspaceId(state.tenantId),
     adminUrl: `${baseUrl}/_emulator`,
     ctx,
     requests: () => log.list(),
@@ -179,4 +188,10 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
         if ("closeAllConnections" in server) server.closeAllConnections();
       }),
   };
+}
+
+/** A stable GUID for the tenant's workspace when the scenario names none (the face accepts any GUID then). */
+function derivedWorkspaceId(tenantId: string): string {
+  const h = createHash("sha256").update(`sentinel-workspace:${tenantId}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -301,6 +301,7 @@ export function hitFromRow(row: HuntRow, ctx: HitContext): { hit: Hit } | { erro
       operation: row.Operation,
       ...(row.Timestamp ? { time: row.Timestamp } : {}),
       recordId: row.RecordId || row.ReportId || undefined,
+      ...(row.ReportId && row.ReportId !== row.RecordId ? { reportId: row.ReportId } : {}),
       ...(row.Source ? { source: row.Source } : {}),
       ...(row.ClientIP ? { ip: row.ClientIP } : {}),
       ...(row.SessionId ? { sessionId: row.SessionId } : {}),

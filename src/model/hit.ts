@@ -119,6 +119,8 @@ export const hitSchema = z.object({
     time: z.string().optional(),
     /** Audit record Id (or ReportId) when the hit came from an audit record. */
     recordId: z.string().optional(),
+    /** Defender's ReportId of the record (CloudAppEvents), when it differs from recordId. */
+    reportId: z.string().optional(),
     /** Hunting: where the record came from (CloudAppEvents, OfficeActivity) and what it carried. */
     source: z.string().optional(),
     ip: z.string().optional(),

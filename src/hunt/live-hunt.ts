@@ -1,0 +1,80 @@
+/**
+ * Live hunting against the configured tenant: the query runs in Defender XDR (Graph runHuntingQuery) or in the
+ * Sentinel workspace (Log Analytics); enrichment of the returned IPs happens here, locally, with the same data as
+ * offline (nothing about the user's data leaves for a third party).
+ */
+import type { Config } from "../config/schema.js";
+import type { Hit } from "../model/hit.js";
+import type { HuntParams } from "./queries/index.js";
+import { hitsFromRows, networkIntelOf, type HuntProfile, type HuntTarget, type RowProblem } from "./hunt.js";
+
+export interface LiveResult {
+  target: HuntTarget;
+  columns: { name: string; type: string }[];
+  rows: Record<string, unknown>[];
+  hits: Hit[];
+  problems: RowProblem[];
+  /** The platform's row limit was reached: there may be more. */
+  truncated: boolean;
+}
+
+export async function huntLive(
+  config: Config,
+  o: { target?: HuntTarget; profile: HuntProfile; params: Partial<HuntParams>; ipDatabase?: string },
+): Promise<LiveResult> {
+  const { ensureTrusted } = await import("../cli/trust.js");
+  await ensureTrusted(config.endpoints.caFile);
+  const { openTenant } = await import("../cli/tenant.js");
+  const { buildQuery } = await import("./queries/index.js");
+  const { runDefender, runSentinel } = await import("./live.js");
+  const { UsageError } = await import("../cli/errors.js");
+  const target = o.target ?? config.hunting.target;
+  if (o.profile === "seed" && target !== "defender")
+    throw new UsageError("the seed query is written for Defender's tables; use --target defender");
+  if (target === "sentinel" && !config.hunting.workspaceId)
+    throw new UsageError("hunting.workspaceId is required to hunt in Sentinel");
+  const query = buildQuery({
+    target,
+    profile: o.profile,
+    ...(o.profile === "default" ? { params: o.params } : {}),
+  });
+  const t = await openTenant({ ...config, exchange: { ...config.exchange, enabled: false } });
+  try {
+    const res =
+      target === "defender"
+        ? await runDefender(t.graph, query)
+        : await runSentinel(
+            {
+              credential: t.credential,
+              baseUrl: config.endpoints.logAnalyticsBaseUrl,
+              workspaceId: config.hunting.workspaceId!,
+            },
+            query,
+          );
+    const limit = Math.min(100_000, o.params.maxRows ?? 100_000);
+    let hits: Hit[] = [];
+    let problems: RowProblem[] = [];
+    if (o.profile === "default") {
+      const { IpIntel } = await import("./enrich/index.js");
+      const ipDb = o.ipDatabase ?? config.hunting.ipDatabase;
+      const intel = networkIntelOf(await IpIntel.open(ipDb ? { mmdbPath: ipDb } : {}));
+      ({ hits, problems } = hitsFromRows(res.rows, {
+        tenantId: config.tenant.id,
+        tenantDomains: config.tenant.domains,
+        riskThreshold: o.params.riskThreshold ?? 50,
+        intel,
+        detectedAt: new Date().toISOString(),
+      }));
+    }
+    return {
+      target,
+      columns: res.columns,
+      rows: res.rows,
+      hits,
+      problems,
+      truncated: res.rows.length >= limit,
+    };
+  } finally {
+    await t.close();
+  }
+}
