@@ -12,6 +12,12 @@ const bin = (name) => path.join(root, "node_modules", ".bin", name);
 
 const build = spawnSync(bin("tsc"), ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// The bundled IP data (ASN, country, hosting/VPN ranges) is converted at build time into dist/ipdb.
+const ipdb = spawnSync(process.execPath, [path.join(root, "scripts", "build-ipdb.mjs")], {
+  cwd: root,
+  stdio: "inherit",
+});
+if (ipdb.status !== 0) process.exit(ipdb.status ?? 1);
 
 const { ensureCa } = await tsImport("../src/emulator/ca.ts", import.meta.url);
 const caDir = path.join(root, ".cache", "emulator-ca");

@@ -5,6 +5,7 @@
  */
 import type { DelegationState, ForwardingState, TransportRuleState } from "../rules/analyze.js";
 import type { ExoRuleLike } from "../rules/normalize.js";
+import { textOf } from "./row.js";
 
 export type ParamBag = Record<string, unknown>;
 
@@ -20,17 +21,15 @@ export function paramText(bag: ParamBag, name: string): string | undefined {
   const v = param(bag, name);
   if (v === undefined || v === null) return undefined;
   if (typeof v === "string") return v;
-  if (Array.isArray(v)) return v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(";");
-  return typeof v === "object" ? JSON.stringify(v) : String(v);
+  if (Array.isArray(v)) return v.map(textOf).join(";");
+  return textOf(v);
 }
 
 /** Multi-valued parameters arrive `;`-separated (or as arrays from Outlook mappings). */
 export function paramList(bag: ParamBag, name: string): string[] | undefined {
   const v = param(bag, name);
   if (v === undefined || v === null) return undefined;
-  const items = Array.isArray(v)
-    ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x)))
-    : [String(v)];
+  const items = Array.isArray(v) ? v.map(textOf) : [textOf(v)];
   const out = items
     .flatMap((s) => s.split(";"))
     .map((s) => s.trim())
@@ -43,7 +42,7 @@ export function paramBool(bag: ParamBag, name: string): boolean | undefined {
   const v = param(bag, name);
   if (v === undefined || v === null) return undefined;
   if (typeof v === "boolean") return v;
-  const s = String(v).trim().toLowerCase();
+  const s = textOf(v).trim().toLowerCase();
   if (s === "" || s === "true" || s === "$true" || s === "1") return true;
   if (s === "false" || s === "$false" || s === "0") return false;
   return undefined;

@@ -14,6 +14,7 @@ import {
   type RowProblem,
 } from "./hunt.js";
 import { renderHits, renderRows } from "./output.js";
+import { textOf } from "./row.js";
 
 export interface OfflineOptions {
   paths: string[];
@@ -112,7 +113,7 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
           now: new Date(now),
         });
         const h = hitsFromRows(def.rows, ctxFor(def.rows));
-        const seedIds = new Set(res.rows.map((r) => String(r["ReportId"] ?? "")));
+        const seedIds = new Set(res.rows.map((r) => textOf(r["ReportId"])));
         const found = new Set(
           h.hits.flatMap((x) => [x.action.reportId, x.action.recordId].filter(Boolean) as string[]),
         );

@@ -5,10 +5,15 @@
  */
 import { z } from "zod";
 
-const text = z.preprocess(
-  (v) => (v === null || v === undefined ? "" : typeof v === "string" ? v : String(v)),
-  z.string(),
-);
+/** A value as text: strings as they are, scalars printed, objects as compact JSON (never "[object Object]"). */
+export function textOf(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+  return JSON.stringify(v);
+}
+
+const text = z.preprocess((v) => textOf(v), z.string());
 const num = z.preprocess((v) => (v === null || v === undefined || v === "" ? 0 : Number(v)), z.number());
 const dyn = <T extends z.ZodType>(inner: T) =>
   z.preprocess((v) => {
@@ -91,7 +96,7 @@ export function signalValue(s: string | { code: string; value?: unknown }): stri
 export function riskScale(v: unknown): number {
   if (v === null || v === undefined || v === "") return 0;
   if (typeof v === "number") return v;
-  const s = String(v).trim().toLowerCase();
+  const s = textOf(v).trim().toLowerCase();
   const n = Number(s);
   if (s !== "" && Number.isFinite(n)) return n;
   return { none: 1, low: 10, medium: 50, high: 100, hidden: 0 }[s] ?? 0;
@@ -100,6 +105,6 @@ export function riskScale(v: unknown): number {
 export function truthy(v: unknown): boolean | undefined {
   if (v === null || v === undefined || v === "") return undefined;
   if (typeof v === "boolean") return v;
-  const s = String(v).toLowerCase();
+  const s = textOf(v).toLowerCase();
   return s === "true" || s === "1" ? true : s === "false" || s === "0" ? false : undefined;
 }

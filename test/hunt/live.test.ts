@@ -23,7 +23,7 @@ let cfg: Config;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "mw-hunt-live-"));
-  g = generateTenant({ scenarios: "all", users: 12, days: 2, seed: 5 });
+  g = generateTenant({ scenarios: "all", users: 20, days: 3, seed: 5 });
   await writeGenerated(g, path.join(dir, "export"), { formats: ["json"] });
   launched = await launchEmulator({
     stateDir: path.join(dir, "state"),

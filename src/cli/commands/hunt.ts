@@ -88,11 +88,9 @@ export function registerHunt(program: Command): void {
       `\nOffline input formats are recognised by content (Defender, Purview/UAL, Entra sign-in and Sentinel exports; docs/hunting.md).\nEvery input record is loaded, a duplicate, or quarantined with file, line and reason. Exit 2 when any was quarantined.\nIP data: bundled ASN/country from ip-location-db (CC BY 4.0 / CC0), hosting and VPN lists from X4BNet and brianhama (MIT).`,
     )
     .action(async (o: HuntFlags) => {
-      const format = pick(o.format, HUNT_FORMATS, "--format") as HuntFormat;
-      const profile = pick(o.profile, ["default", "seed"] as const, "--profile") as HuntProfile;
-      const target = o.target
-        ? (pick(o.target, ["defender", "sentinel"] as const, "--target") as HuntTarget)
-        : undefined;
+      const format: HuntFormat = pick(o.format, HUNT_FORMATS, "--format");
+      const profile: HuntProfile = pick(o.profile, ["default", "seed"] as const, "--profile");
+      const target = o.target ? pick<HuntTarget>(o.target, ["defender", "sentinel"], "--target") : undefined;
       const config = o.config ? requireConfig(o.config) : undefined;
       const { params, riskLevel } = paramsOf(o, config);
       const { buildQuery } = await import("../../hunt/queries/index.js");

@@ -1,0 +1,88 @@
+/**
+ * SQL text for the loaders. Values that reach SQL text (file paths, JSON keys from the input, column names) go
+ * through `lit()` or `ident()`; record contents never do — DuckDB reads them from the file or an appender.
+ */
+import type { KqlType } from "../schema/schema.js";
+
+/** A DuckDB string literal: standard strings take backslashes literally, only `'` is doubled. */
+export function lit(value: string): string {
+  if (value.includes("\u0000")) throw new Error("a SQL literal cannot hold a NUL character");
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+const STORAGE: Record<KqlType, string> = {
+  string: "VARCHAR",
+  guid: "VARCHAR",
+  int: "INTEGER",
+  long: "BIGINT",
+  real: "DOUBLE",
+  bool: "BOOLEAN",
+  datetime: "TIMESTAMP",
+  timespan: "INTERVAL",
+  dynamic: "JSON",
+};
+
+export function storageType(t: KqlType): string {
+  return STORAGE[t];
+}
+
+/**
+ * Datetime texts that exports write besides ISO 8601: Log Analytics portal CSV (`4/28/2021, 3:05:26.000 PM`),
+ * Purview/PowerShell US-locale (`9/20/2023 4:05:03 AM`). Day-first locales are ambiguous and not guessed.
+ */
+const DATE_FORMATS = [
+  "%m/%d/%Y, %I:%M:%S.%g %p",
+  "%m/%d/%Y, %I:%M:%S %p",
+  "%m/%d/%Y %I:%M:%S %p",
+  "%m/%d/%Y %I:%M %p",
+  "%m/%d/%Y %H:%M:%S",
+  "%m/%d/%Y %H:%M",
+];
+
+/**
+ * The typed value of raw text `r` (a VARCHAR expression; NULL or '' = no value). Returns NULL both for "no value" and
+ * for text that does not convert; `failed()` tells them apart. Datetimes become UTC (the session runs in UTC).
+ */
+export function typedExpr(t: KqlType, r: string): string {
+  switch (t) {
+    case "string":
+    case "guid":
+      return `coalesce(${r}, '')`;
+    case "int":
+    case "long":
+      // Defender exports may write integer flags as booleans.
+      return `coalesce(TRY_CAST(trim(${r}) AS ${STORAGE[t]}), CASE lower(trim(${r})) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
+    case "real":
+      return `TRY_CAST(trim(${r}) AS DOUBLE)`;
+    case "bool":
+      return `CASE lower(trim(${r})) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN '0' THEN false END`;
+    case "datetime":
+      return `coalesce(TRY_CAST(TRY_CAST(trim(${r}) AS TIMESTAMPTZ) AS TIMESTAMP), try_strptime(trim(${r}), [${DATE_FORMATS.map(lit).join(", ")}]))`;
+    case "timespan":
+      return `TRY_CAST(trim(${r}) AS INTERVAL)`;
+    case "dynamic":
+      return `CASE WHEN json_valid(${r}) THEN CAST(${r} AS JSON) END`;
+  }
+}
+
+const KIND: Record<KqlType, string> = {
+  string: "",
+  guid: "",
+  int: "integer",
+  long: "integer",
+  real: "number",
+  bool: "boolean",
+  datetime: "datetime",
+  timespan: "timespan",
+  dynamic: "JSON",
+};
+
+/** A reason text when raw `r` holds a value that `typed` (the alias of `typedExpr`) could not convert, else NULL. */
+export function failedExpr(t: KqlType, column: string, r: string, typed: string): string | undefined {
+  if (t === "string" || t === "guid") return undefined;
+  return `CASE WHEN ${typed} IS NULL AND trim(coalesce(${r}, '')) <> '' THEN ${lit(`${column}: not a valid ${KIND[t]} `)} || '"' || left(${r}, 60) || '"' END`;
+}
