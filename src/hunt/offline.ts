@@ -73,15 +73,22 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
       throw new (await import("../cli/errors.js")).UsageError(
         "the seed query is written for Defender's tables; use --target defender (or the default profile for Sentinel)",
       );
-    const intel = networkIntelOf(await IpIntel.open(o.ipDatabase ? { mmdbPath: o.ipDatabase } : {}));
+    const ipIntel = await IpIntel.open(o.ipDatabase ? { mmdbPath: o.ipDatabase } : {});
+    const intel = networkIntelOf(ipIntel);
     const detectedAt = new Date().toISOString();
     const runs: OfflineRun[] = [];
     for (const target of targets) {
       if (o.profile === "seed" && target !== "defender") continue;
+      // C5 by ASN needs each address's owner: a first pass lists the addresses, enrichment answers, and the
+      // answers go into the query as the ipAsn parameter (a literal table, like every parameter).
+      const params: Partial<HuntParams> = {
+        ...o.params,
+        ipAsn: o.params.ipAsn ?? (await ipAsnOf(engine, target, (ip) => ipIntel.lookup(ip)?.asn, o.now)),
+      };
       const query = buildQuery({
         target,
         profile: o.profile,
-        ...(o.profile === "default" ? { params: o.params } : {}),
+        ...(o.profile === "default" ? { params } : {}),
       });
       const res = await engine.run(query, o.now ? { now: o.now } : {});
       const now = res.now;
@@ -109,7 +116,7 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
         run.problems = h.problems;
       } else {
         // The seed's own rows, plus what mailwarden's default query finds that the seed does not.
-        const def = await engine.run(buildQuery({ target, profile: "default", params: o.params }), {
+        const def = await engine.run(buildQuery({ target, profile: "default", params }), {
           now: new Date(now),
         });
         const h = hitsFromRows(def.rows, ctxFor(def.rows));
@@ -140,4 +147,33 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
   } finally {
     engine.close?.();
   }
+}
+
+/** The address forms core.kql compares (`NIP`): brackets, `:port` / `-port` and `::ffff:` removed, lower-case. */
+export function kqlNormalIp(raw: string): string {
+  const t = raw.trim();
+  const bare = t.startsWith("[")
+    ? (/^\[([^\]]*)\]/.exec(t)?.[1] ?? t)
+    : /^\d{1,3}(\.\d{1,3}){3}[:-]\d+$/.test(t)
+      ? (/^([0-9.]+)/.exec(t)?.[1] ?? t)
+      : t;
+  return bare.replace(/^::ffff:(\d{1,3}(\.\d{1,3}){3})$/i, "$1").toLowerCase();
+}
+
+async function ipAsnOf(
+  engine: { run(q: string, o?: { now?: Date }): Promise<{ rows: Record<string, unknown>[] }> },
+  target: HuntTarget,
+  asnOf: (ip: string) => number | undefined,
+  now: Date | undefined,
+): Promise<{ ip: string; asn: number }[]> {
+  const { defaultHuntParams, paramPrelude, queryFile } = await import("./queries/index.js");
+  const q = `${paramPrelude(defaultHuntParams())}\n${queryFile(target)}\nunion (MwEvents | distinct IPRaw = ClientIPRaw), (MwSignIns | distinct IPRaw)\n| where isnotempty(IPRaw)\n| distinct IPRaw`;
+  const { rows } = await engine.run(q, now ? { now } : {});
+  const out = new Map<string, number>();
+  for (const r of rows) {
+    const raw = textOf(r["IPRaw"]);
+    const asn = asnOf(raw);
+    if (asn !== undefined && asn > 0) out.set(kqlNormalIp(raw), asn);
+  }
+  return [...out].map(([ip, asn]) => ({ ip, asn }));
 }

@@ -1,6 +1,7 @@
 import lists from "./lists.json" with { type: "json" };
 
 export interface DetectionLists {
+  /** Folder leaf names (lower-case, English and localised, with and without accents) an attacker hides mail in. */
   hidingFolders: string[];
   strongHidingFolders: string[];
   keywords: { finance: string[]; security: string[] };
@@ -8,9 +9,35 @@ export interface DetectionLists {
   securitySenders: string[];
   systemRuleNames: string[];
   systemRulePrefixes: string[];
+  /** Lower-case prefixes of actor ids that are Exchange's own service accounts (A16 noise). */
+  systemActorPrefixes: string[];
+  /** ClientInfoString terms of records Exchange itself originated: their ClientIP is a service front end (C4). */
+  serviceClientInfoTerms: string[];
+  /** User-agent terms of scripts and HTTP libraries (B3). */
+  unusualUserAgents: string[];
+  /** Entra ClientAppUsed values of legacy (basic-auth) protocols (B3), lower-case. */
+  legacyClientApps: string[];
 }
 
 export const detectionLists: DetectionLists = lists;
+
+/** The lists the hunting queries receive as `let` parameters, by parameter name (one source of truth). */
+export function huntingLists(): Record<string, readonly string[]> {
+  const l = detectionLists;
+  return {
+    hidingFolders: l.hidingFolders,
+    strongHidingFolders: l.strongHidingFolders,
+    financeKeywords: l.keywords.finance,
+    securityKeywords: l.keywords.security,
+    securitySenders: l.securitySenders,
+    systemRuleNames: l.systemRuleNames,
+    systemRulePrefixes: l.systemRulePrefixes,
+    systemActorPrefixes: l.systemActorPrefixes,
+    serviceClientInfoTerms: l.serviceClientInfoTerms,
+    unusualUserAgents: l.unusualUserAgents,
+    legacyClientApps: l.legacyClientApps,
+  };
+}
 
 /** System rules that a responder must never touch (Junk E-mail, OOF, Delegate Rule). */
 export function isSystemRuleName(name: string): boolean {

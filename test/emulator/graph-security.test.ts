@@ -1,6 +1,7 @@
 /** alerts_v2, incidents, runHuntingQuery and the Log Analytics query face (apis.md A1, A7; Log Analytics API). */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HuntingQueryError, registerHuntingEngine } from "../../src/emulator/hunting.js";
+import { kqlHuntingEngine } from "../../src/emulator/hunting-engine.js";
 import { graphClient, rejection, startTestEmulator, type TestEmulator } from "./helpers.js";
 import { grantRoles, rawGraph, seedSecurityData } from "./graph-fixture.js";
 
@@ -16,7 +17,7 @@ beforeAll(async () => {
   call = rawGraph(t.emu);
 });
 afterAll(async () => t.stop());
-afterEach(() => registerHuntingEngine(undefined));
+afterEach(() => registerHuntingEngine(kqlHuntingEngine));
 
 type Page = { value: Record<string, unknown>[]; "@odata.nextLink"?: string };
 
@@ -148,16 +149,42 @@ describe("incidents", () => {
 });
 
 describe("runHuntingQuery", () => {
-  it("without an engine: 400 BadRequest with a Kusto-style message, never rows", async () => {
+  it("runs KQL on the Defender tables with the offline engine; a bad query is a 400 with Kusto's text", async () => {
+    t.emu.ctx.state.logs.defender["CloudAppEvents"] = [
+      {
+        Timestamp: "2026-01-05T10:00:00Z",
+        ActionType: "New-InboxRule",
+        ApplicationId: 20893,
+        AccountId: "a",
+      },
+      {
+        Timestamp: "2026-01-05T11:00:00Z",
+        ActionType: "Set-InboxRule",
+        ApplicationId: 20893,
+        AccountId: "b",
+      },
+      {
+        Timestamp: "2026-01-05T12:00:00Z",
+        ActionType: "New-InboxRule",
+        ApplicationId: 11161,
+        AccountId: "c",
+      },
+    ];
     const res = await call("POST", "/v1.0/security/runHuntingQuery", {
-      Query: "CloudAppEvents | take 10",
+      Query:
+        'CloudAppEvents | where ActionType in ("New-InboxRule", "Set-InboxRule") and ApplicationId == 20893 | count',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ schema: [{ name: "Count", type: "Int64" }], results: [{ Count: 2 }] });
+    const bad = await call("POST", "/v1.0/security/runHuntingQuery", {
+      Query: "CloudAppEvents | take 10 | where NoSuchColumn == 1",
       Timespan: "P30D",
     });
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
       error: {
         code: "BadRequest",
-        message: expect.stringMatching(/cannot|could not/i),
+        message: expect.stringContaining("NoSuchColumn"),
         innerError: expect.any(Object),
       },
     });
@@ -229,14 +256,39 @@ describe("runHuntingQuery", () => {
 describe("Log Analytics query face", () => {
   const WS = "b2d7a5e0-1c3f-4e8a-9d6b-0f1e2d3c4b5a";
 
-  it("takes a token for https://api.loganalytics.io with Data.Read; without an engine answers 400", async () => {
+  it("takes a token for https://api.loganalytics.io with Data.Read and runs KQL on the Sentinel tables", async () => {
+    t.emu.ctx.state.logs.sentinel["SigninLogs"] = [
+      { TimeGenerated: "2026-01-05T10:00:00Z", UserPrincipalName: "meganb@contoso.com", ResultType: "0" },
+      { TimeGenerated: "2026-01-05T10:05:00Z", UserPrincipalName: "meganb@contoso.com", ResultType: "50126" },
+      { TimeGenerated: "2026-01-05T10:06:00Z", UserPrincipalName: "alexw@contoso.com", ResultType: "0" },
+    ];
     const la = rawGraph(t.emu, "https://api.loganalytics.io/.default");
     const res = await la("POST", `/v1/workspaces/${WS}/query`, {
-      query: "SigninLogs | take 1",
+      query:
+        'SigninLogs | where ResultType == "0" | summarize n = count() by UserPrincipalName | sort by UserPrincipalName asc',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      tables: [
+        {
+          name: "PrimaryResult",
+          columns: [
+            { name: "UserPrincipalName", type: "string" },
+            { name: "n", type: "long" },
+          ],
+          rows: [
+            ["alexw@contoso.com", 1],
+            ["meganb@contoso.com", 1],
+          ],
+        },
+      ],
+    });
+    const bad = await la("POST", `/v1/workspaces/${WS}/query`, {
+      query: "NoSuchTable | take 1",
       timespan: "P1D",
     });
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
       error: { code: "BadArgumentError", innererror: { code: "SemanticError" } },
     });
     const log = t.emu.requests().filter((r) => r.face === "loganalytics");

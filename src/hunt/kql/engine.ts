@@ -1,0 +1,236 @@
+/**
+ * The offline KQL engine: Kusto.Language analyses the query, transpile.ts turns it into DuckDB SQL, DuckDB runs it.
+ * Values that feed `has_any (T)` and `toscalar(T)` are computed first and inlined as constants, so a large string
+ * column is matched against one RE2 program compiled once, never a per-row pattern.
+ */
+import {
+  BOOLEAN,
+  DuckDBInstance,
+  DuckDBScalarFunction,
+  VARCHAR,
+  type DuckDBConnection,
+} from "@duckdb/node-api";
+import { KqlExecutionError, KqlTimeoutError } from "./errors.js";
+import { loadRows, type LoadReport } from "./load.js";
+import { MACROS } from "./macros.js";
+import { NeedleMatcher } from "./needles.js";
+import { ident } from "./sqltext.js";
+import { analyse, transpileAnalysed } from "./transpile.js";
+import type { KqlColumn } from "./types.js";
+import { isoFromMicros, toKqlValue } from "./values.js";
+
+export interface KqlEngineOptions {
+  /** DuckDB database file; default in memory. */
+  path?: string;
+  /** DuckDB worker threads (default: DuckDB's choice). */
+  threads?: number;
+}
+
+export interface RunOptions {
+  /** The instant `now()` / `ago()` refer to; default: the newest event of the input (see `newestEvent`). */
+  now?: Date;
+  /** Cancel the query after this many milliseconds (KqlTimeoutError). */
+  timeoutMs?: number;
+}
+
+export interface KqlResult {
+  columns: KqlColumn[];
+  rows: Record<string, unknown>[];
+  /** The `now` the query ran with (ISO 8601), so a caller can print it. */
+  now: string;
+  sql: string;
+}
+
+/** Columns whose maximum is "the newest event": Defender's `Timestamp`, Log Analytics' `TimeGenerated`. */
+const TIME_COLUMNS = ["Timestamp", "TimeGenerated"];
+
+export class KqlEngine {
+  private readonly schemas = new Map<string, KqlColumn[]>();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** `has_any` needle lists of the running query, by the id the SQL names (never the values themselves). */
+  private readonly matchers = new Map<string, NeedleMatcher>();
+  private matcherIds = 0;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    /** The DuckDB connection queries run on (loaders may create tables on it, then `defineTable` them). */
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async create(opts: KqlEngineOptions = {}): Promise<KqlEngine> {
+    const config: Record<string, string> = {};
+    if (opts.threads) config["threads"] = String(opts.threads);
+    const instance = await DuckDBInstance.create(opts.path ?? ":memory:", config);
+    const connection = await instance.connect();
+    await connection.run("SET TimeZone = 'UTC'");
+    for (const m of MACROS) await connection.run(m);
+    const engine = new KqlEngine(instance, connection);
+    engine.registerMatcherFunction();
+    return engine;
+  }
+
+  /** `kql_has_any_set(text, id)`: term matching of `text` against the needle list registered under `id`. */
+  private registerMatcherFunction(): void {
+    this.connection.registerScalarFunction(
+      DuckDBScalarFunction.create({
+        name: "kql_has_any_set",
+        returnType: BOOLEAN,
+        parameterTypes: [VARCHAR, VARCHAR],
+        mainFunction: (info, input, output) => {
+          const texts = input.getColumnVector(0);
+          const ids = input.getColumnVector(1);
+          for (let r = 0; r < input.rowCount; r++) {
+            const text = texts.getItem(r);
+            const m = this.matchers.get(String(ids.getItem(r)));
+            if (!m) {
+              info.setError(`kql_has_any_set: unknown needle list ${String(ids.getItem(r))}`);
+              return;
+            }
+            output.setItem(r, typeof text === "string" ? m.test(text) : null);
+          }
+          output.flush();
+        },
+      }),
+    );
+  }
+
+  private needleSet = (needles: readonly string[]): string => {
+    this.matcherIds += 1;
+    const id = `n${this.matcherIds}`;
+    this.matchers.set(id, new NeedleMatcher(needles));
+    return id;
+  };
+
+  /** The tables queries may name, with their KQL columns. */
+  get tables(): Record<string, KqlColumn[]> {
+    return Object.fromEntries(this.schemas);
+  }
+
+  /** Declares a table (or view) someone else created on `connection`, with its KQL columns. */
+  defineTable(name: string, columns: readonly KqlColumn[]): void {
+    this.schemas.set(name, [...columns]);
+  }
+
+  /** Creates (or replaces) table `name` from JS row objects. */
+  async registerRows(
+    name: string,
+    columns: readonly KqlColumn[],
+    rows: readonly Record<string, unknown>[],
+  ): Promise<LoadReport> {
+    const report = await this.serial(() => loadRows(this.connection, name, columns, rows));
+    this.defineTable(name, columns);
+    return report;
+  }
+
+  /** The newest `Timestamp` / `TimeGenerated` over the defined tables, or undefined when there is none. */
+  async newestEvent(): Promise<Date | undefined> {
+    const parts: string[] = [];
+    for (const [name, cols] of this.schemas)
+      for (const c of cols)
+        if (c.type === "datetime" && TIME_COLUMNS.includes(c.name))
+          parts.push(`SELECT max(${ident(c.name)}) AS m FROM ${ident(name)}`);
+    if (!parts.length) return undefined;
+    const rows = await this.serial(() =>
+      this.exec(`SELECT max(m) FROM (${parts.join(" UNION ALL ")})`, undefined),
+    );
+    const v = rows[0]?.[0];
+    if (!v) return undefined;
+    return new Date(String(toKqlValue(v, "datetime")));
+  }
+
+  async run(query: string, opts: RunOptions = {}): Promise<KqlResult> {
+    const tables = this.tables;
+    const code: unknown = analyse(query, tables);
+    const now = opts.now ?? (await this.newestEvent()) ?? new Date();
+    const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : undefined;
+    const constants = new Map<string, unknown>();
+    const needleSet = this.needleSet;
+    const ids: string[] = [];
+    const track = (values: readonly string[]): string => {
+      const id = needleSet(values);
+      ids.push(id);
+      return id;
+    };
+    try {
+      return await this.runAnalysed(code, query, tables, now, constants, track, deadline, opts.timeoutMs);
+    } finally {
+      for (const id of ids) this.matchers.delete(id);
+    }
+  }
+
+  private async runAnalysed(
+    code: unknown,
+    query: string,
+    tables: Record<string, KqlColumn[]>,
+    now: Date,
+    constants: Map<string, unknown>,
+    needleSet: (values: readonly string[]) => string,
+    deadline: number | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<KqlResult> {
+    let t = transpileAnalysed(code, query, { tables, now, constants, needleSet });
+    // First pass: each value list / scalar in dependency order, re-transpiling so later ones use earlier constants.
+    for (;;) {
+      const next = t.prefetch.find((p) => !constants.has(p.key));
+      if (!next) break;
+      const rows = await this.serial(() => this.exec(next.sql, deadline, timeoutMs));
+      if (next.kind === "list")
+        constants.set(
+          next.key,
+          rows.map((r) => toKqlValue(r[0], "string")),
+        );
+      else constants.set(next.key, rows.length ? toKqlValue(rows[0]?.[0], next.type) : null);
+      t = transpileAnalysed(code, query, { tables, now, constants, needleSet });
+    }
+    const raw = await this.serial(() => this.exec(t.sql, deadline, timeoutMs));
+    const rows = raw.map((r) => {
+      const o: Record<string, unknown> = {};
+      t.columns.forEach((c, i) => {
+        o[c.name] = toKqlValue(r[i], c.type);
+      });
+      return o;
+    });
+    return { columns: t.columns, rows, now: isoFromMicros(BigInt(now.getTime()) * 1000n), sql: t.sql };
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  /** One statement at a time on the connection. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async exec(sql: string, deadline: number | undefined, timeoutMs?: number): Promise<unknown[][]> {
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    if (deadline !== undefined) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new KqlTimeoutError(timeoutMs ?? 0);
+      timer = setTimeout(() => {
+        timedOut = true;
+        this.connection.interrupt();
+      }, left);
+    }
+    try {
+      const reader = await this.connection.runAndReadAll(sql);
+      return reader.getRows().map((r) => r.map(plain));
+    } catch (err) {
+      if (timedOut) throw new KqlTimeoutError(timeoutMs ?? 0);
+      throw new KqlExecutionError(`DuckDB: ${err instanceof Error ? err.message : String(err)}`, sql);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+}
+
+/** DuckDB value objects the converters understand: decimals become numbers; others pass through. */
+function plain(v: unknown): unknown {
+  if (v && typeof v === "object" && "toDouble" in v && typeof v.toDouble === "function")
+    return (v as { toDouble(): number }).toDouble();
+  return v;
+}
