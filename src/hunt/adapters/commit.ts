@@ -5,7 +5,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { huntTable, storageColumns } from "../schema/schema.js";
 import { identityExpr, storedIdentityExpr } from "./identity.js";
-import { failedExpr, ident, lit, typedExpr } from "./sql.js";
+import { failedExpr, ident, lit, storageType, typedExpr } from "./sql.js";
 
 /**
  * A relation holding mapped rows: `_ord` (BIGINT, the record's place in its file), `_pre` (VARCHAR, a reason found
@@ -16,6 +16,11 @@ export interface MappedRows {
   columns: ReadonlySet<string>;
   /** Routes rows between tables fed by the same input (a predicate over the relation's columns). */
   where?: string;
+  /**
+   * The relation has no `_ord`: its rows come in record order (a file scan) and a record's `_ord` is its 1-based place.
+   * Numbering them in SQL (`row_number() OVER ()`) would force the whole scan and conversion onto one thread.
+   */
+  inOrder?: boolean;
 }
 
 export interface CommitResult {
@@ -45,7 +50,8 @@ export async function commitRows(
   for (const c of cols) {
     const have = present.get(c.name.toLowerCase());
     const raw = have ? `src.${ident(have)}` : "NULL::VARCHAR";
-    selects.push(`${typedExpr(c.type, raw)} AS ${typedAlias(c.name)}`);
+    // Cast to the stored type so that mw_conv can become the table itself (see `adopt`).
+    selects.push(`CAST(${typedExpr(c.type, raw)} AS ${storageType(c.type)}) AS ${typedAlias(c.name)}`);
     if (c.name === t.timeColumn) {
       reasons.push(`CASE WHEN trim(coalesce(${raw}, '')) = '' THEN ${lit(`missing time (${c.name})`)} END`);
     }
@@ -54,34 +60,78 @@ export async function commitRows(
       if (f) reasons.push(f);
     }
   }
+  if (src.inOrder && src.where) throw new Error("commitRows: a routed relation needs its own _ord");
+  // An in-order relation keeps its order in mw_conv (DuckDB preserves insertion order), so rowid numbers it.
+  const ordSelect = src.inOrder ? "" : "src._ord AS _ord, ";
+  const ord = src.inOrder ? "(rowid + 1)" : "_ord";
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE mw_conv AS SELECT src._ord AS _ord, ${selects.join(", ")}, ` +
+    // In the tables' own schema (not TEMP), so that it can be renamed into the table it feeds.
+    `CREATE OR REPLACE TABLE mw_conv AS SELECT ${ordSelect}${selects.join(", ")}, ` +
       // A record unreadable as a whole has that one reason; otherwise every column that failed is named.
       `coalesce(src._pre, concat_ws('; ', ${reasons.join(", ")})) AS _reason FROM (${src.sql}) AS src` +
       (src.where ? ` WHERE ${src.where}` : ""),
   );
   try {
+    const id = identityExpr(table, typedAlias);
     const counts = await conn.runAndReadAll(
-      `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE _reason <> '')::BIGINT AS bad FROM mw_conv`,
+      `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE _reason <> '')::BIGINT AS bad, ` +
+        `count(${id}) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT AS ids, ` +
+        `count(DISTINCT ${id}) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT AS distinct_ids, ` +
+        `(SELECT count(*) FROM (SELECT 1 FROM ${ident(table)} LIMIT 1))::BIGINT AS stored FROM mw_conv`,
     );
-    const [n, bad] = (counts.getRows()[0] ?? [0, 0]).map(Number) as [number, number];
+    const [n, bad, ids, distinctIds, stored] = (counts.getRows()[0] ?? [0, 0, 0, 0, 0]).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const badRows = (
       await conn.runAndReadAll(
-        `SELECT _ord::BIGINT, _reason FROM mw_conv WHERE _reason <> '' ORDER BY _ord LIMIT ${Math.max(0, Math.floor(keepBad))}`,
+        `SELECT ${ord}::BIGINT AS o, _reason FROM mw_conv WHERE _reason <> '' ORDER BY o LIMIT ${Math.max(0, Math.floor(keepBad))}`,
       )
     )
       .getRows()
       .map(([o, r]) => ({ ord: Number(o), reason: String(r) }));
-    const id = identityExpr(table, typedAlias);
+    // The de-duplication steps only when they can remove something: the window over millions of rows is costly.
+    const notStored =
+      stored > 0
+        ? ` AND (${id} = '' OR ${id} NOT IN (SELECT ${storedIdentityExpr(table)} FROM ${ident(table)}))`
+        : "";
+    const firstOnly =
+      ids > distinctIds ? ` QUALIFY ${id} = '' OR row_number() OVER (PARTITION BY ${id} ORDER BY ${ord}) = 1` : "";
+    if (stored === 0 && bad === 0 && ids === distinctIds) {
+      // Every row loads into an empty table: mw_conv becomes the table instead of being copied into it.
+      await adopt(conn, table, cols, src.inOrder ? [] : ["_ord"]);
+      return { rows: n, loaded: n, duplicate: 0, quarantined: 0, bad: badRows };
+    }
     const inserted = await conn.run(
       `INSERT INTO ${ident(table)} (${cols.map((c) => ident(c.name)).join(", ")}) ` +
-        `SELECT ${cols.map((c) => typedAlias(c.name)).join(", ")} FROM mw_conv ` +
-        `WHERE _reason = '' AND (${id} = '' OR ${id} NOT IN (SELECT ${storedIdentityExpr(table)} FROM ${ident(table)})) ` +
-        `QUALIFY ${id} = '' OR row_number() OVER (PARTITION BY ${id} ORDER BY _ord) = 1`,
+        `SELECT ${cols.map((c) => typedAlias(c.name)).join(", ")} FROM mw_conv WHERE _reason = ''${notStored}${firstOnly}`,
     );
     const loaded = Number(inserted.rowsChanged);
     return { rows: n, loaded, duplicate: n - bad - loaded, quarantined: bad, bad: badRows };
   } finally {
     await conn.run("DROP TABLE IF EXISTS mw_conv");
+  }
+}
+
+/** Turns mw_conv (typed columns `t:<name>` in table order, plus bookkeeping) into `table`, in one transaction. */
+async function adopt(
+  conn: DuckDBConnection,
+  table: string,
+  cols: readonly { name: string }[],
+  extra: readonly string[],
+): Promise<void> {
+  await conn.run("BEGIN TRANSACTION");
+  try {
+    for (const c of ["_reason", ...extra]) await conn.run(`ALTER TABLE mw_conv DROP COLUMN ${ident(c)}`);
+    for (const c of cols) await conn.run(`ALTER TABLE mw_conv RENAME COLUMN ${typedAlias(c.name)} TO ${ident(c.name)}`);
+    await conn.run(`DROP TABLE ${ident(table)}`);
+    await conn.run(`ALTER TABLE mw_conv RENAME TO ${ident(table)}`);
+    await conn.run("COMMIT");
+  } catch (e) {
+    await conn.run("ROLLBACK");
+    throw e;
   }
 }

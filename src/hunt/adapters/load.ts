@@ -243,9 +243,10 @@ async function loadCsv(ctx: Ctx, file: string, header: string[]): Promise<void> 
     format = ual.format;
     const date = idx(ual.date);
     await conn.run(
-      `CREATE TEMP TABLE ${DOCS} AS SELECT row_number() OVER () AS _ord, NULL::VARCHAR AS _loc, c${idx(ual.audit)} AS doc, ` +
+      `CREATE TEMP TABLE ${DOCS} AS SELECT NULL::BIGINT AS _ord, NULL::VARCHAR AS _loc, c${idx(ual.audit)} AS doc, ` +
         `${date >= 0 ? `c${date}` : "NULL::VARCHAR"} AS hint FROM ${readCsvSql(file, header.length)}`,
     );
+    await numberDocs(ctx);
     staged = true;
     plans = [
       { table: "CloudAppEvents", rows: ualToCloudAppEvents(), counted: true },
@@ -285,14 +286,16 @@ async function loadCsv(ctx: Ctx, file: string, header: string[]): Promise<void> 
     const routeCols = signIn ? ["type", "category"].filter((c) => set.has(c)) : [];
     const allCols = new Map(cols);
     for (const c of routeCols) allCols.set(`mw_route_${c}`, idx(c));
+    // No `_ord` here: the scan is in record order (MappedRows.inOrder) or numbered once staged.
     const select =
-      `SELECT row_number() OVER () AS _ord, NULL::VARCHAR AS _pre, ` +
+      `SELECT NULL::VARCHAR AS _pre, ` +
       [...allCols].map(([name, i]) => `c${i} AS ${ident(name)}`).join(", ") +
       ` FROM ${readCsvSql(file, header.length)}`;
     const columns = new Set(cols.keys());
     if (routeCols.length) {
       // A union export of both sign-in tables: each row goes where its Type/Category says.
-      await conn.run(`CREATE TEMP TABLE ${DOCS} AS ${select}`);
+      await conn.run(`CREATE TEMP TABLE ${DOCS} AS SELECT NULL::BIGINT AS _ord, * FROM (${select})`);
+      await numberDocs(ctx);
       staged = true;
       const non = routeCols
         .map(
@@ -326,7 +329,7 @@ async function loadCsv(ctx: Ctx, file: string, header: string[]): Promise<void> 
           counted: true,
         },
       ];
-    } else plans = [{ table: match.table, rows: { sql: select, columns }, counted: true }];
+    } else plans = [{ table: match.table, rows: { sql: select, columns, inOrder: true }, counted: true }];
   }
   void staged;
   const rejects = await csvRejects(ctx);
@@ -428,11 +431,12 @@ async function loadJsonLines(ctx: Ctx, file: string, samples: unknown[]): Promis
   }
   // One record per line, read by DuckDB: one VARCHAR per physical line (no quoting), numbered by line.
   await conn.run(
-    `CREATE TEMP TABLE ${DOCS} AS SELECT row_number() OVER () AS _ord, NULL::VARCHAR AS _loc, ` +
-      `CASE WHEN row_number() OVER () = 1 THEN ltrim(l, chr(65279)) ELSE l END AS doc, NULL::VARCHAR AS hint FROM read_csv(${lit(file)}, ` +
-      `header = false, columns = {'l': 'VARCHAR'}, auto_detect = false, delim = chr(1), quote = '', escape = '', ` +
-      `strict_mode = false, max_line_size = 67108864)`,
+    `CREATE TEMP TABLE ${DOCS} AS SELECT NULL::BIGINT AS _ord, NULL::VARCHAR AS _loc, l AS doc, NULL::VARCHAR AS hint ` +
+      `FROM read_csv(${lit(file)}, header = false, columns = {'l': 'VARCHAR'}, auto_detect = false, delim = chr(1), ` +
+      `quote = '', escape = '', strict_mode = false, max_line_size = 67108864)`,
   );
+  await numberDocs(ctx);
+  await conn.run(`UPDATE ${DOCS} SET doc = ltrim(doc, chr(65279)) WHERE _ord = 1`);
   const place = lineDocPlaces(ctx);
   if (kind.kind === "ual") {
     await runPlans(
@@ -473,6 +477,14 @@ async function loadJsonLines(ctx: Ctx, file: string, samples: unknown[]): Promis
       huntTables[match.table]?.platform === "sentinel" ? "sentinel-jsonl" : "defender-jsonl";
     await runPlans(ctx, file, format, [{ table: match.table, rows, counted: true }], place);
   }
+}
+
+/**
+ * Numbers the staged records 1, 2, … in file order: the scan filled the table in that order (DuckDB preserves
+ * insertion order), so its rowid is the record's place. `row_number() OVER ()` in the scan would run on one thread.
+ */
+async function numberDocs(ctx: Ctx): Promise<void> {
+  await ctx.sink.connection.run(`UPDATE ${DOCS} SET _ord = rowid + 1`);
 }
 
 function lineDocPlaces(ctx: Ctx) {

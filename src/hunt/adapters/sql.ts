@@ -65,7 +65,8 @@ export function typedExpr(t: KqlType, r: string): string {
     case "timespan":
       return `TRY_CAST(trim(${r}) AS INTERVAL)`;
     case "dynamic":
-      return `CASE WHEN json_valid(${r}) THEN CAST(${r} AS JSON) END`;
+      // The cast validates as json_valid() does (invalid text gives NULL) and parses each document once, not twice.
+      return `TRY_CAST(${r} AS JSON)`;
   }
 }
 
