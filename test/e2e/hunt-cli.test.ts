@@ -7,6 +7,7 @@ import { parse } from "csv-parse/sync";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { validateKql } from "../../src/hunt/kql/validate.js";
+import type { Hit } from "../../src/model/hit.js";
 
 const BIN = path.resolve("dist/cli/bin.js");
 const FIX = path.resolve("test/fixtures/hunt");
@@ -22,10 +23,10 @@ describe("mailwarden hunt --offline", () => {
     const hits = r.stdout
       .split("\n")
       .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, any>);
+      .map((l) => JSON.parse(l) as Hit);
     const rule = hits.find((h) => h.target.kind === "inboxRule");
     expect(rule).toBeDefined();
-    expect(rule!.target.ruleName).toBe(HOSTILE);
+    expect(rule!.target).toMatchObject({ kind: "inboxRule", ruleName: HOSTILE });
     expect(rule!.action.operation).toBe("New-InboxRule");
     expect(rule!.action.recordId).toBe("85d29e27-be28-4f2c-96c8-08dbbe33c473");
     // the audit log's own logon record (UserLoggedIn) is the sign-in: the token id decodes to its request id
@@ -41,7 +42,7 @@ describe("mailwarden hunt --offline", () => {
   it("neutralises formulas in CSV and control characters in the table", async () => {
     const csv = await cli(["hunt", "--offline", path.join(FIX, "management-api.json"), "--format", "csv"]);
     expect(csv.exitCode, csv.stderr).toBe(0);
-    const rows = parse(csv.stdout, { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(csv.stdout, { columns: true });
     const target = rows.map((x) => x["target"]).find((t) => t?.includes("cmd|"));
     expect(target).toBeDefined();
     expect(target!.startsWith("=")).toBe(false);
@@ -55,7 +56,7 @@ describe("mailwarden hunt --offline", () => {
     const r = await cli(["hunt", "--offline", path.join(FIX, "purview-broken.csv"), "--format", "json"]);
     expect(r.exitCode).toBe(2);
     const out = JSON.parse(r.stdout) as {
-      load: { totals: Record<string, number>; quarantine: { line: string }[] };
+      load: { totals: { records: number; loaded: number; duplicate: number; quarantined: number } };
     };
     const t = out.load.totals;
     expect(t.loaded + t.duplicate + t.quarantined).toBe(t.records);

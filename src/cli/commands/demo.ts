@@ -15,7 +15,7 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description(
-      "start the emulated tenant, scan it, dry-run the playbook, contain with --yes, verify; print a summary",
+      "hunt the emulated tenant's Defender tables, then scan it, dry-run the playbook, contain with --yes, verify; print a summary",
     )
     .option(
       "--state-dir <dir>",
@@ -28,6 +28,7 @@ export function registerDemo(program: Command): void {
       await ensureTrusted(ca.caFile);
       const started = Date.now();
       const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "mailwarden-demo-"));
+      const hunt = await huntStage(stateDir, o.caDir);
       const { emulator, config: input } = await launchEmulator({
         stateDir,
         caDir: o.caDir,
@@ -77,12 +78,15 @@ export function registerDemo(program: Command): void {
         );
         const contained = wet.runs.filter((r) => r.state === "contained").length;
         const verified = wet.runs.flatMap((r) => r.steps).filter((s) => s.verified === true).length;
-        ok = dryWrites === 0 && contained === wet.runs.length && wet.runs.length > 0 && active === 0;
+        ok =
+          hunt.ok && dryWrites === 0 && contained === wet.runs.length && wet.runs.length > 0 && active === 0;
         status("== summary");
         writeOut(
           table(
             ["check", "result"],
             [
+              ["hunt: audit actions found (high / linked to a sign-in)", hunt.summary],
+              ["hunt: the seed query's rows", hunt.seedRows],
               ["mailboxes scanned", scan.mailboxes.length],
               [
                 "hits (high / medium / low)",
@@ -106,4 +110,50 @@ export function registerDemo(program: Command): void {
       }
       if (!ok) process.exitCode = EXIT.runFailed;
     });
+}
+
+/**
+ * Stage 0: a generated tenant (every attack scenario, 20 users, 3 days) served by the emulator, hunted live through
+ * Graph runHuntingQuery with mailwarden's query and with the seed query.
+ */
+async function huntStage(
+  stateDir: string,
+  caDir: string,
+): Promise<{ ok: boolean; summary: string; seedRows: number }> {
+  const { generateTenant } = await import("../../emulator/generator/index.js");
+  const { huntLive } = await import("../../hunt/live-hunt.js");
+  const { renderHits } = await import("../../hunt/output.js");
+  const g = generateTenant({ scenarios: "all", users: 20, days: 3, seed: 1 });
+  const { emulator, config: input } = await launchEmulator({
+    stateDir: path.join(stateDir, "hunt"),
+    caDir,
+    tenant: { state: g.state, startTime: g.startTime, seed: 1 },
+  });
+  try {
+    const config = configSchema.parse({ ...input, exchange: { enabled: false } });
+    status(
+      `\n== emulated tenant with audit logs at ${emulator.baseUrl}\n== 0. hunt (Defender advanced hunting)`,
+    );
+    const params = { tenantDomains: config.tenant.domains };
+    const r = await huntLive(config, { target: "defender", profile: "default", params });
+    writeOut(
+      renderHits(r.hits, "table", {
+        target: "defender",
+        profile: "default",
+        now: emulator.ctx.clock.now().toISOString(),
+        nowSource: "the emulated tenant's clock",
+      }),
+    );
+    const seed = await huntLive(config, { target: "defender", profile: "seed", params: {} });
+    const high = r.hits.filter((h) => h.severity === "high");
+    const linked = r.hits.filter((h) => h.links.length > 0).length;
+    status(`the seed query returns ${seed.rows.length} of these; mailwarden finds ${r.hits.length}`);
+    return {
+      ok: high.length > 0 && high.every((h) => h.links.length > 0) && r.problems.length === 0,
+      summary: `${r.hits.length} (${high.length} / ${linked})`,
+      seedRows: seed.rows.length,
+    };
+  } finally {
+    await emulator.close();
+  }
 }
