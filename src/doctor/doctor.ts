@@ -46,6 +46,8 @@ export async function runDoctor(d: DoctorInput): Promise<Check[]> {
   };
   for (const p of SCAN_NEEDS.graph) need("graph", p, "scan");
   for (const p of SCAN_NEEDS.exchange) need("exchange", p, "scan");
+  // Live hunting in Defender XDR (Graph runHuntingQuery); Sentinel's Data.Read is granted on the workspace instead.
+  if (config.hunting.target === "defender") need("graph", "ThreatHunting.Read.All", "hunt");
   for (const s of d.playbook.steps) {
     const a = getAction(s.action);
     if (!a) continue;

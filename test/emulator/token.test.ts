@@ -54,6 +54,7 @@ describe("token face", () => {
       "MailboxSettings.ReadWrite",
       "Mail.ReadBasic.All",
       "User.RevokeSessions.All",
+      "ThreatHunting.Read.All",
     ]);
     expect(claims.exp! - claims.iat!).toBe(3599);
     expect(Math.abs(claims.iat! * 1000 - Date.now())).toBeLessThan(60_000);

@@ -159,6 +159,7 @@ export const defaultScenario: Scenario = {
         "MailboxSettings.ReadWrite",
         "Mail.ReadBasic.All",
         "User.RevokeSessions.All",
+        "ThreatHunting.Read.All",
       ],
       exchangeRoles: ["Exchange.ManageAsApp"],
       logAnalyticsRoles: ["Data.Read"],

@@ -99,7 +99,9 @@ export async function commitRows(
         ? ` AND (${id} = '' OR ${id} NOT IN (SELECT ${storedIdentityExpr(table)} FROM ${ident(table)}))`
         : "";
     const firstOnly =
-      ids > distinctIds ? ` QUALIFY ${id} = '' OR row_number() OVER (PARTITION BY ${id} ORDER BY ${ord}) = 1` : "";
+      ids > distinctIds
+        ? ` QUALIFY ${id} = '' OR row_number() OVER (PARTITION BY ${id} ORDER BY ${ord}) = 1`
+        : "";
     if (stored === 0 && bad === 0 && ids === distinctIds) {
       // Every row loads into an empty table: mw_conv becomes the table instead of being copied into it.
       await adopt(conn, table, cols, src.inOrder ? [] : ["_ord"]);
@@ -126,7 +128,8 @@ async function adopt(
   await conn.run("BEGIN TRANSACTION");
   try {
     for (const c of ["_reason", ...extra]) await conn.run(`ALTER TABLE mw_conv DROP COLUMN ${ident(c)}`);
-    for (const c of cols) await conn.run(`ALTER TABLE mw_conv RENAME COLUMN ${typedAlias(c.name)} TO ${ident(c.name)}`);
+    for (const c of cols)
+      await conn.run(`ALTER TABLE mw_conv RENAME COLUMN ${typedAlias(c.name)} TO ${ident(c.name)}`);
     await conn.run(`DROP TABLE ${ident(table)}`);
     await conn.run(`ALTER TABLE mw_conv RENAME TO ${ident(table)}`);
     await conn.run("COMMIT");
