@@ -2,6 +2,7 @@
  * SQL text for the loaders. Values that reach SQL text (file paths, JSON keys from the input, column names) go
  * through `lit()` or `ident()`; record contents never do — DuckDB reads them from the file or an appender.
  */
+import { duckType } from "../kql/types.js";
 import type { KqlType } from "../schema/schema.js";
 
 /** A DuckDB string literal: standard strings take backslashes literally, only `'` is doubled. */
@@ -14,21 +15,8 @@ export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-const STORAGE: Record<KqlType, string> = {
-  string: "VARCHAR",
-  guid: "VARCHAR",
-  int: "INTEGER",
-  long: "BIGINT",
-  real: "DOUBLE",
-  bool: "BOOLEAN",
-  datetime: "TIMESTAMP",
-  timespan: "INTERVAL",
-  dynamic: "JSON",
-};
-
-export function storageType(t: KqlType): string {
-  return STORAGE[t];
-}
+/** The engine's storage type of a KQL type (one mapping for loaders and the transpiler). */
+export const storageType = duckType;
 
 /**
  * Datetime texts that exports write besides ISO 8601: Log Analytics portal CSV (`4/28/2021, 3:05:26.000 PM`),
@@ -55,7 +43,7 @@ export function typedExpr(t: KqlType, r: string): string {
     case "int":
     case "long":
       // Defender exports may write integer flags as booleans.
-      return `coalesce(TRY_CAST(trim(${r}) AS ${STORAGE[t]}), CASE lower(trim(${r})) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
+      return `coalesce(TRY_CAST(trim(${r}) AS ${duckType(t)}), CASE lower(trim(${r})) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
     case "real":
       return `TRY_CAST(trim(${r}) AS DOUBLE)`;
     case "bool":

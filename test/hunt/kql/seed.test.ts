@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import type { KqlColumn } from "../../../src/hunt/kql/types.js";
 import { useEngine } from "./helpers.js";
 
-const SEED = readFileSync(new URL("../../../../shared/reference/seed-query.kql", import.meta.url), "utf8");
+// The project's verbatim copy (test/hunt/queries compares it byte for byte with ../shared/reference/seed-query.kql).
+const SEED = readFileSync(new URL("../../../src/hunt/queries/seed.kql", import.meta.url), "utf8");
 
 const U1 = "11111111-aaaa-bbbb-cccc-000000000001";
 const U2 = "11111111-aaaa-bbbb-cccc-000000000002";
