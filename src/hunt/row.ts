@@ -4,14 +4,10 @@
  * (runHuntingQuery), Log Analytics or the offline engine; every field is read defensively because a row is data.
  */
 import { z } from "zod";
+import { textOf } from "./kql/values.js";
 
-/** A value as text: strings as they are, scalars printed, objects as compact JSON (never "[object Object]"). */
-export function textOf(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
-  return JSON.stringify(v);
-}
+// One "value as text" for the whole hunting path: the engine's (strings as they are, objects as JSON).
+export { textOf };
 
 const text = z.preprocess((v) => textOf(v), z.string());
 const num = z.preprocess((v) => (v === null || v === undefined || v === "" ? 0 : Number(v)), z.number());

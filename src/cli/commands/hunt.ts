@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
-import type { HuntProfile, HuntTarget } from "../../hunt/hunt.js";
+import { RISK_LEVELS, type HuntProfile, type HuntTarget } from "../../hunt/hunt.js";
 import { HUNT_FORMATS, type HuntFormat, type HuntMeta } from "../../hunt/output.js";
 import { requireConfig } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -40,7 +40,7 @@ function paramsOf(o: HuntFlags, config: Config | undefined) {
     riskLevel: risk,
     params: {
       lookback: `${days}d`,
-      riskThreshold: { low: 10, medium: 50, high: 100 }[risk],
+      riskThreshold: RISK_LEVELS[risk],
       tenantDomains: o.tenantDomain?.length
         ? o.tenantDomain.map((d) => d.toLowerCase())
         : (config?.tenant.domains ?? []),
