@@ -4,16 +4,13 @@ import type { Config } from "../config/schema.js";
 import { hitSchema, type Hit } from "../model/hit.js";
 import { ConfigError, UsageError } from "./errors.js";
 import { status } from "./output.js";
-import { needsReexec } from "./trust.js";
 
 export function requireConfig(
   file: string | undefined,
   flags: Record<string, string | undefined> = {},
 ): Config {
   const r = loadConfig({ ...(file ? { file } : {}), env: process.env, flags });
-  // A process about to re-execute itself to trust the config's CA leaves the warnings to its child.
-  if (!r.config || !needsReexec(r.config.endpoints.caFile))
-    for (const w of r.warnings) status(`warning: ${w.path}: ${w.message}`);
+  for (const w of r.warnings) status(`warning: ${w.path}: ${w.message}`);
   if (!r.config) {
     for (const e of r.errors) status(`error: ${e.path}: ${e.message}`);
     throw new ConfigError(

@@ -5,6 +5,7 @@
 import type { TokenCredential } from "@azure/identity";
 import type { GraphAdapter } from "../adapters/graph/client.js";
 import type { ExchangeClient } from "../adapters/exo/client.js";
+import { trustCaInProcess } from "../adapters/tls.js";
 import type { Config } from "../config/schema.js";
 
 export interface TenantHandles {
@@ -16,6 +17,8 @@ export interface TenantHandles {
 
 /** The SDKs are loaded here, on first use, so that `--help` and offline commands start fast. */
 export async function openTenant(config: Config): Promise<TenantHandles> {
+  // Before any client is built: the credential's agent, Graph's fetch and the bridge's environment trust it.
+  trustCaInProcess(config.endpoints.caFile);
   const { createCredential, credentialClientId } = await import("../adapters/credential.js");
   const { GraphAdapter } = await import("../adapters/graph/client.js");
   const { createExchangeClient } = await import("../adapters/exo/client.js");

@@ -62,7 +62,7 @@ export const configSchema = z
           .default(120_000),
         /** Log Analytics query API (Sentinel hunting). */
         logAnalyticsBaseUrl: httpsUrl.default("https://api.loganalytics.io/"),
-        /** A CA bundle to trust (the emulated tenant's). mailwarden re-executes itself with NODE_EXTRA_CA_CERTS. */
+        /** A CA bundle to trust besides the default roots (the emulated tenant's); see adapters/tls.ts. */
         caFile: z.string().min(1).optional(),
       })
       .prefault({}),

@@ -22,8 +22,8 @@ export async function huntLive(
   config: Config,
   o: { target?: HuntTarget; profile: HuntProfile; params: Partial<HuntParams>; ipDatabase?: string },
 ): Promise<LiveResult> {
-  const { ensureTrusted } = await import("../cli/trust.js");
-  await ensureTrusted(config.endpoints.caFile);
+  const { trustCaInProcess } = await import("../adapters/tls.js");
+  trustCaInProcess(config.endpoints.caFile);
   const { openTenant } = await import("../cli/tenant.js");
   const { buildQuery } = await import("./queries/index.js");
   const { runDefender, runSentinel } = await import("./live.js");

@@ -5,6 +5,7 @@
  */
 import type { TokenCredential } from "@azure/identity";
 import type { GraphAdapter } from "../adapters/graph/client.js";
+import { trustingFetch, type FetchLike } from "../adapters/tls.js";
 
 export interface ResultTable {
   columns: { name: string; type: string }[];
@@ -54,6 +55,8 @@ export interface LogAnalyticsOptions {
   /** Retries of a 429 (honouring Retry-After, capped); injectable sleep for tests. */
   throttleRetries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Default: Node's fetch, or undici's trusting the extra CA when trustCaInProcess was given one. */
+  fetch?: FetchLike;
 }
 
 interface LaBody {
@@ -72,12 +75,13 @@ export async function runSentinel(
   const scope = "https://api.loganalytics.io/.default";
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const retries = o.throttleRetries ?? 3;
+  const fetchImpl = o.fetch ?? trustingFetch;
   for (let attempt = 0; ; attempt++) {
     const token = await o.credential.getToken(scope);
     if (!token) throw new HuntServiceError("no token for the Log Analytics API");
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = await fetchImpl(url, {
         method: "POST",
         headers: {
           authorization: `Bearer ${token.token}`,

@@ -5,6 +5,7 @@
  */
 import { createInterface } from "node:readline";
 import { execa, type ResultPromise } from "execa";
+import { trustedChildEnv } from "../tls.js";
 import { DiagnosticsBuffer, type BridgeDiagnostics } from "./diagnostics.js";
 import { ExoError } from "./errors.js";
 import { parseBridgeLine, PROTOCOL_VERSION, type Request, type Response } from "./protocol.js";
@@ -64,7 +65,13 @@ export class BridgeProcess {
       cleanup: true,
       windowsHide: true,
       extendEnv: true,
-      env: { POWERSHELL_TELEMETRY_OPTOUT: "1", POWERSHELL_UPDATECHECK: "Off", ...opts.env },
+      // The extra CA (endpoints.caFile) for a Node stand-in of pwsh, which reads NODE_EXTRA_CA_CERTS at start.
+      env: {
+        POWERSHELL_TELEMETRY_OPTOUT: "1",
+        POWERSHELL_UPDATECHECK: "Off",
+        ...trustedChildEnv(),
+        ...opts.env,
+      },
     });
     const bridge = new BridgeProcess(child, opts);
     bridge.wire();

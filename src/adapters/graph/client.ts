@@ -5,14 +5,19 @@
  */
 import {
   Client,
+  HTTPMessageHandler,
+  MiddlewareFactory,
   PageIterator,
   RetryHandlerOptions,
+  type Context,
+  type Middleware,
   type PageCollection,
 } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 import type { TokenCredential } from "@azure/identity";
 import pLimit, { type LimitFunction } from "p-limit";
 import pThrottle from "p-throttle";
+import { trustingFetch, type FetchLike } from "../tls.js";
 import { toGraphApiError } from "./errors.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -111,6 +116,29 @@ export interface GraphAdapterOptions {
   /** Own retries of a 429 that carries no Retry-After (default 4), and the sleep between them (tests inject it). */
   throttleRetries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The fetch the SDK's last middleware calls. Default: {@link trustingFetch} — Node's fetch, or undici's with the
+   * extra CA when trustCaInProcess was given one (the SDK itself always calls the global fetch).
+   */
+  fetch?: FetchLike;
+}
+
+/** The SDK's HTTPMessageHandler, with the fetch given instead of the global one. */
+class FetchHandler implements Middleware {
+  constructor(private readonly fetchImpl: FetchLike) {}
+  async execute(context: Context): Promise<void> {
+    // GraphRequest always sends a URL string; its method, headers, body and signal are in `options`.
+    const request = context.request as unknown;
+    const url = typeof request === "string" ? request : (request as { url: string }).url;
+    context.response = await this.fetchImpl(url, context.options);
+  }
+}
+
+/** The SDK's default middleware chain (auth, retry, redirect, telemetry) ending in `fetchImpl`. */
+function middlewareChain(authProvider: TokenCredentialAuthenticationProvider, fetchImpl: FetchLike) {
+  return MiddlewareFactory.getDefaultMiddlewareChain(authProvider).map((m) =>
+    m instanceof HTTPMessageHandler ? new FetchHandler(fetchImpl) : m,
+  );
 }
 
 /**
@@ -145,8 +173,11 @@ export class GraphAdapter {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     const baseUrl = (opts.baseUrl ?? "https://graph.microsoft.com/").replace(/\/?$/, "/");
     const host = new URL(baseUrl).hostname;
+    const authProvider = new TokenCredentialAuthenticationProvider(opts.credential, {
+      scopes: [GRAPH_SCOPE],
+    });
     this.client = Client.initWithMiddleware({
-      authProvider: new TokenCredentialAuthenticationProvider(opts.credential, { scopes: [GRAPH_SCOPE] }),
+      middleware: middlewareChain(authProvider, opts.fetch ?? trustingFetch),
       baseUrl,
       defaultVersion: "v1.0",
       // The SDK only attaches the token for Graph hosts or customHosts (bare host names).

@@ -6,7 +6,7 @@ import { configSchema } from "../../config/schema.js";
 import { EXIT } from "../errors.js";
 import { status, table, writeOut } from "../output.js";
 import { openTenant } from "../tenant.js";
-import { ensureTrusted } from "../trust.js";
+import { trustCaInProcess } from "../../adapters/tls.js";
 import { DEFAULT_CA_DIR, launchEmulator } from "./emulator.js";
 import { renderRuns, runHits } from "./run.js";
 import { renderScan, scanWith } from "./scan.js";
@@ -25,7 +25,7 @@ export function registerDemo(program: Command): void {
     .action(async (o: { stateDir?: string; caDir: string }) => {
       const { ensureCa } = await import("../../emulator/ca.js");
       const ca = await ensureCa(o.caDir);
-      await ensureTrusted(ca.caFile);
+      trustCaInProcess(ca.caFile);
       const started = Date.now();
       const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "mailwarden-demo-"));
       const hunt = await huntStage(stateDir, o.caDir);

@@ -3,7 +3,7 @@ import { requireConfig } from "../common.js";
 import { EXIT } from "../errors.js";
 import { table, writeOut } from "../output.js";
 import { openTenant } from "../tenant.js";
-import { ensureTrusted } from "../trust.js";
+import { trustCaInProcess } from "../../adapters/tls.js";
 import { parseFormat } from "./scan.js";
 
 export function registerDoctor(program: Command): void {
@@ -18,7 +18,7 @@ export function registerDoctor(program: Command): void {
     .action(async (o: { config: string; probe?: boolean; format: string }) => {
       const format = parseFormat(o.format, ["table", "json"]);
       const config = requireConfig(o.config);
-      await ensureTrusted(config.endpoints.caFile);
+      trustCaInProcess(config.endpoints.caFile);
       const { runDoctor } = await import("../../doctor/doctor.js");
       const { loadPlaybook } = await import("../../playbooks/load.js");
       const t = await openTenant(config);

@@ -5,7 +5,7 @@ import { requireConfig } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { status, table, writeOut } from "../output.js";
 import { openTenant } from "../tenant.js";
-import { ensureTrusted } from "../trust.js";
+import { trustCaInProcess } from "../../adapters/tls.js";
 import { actionContext } from "./run.js";
 import { parseFormat } from "./scan.js";
 
@@ -123,7 +123,7 @@ export function registerMisc(program: Command): void {
       } finally {
         store.close();
       }
-      await ensureTrusted(config.endpoints.caFile);
+      trustCaInProcess(config.endpoints.caFile);
       const t = await openTenant(config);
       const store2 = new RunStore(config.store.path);
       const audit = createAuditLog(config.audit.path);

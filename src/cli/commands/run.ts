@@ -8,7 +8,7 @@ import { readHitsFile, requireConfig, type RejectedRecord } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { status, table, writeOut } from "../output.js";
 import { openTenant, type TenantHandles } from "../tenant.js";
-import { ensureTrusted } from "../trust.js";
+import { trustCaInProcess } from "../../adapters/tls.js";
 import { parseFormat, scanWith } from "./scan.js";
 
 export const RUN_SCHEMA_VERSION = 1;
@@ -124,7 +124,7 @@ export function registerRun(program: Command): void {
         const config = requireConfig(o.config);
         const read = o.hits ? readHitsFile(o.hits) : undefined;
         const hits = read?.hits;
-        await ensureTrusted(config.endpoints.caFile);
+        trustCaInProcess(config.endpoints.caFile);
         const rejected = read?.rejected ?? [];
         for (const r of rejected) status(`rejected: ${r.file} ${r.at}: ${r.reason}`);
         if (read) status(`${read.hits.length} hit(s) read, ${rejected.length} record(s) rejected`);

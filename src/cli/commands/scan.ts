@@ -6,7 +6,7 @@ import { requireConfig } from "../common.js";
 import { UsageError } from "../errors.js";
 import { FORMATS, table, writeOut, status, type Format } from "../output.js";
 import { openTenant, type TenantHandles } from "../tenant.js";
-import { ensureTrusted } from "../trust.js";
+import { trustCaInProcess } from "../../adapters/tls.js";
 
 export function scanWith(config: Config, t: TenantHandles, users?: string[]): Promise<ScanResult> {
   return scanMailboxes({
@@ -86,7 +86,7 @@ export function registerScan(program: Command): void {
     .action(async (o: { config: string; user?: string[]; format: string }) => {
       const format = parseFormat(o.format);
       const config = requireConfig(o.config);
-      await ensureTrusted(config.endpoints.caFile);
+      trustCaInProcess(config.endpoints.caFile);
       const t = await openTenant(config);
       try {
         const r = await scanWith(config, t, o.user);
