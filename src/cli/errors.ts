@@ -13,6 +13,11 @@ export const EXIT = {
   tenant: 3,
   /** A run ended failed (a step or its verification failed) or was held by a guardrail. */
   runFailed: 4,
+  /**
+   * The job is incomplete: a mailbox or page could not be read (reported as not scanned), a case is driven by
+   * another process, or a stored run needs migration. Nothing reported is false, but something is missing.
+   */
+  incomplete: 5,
 } as const;
 
 export class UsageError extends Error {

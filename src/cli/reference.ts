@@ -16,7 +16,9 @@ export function cliReference(): string {
     "Generated from the command definitions by `node scripts/gen-cli-doc.mjs`; a test fails when it is stale.",
     "",
     "Data goes to stdout, status and errors to stderr. Exit codes: 0 ok, 1 unexpected failure, 2 usage or config",
-    "error or rejected input records, 3 the tenant refused (authentication, permission), 4 a run failed or was held by a guardrail.",
+    "error or rejected input records, 3 the tenant refused (authentication, permission), 4 a run failed or was held by a guardrail,",
+    "5 the job is incomplete — e.g. a mailbox or listing could not be read after retries (each is named on stderr as",
+    "`not scanned` and in `scan --format json` under `notScanned`): what is reported is true, but something is missing.",
     "",
   ];
   for (const sub of program.commands) walk(sub, "mailwarden", out);

@@ -39,6 +39,7 @@ export async function openTenant(config: Config): Promise<TenantHandles> {
       appId,
       pwshPath: config.exchange.pwshPath,
       commandTimeoutMs: config.exchange.commandTimeoutMs,
+      retry: config.exchange.retry,
       ...(config.endpoints.exchangeConnectionUri
         ? { connectionUri: config.endpoints.exchangeConnectionUri }
         : {}),

@@ -78,6 +78,23 @@ export const configSchema = z
           .positive()
           .max(16 * 60_000)
           .default(15 * 60_000 + 30_000),
+        /**
+         * Transient Exchange failures (throttling, 429/503, 502/504, dropped connections, a bridge that died) are
+         * retried inside each cmdlet call: up to `maxRetries` times after `baseDelayMs`·2ⁿ (capped at `maxDelayMs`,
+         * 50–100 % jitter), or after the delay the service names. Permanent failures are never retried.
+         */
+        retry: z
+          .object({
+            maxRetries: z.number().int().min(0).max(10).default(4),
+            baseDelayMs: z.number().int().min(0).max(60_000).default(2_000),
+            maxDelayMs: z
+              .number()
+              .int()
+              .min(0)
+              .max(10 * 60_000)
+              .default(30_000),
+          })
+          .prefault({}),
       })
       .prefault({}),
     playbooks: z

@@ -114,12 +114,37 @@ export interface MailboxScan {
   errors: string[];
 }
 
+/**
+ * Something the scan could not read, after the adapters' retries: one mailbox's surface, or a listing page. The
+ * hits are true but incomplete: a caller must not treat the job as done (`scan` exits EXIT.incomplete).
+ */
+export interface NotScanned {
+  /** The mailbox (its UPN, or the id or UPN asked for with --user) whose surface could not be read. */
+  mailbox?: string;
+  /** Its Entra object id, when known. */
+  userId?: string;
+  /** A listing that could not be read (page or whole list): `GET /users`, `Get-TransportRule`. */
+  page?: string;
+  /**
+   * What could not be read: `graph users` (the user listing), `graph user` (a --user lookup), `graph rules`,
+   * `graph rule folders`, `exchange mailbox` (forwarding and send-on-behalf; delegation is then not read either),
+   * `exchange rules`, `exchange mailbox permissions`, `exchange recipient permissions`,
+   * `exchange folder permissions`, `exchange transport rules`.
+   */
+  surface: string;
+  /** The last error, after retries (typed adapter message). */
+  reason: string;
+}
+
 export interface ScanResult {
   tenantId: string;
   scannedAt: string;
   mailboxes: MailboxScan[];
   hits: Hit[];
+  /** One line per `notScanned` entry (`<mailbox or page>: <surface>: <reason>`). */
   errors: string[];
+  /** Every mailbox surface or listing that could not be read; empty when the scan is complete. */
+  notScanned: NotScanned[];
 }
 
 export interface ScanOptions {
@@ -136,29 +161,87 @@ export interface ScanOptions {
   organization?: string;
   signal?: AbortSignal;
   now?: () => Date;
+  /**
+   * Graph reads that failed on the connection (a dropped connection: the SDK's RetryHandler covers 429/503/504,
+   * not that) are read again up to `retries` times (default 2) after `delayMs`·2ⁿ (default 1 s) on `sleep`.
+   * Exchange reads are retried inside the ExchangeClient.
+   */
+  retry?: { retries?: number; delayMs?: number; sleep?: (ms: number) => Promise<void> };
 }
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** A Graph failure on the connection itself (no HTTP response): worth reading again. */
+const isNetworkFailure = (e: unknown): boolean => (e as { kind?: string } | null)?.kind === "network";
+
+function graphReader(opts: ScanOptions): <T>(read: () => Promise<T>) => Promise<T> {
+  const retries = Math.max(0, opts.retry?.retries ?? 2);
+  const delayMs = opts.retry?.delayMs ?? 1_000;
+  const sleep = opts.retry?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  return async <T>(read: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await read();
+      } catch (e) {
+        if (!isNetworkFailure(e) || attempt >= retries || opts.signal?.aborted) throw e;
+        await sleep(delayMs * 2 ** attempt);
+      }
+    }
+  };
+}
+
+type GraphRead = ReturnType<typeof graphReader>;
+
+const CREDENTIAL_FAILURES = new Set([
+  "CredentialUnavailableError",
+  "AuthenticationError",
+  "AuthenticationRequiredError",
+  "AggregateAuthenticationError",
+  "WrongTenantError",
+]);
+
+/**
+ * The tenant refused the app itself (authentication, another tenant's token, Exchange refusing the connection):
+ * no mailbox can be read, so the scan stops with that error (exit 3) instead of listing every mailbox as not scanned.
+ */
+function isTenantRefusal(e: unknown): boolean {
+  const x = (e ?? {}) as { name?: string; kind?: string; category?: string; cmdlet?: string };
+  if (x.name !== undefined && CREDENTIAL_FAILURES.has(x.name)) return true;
+  if (x.name === "GraphApiError") return x.kind === "unauthenticated";
+  if (x.name === "ExoError")
+    return x.category === "NotConnected" || (x.category === "AccessDenied" && x.cmdlet === "connect");
+  return false;
+}
+
+/** A failure that retrying did not cure (or that no retry could): transient ones carry `retryable`. */
+const isRetryable = (e: unknown): boolean => (e as { retryable?: boolean } | null)?.retryable === true;
+
+/** A failed read of one surface: recorded in the mailbox's errors and as not scanned. */
+type Miss = (surface: string, e: unknown, what?: string) => void;
+
 async function graphRules(
   graph: GraphAdapter,
+  read: GraphRead,
   user: GraphUser,
   domains: readonly string[],
   signal: AbortSignal | undefined,
-  errors: string[],
+  miss: Miss,
 ): Promise<{ rule: GraphMessageRule; normal: NormalRule }[] | undefined> {
   let rules: GraphMessageRule[];
   try {
-    rules = await graph.listMessageRules(user.id, { ...(signal ? { signal } : {}) });
+    rules = await read(() => graph.listMessageRules(user.id, { ...(signal ? { signal } : {}) }));
   } catch (e) {
     // A user without a mailbox answers 404 ErrorInvalidUser; that is not a failure of the scan.
     if (isNotFound(e)) return undefined;
-    errors.push(`graph rules: ${msg(e)}`);
+    miss("graph rules", e);
     return undefined;
   }
   const folderNames = await resolveRuleFolders(graph, user.id, rules, {
     ...(signal ? { signal } : {}),
-    onError: (id, e) => errors.push(`graph folder ${id}: ${msg(e)}`),
+    // A folder that no longer exists is a fact about the rule, not a failed read.
+    onError: (id, e) => {
+      if (!isNotFound(e)) miss("graph rule folders", e, `folder ${id}`);
+    },
   });
   return rules.map((rule) => ({
     rule,
@@ -251,14 +334,19 @@ async function readDelegations(
   address: string,
   sendOnBehalf: string[],
   so: { signal?: AbortSignal },
-  errors: string[],
+  miss: Miss,
 ): Promise<Delegation[]> {
   const out: Delegation[] = [];
+  const SURFACE: Record<string, string> = {
+    "Get-MailboxPermission": "exchange mailbox permissions",
+    "Get-RecipientPermission": "exchange recipient permissions",
+    "Get-MailboxFolderPermission": "exchange folder permissions",
+  };
   const attempt = async (what: string, fn: () => Promise<void>) => {
     try {
       await fn();
     } catch (e) {
-      errors.push(`delegation ${what}: ${msg(e)}`);
+      miss(SURFACE[what] ?? what, e, `delegation ${what}`);
     }
   };
   if (x.getMailboxPermissions)
@@ -327,26 +415,49 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
   const signal = opts.signal;
   const so = signal ? { signal } : {};
   const scannedAt = (opts.now?.() ?? new Date()).toISOString();
+  const read = graphReader(opts);
+  const notScanned: NotScanned[] = [];
   const errors: string[] = [];
+  const record = (n: NotScanned, e: unknown) => {
+    if (isTenantRefusal(e)) throw e;
+    notScanned.push(n);
+    errors.push(`${n.mailbox ?? n.page ?? "tenant"}: ${n.surface}: ${n.reason}`);
+  };
   let users: GraphUser[];
   if (opts.users?.length) {
     users = [];
     for (const u of opts.users) {
       try {
-        users.push(await opts.graph.getUser(u, so));
+        users.push(await read(() => opts.graph.getUser(u, so)));
       } catch (e) {
-        errors.push(`user ${JSON.stringify(u)}: ${msg(e)}`);
+        record({ mailbox: u, surface: "graph user", reason: msg(e) }, e);
       }
     }
   } else {
-    users = await opts.graph.listUsers(so);
+    try {
+      users = await read(() => opts.graph.listUsers(so));
+    } catch (e) {
+      // A page that still failed after the retries loses the listing: no mailbox can be said to be complete. A
+      // refusal (no permission to list users, a bad request) is not a missing page: it stops the scan.
+      if (!isRetryable(e)) throw e;
+      users = [];
+      record(
+        { page: "GET /users", surface: "graph users", reason: `the user listing is incomplete: ${msg(e)}` },
+        e,
+      );
+    }
   }
 
   const mailboxes: MailboxScan[] = [];
   const hits: Hit[] = [];
   for (const user of users) {
     const mbErrors: string[] = [];
-    const g = await graphRules(opts.graph, user, opts.tenantDomains, signal, mbErrors);
+    const miss: Miss = (surface, e, what) => {
+      const reason = `${what ? `${what}: ` : ""}${msg(e)}`;
+      mbErrors.push(`${surface}: ${reason}`);
+      record({ mailbox: user.userPrincipalName, userId: user.id, surface, reason }, e);
+    };
+    const g = await graphRules(opts.graph, read, user, opts.tenantDomains, signal, miss);
     let exo: { rule: ExoRuleRecord; normal: NormalRule; hidden: boolean }[] | undefined;
     let forwarding: MailboxScan["forwarding"];
     let sendOnBehalf: string[] = [];
@@ -365,7 +476,12 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
       } catch (e) {
         // A user without a mailbox (an admin or break-glass account, say) is not a scan failure.
         if (isNotFound(e)) hasMailbox = false;
-        else mbErrors.push(`exchange mailbox: ${msg(e)}`);
+        else
+          miss(
+            "exchange mailbox",
+            e,
+            opts.delegation !== false ? "forwarding and delegation not read" : "forwarding not read",
+          );
       }
       if (hasMailbox) {
         try {
@@ -381,7 +497,7 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
             hidden: !visible.has(rule.ruleIdentity),
           }));
         } catch (e) {
-          mbErrors.push(`exchange rules: ${msg(e)}`);
+          miss("exchange rules", e);
         }
       }
     }
@@ -394,7 +510,6 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
       ...(forwarding ? { forwarding } : {}),
       errors: mbErrors,
     });
-    for (const e of mbErrors) errors.push(`${user.userPrincipalName}: ${e}`);
 
     for (const r of rules) {
       if (r.system || r.normal.contentUnknown) continue;
@@ -420,7 +535,7 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
         primarySmtp ?? user.userPrincipalName,
         sendOnBehalf,
         so,
-        mbErrors,
+        miss,
       )) {
         const a = analyzeDelegation(d, opts.tenantDomains);
         if (!a.suspect) continue;
@@ -432,8 +547,6 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
         };
         hits.push(makeHit(opts, user, target, a, scannedAt));
       }
-      for (const e of mbErrors.filter((x) => x.startsWith("delegation")))
-        errors.push(`${user.userPrincipalName}: ${e}`);
     }
     if (forwarding) {
       const a = analyzeForwarding(forwarding, opts.tenantDomains);
@@ -468,9 +581,9 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
         );
       }
     } catch (e) {
-      errors.push(`transport rules: ${msg(e)}`);
+      record({ page: "Get-TransportRule", surface: "exchange transport rules", reason: msg(e) }, e);
     }
   }
   hits.sort((a, b) => b.score - a.score || a.hitKey.localeCompare(b.hitKey));
-  return { tenantId: opts.tenantId, scannedAt, mailboxes, hits, errors };
+  return { tenantId: opts.tenantId, scannedAt, mailboxes, hits, errors, notScanned };
 }

@@ -2,8 +2,9 @@
  * Failure-mode matrix (issue 5 item 7), Exchange transport (pwsh stand-in → Exchange face): inboxRule.disable
  * (Disable-InboxRule, hidden rule), mailboxForwarding.clear, delegation.remove (FullAccess), transportRule.disable.
  * One table, one row per action; per row the cells success + already done, compensate restores the exact
- * before-image, not found / gone, 403, 429 storm with Retry-After, 429 without Retry-After, timeout (held cmdlet,
- * bounded by exchange.commandTimeoutMs), eventual consistency; ambiguous resolution for inbox rules. One emulator
+ * before-image, not found / gone, 403, 429 storm with Retry-After (retried, then typed), 429 without Retry-After
+ * (retried inside the call), timeout (held cmdlet, bounded by exchange.commandTimeoutMs, not retried), eventual
+ * consistency; ambiguous resolution for inbox rules. One emulator
  * for the file; each cell resets its object in the emulated tenant first.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +27,8 @@ import type {
 import { startTestTenant, type TestTenant } from "../helpers/tenant.js";
 
 const CMD_TIMEOUT_MS = 1_500;
+/** The ExchangeClient's retries of transient failures in this file (backoff 1–5 ms; a Retry-After is honoured). */
+const EXO_RETRIES = 2;
 let t: TestTenant;
 let ruleTarget: RuleTarget;
 
@@ -41,6 +44,12 @@ async function faults(f: FaultsConfig): Promise<void> {
   });
   expect(r.status).toBe(200);
 }
+const exchangeStatuses = (since: number) =>
+  t.emulator
+    .requests()
+    .slice(since)
+    .filter((r) => r.face === "exchange")
+    .map((r) => r.status);
 const settle = async () => {
   t.emulator.ctx.clock.advance(600_000);
   await faults({});
@@ -204,7 +213,14 @@ const rows: Row<never>[] = [
 
 beforeAll(async () => {
   t = await startTestTenant({
-    config: (c) => ({ ...c, exchange: { ...c.exchange, commandTimeoutMs: CMD_TIMEOUT_MS } }),
+    config: (c) => ({
+      ...c,
+      exchange: {
+        ...c.exchange,
+        commandTimeoutMs: CMD_TIMEOUT_MS,
+        retry: { maxRetries: EXO_RETRIES, baseDelayMs: 1, maxDelayMs: 5 },
+      },
+    }),
   });
   const alex = mbOf("AlexW@contoso.com");
   alex.outlookClientRules = 2;
@@ -266,26 +282,31 @@ describe.each(rows)("$name", (row) => {
     expect(t.writes(mark)).toEqual([]);
   });
 
-  it("429 storm with Retry-After → ExoError Throttled (retryable); object unchanged", async () => {
+  it("429 storm with Retry-After → retried inside the call (honouring Retry-After), then ExoError Throttled (retryable); object unchanged", async () => {
     const input = row.reset();
     const c = ctx();
     const plan = { ...(await a.plan(c, input)), idempotencyKey: "k" };
     await faults({
       rules: [{ face: "exchange", match: row.cmdlet, fault: { type: "throttle", retryAfter: 1 } }],
     });
+    const mark = t.mark();
+    const t0 = Date.now();
     try {
       await expect(a.run(c, input, plan)).rejects.toMatchObject({
         name: "ExoError",
         category: "Throttled",
         retryable: true,
+        message: expect.stringContaining(`gave up after ${EXO_RETRIES + 1} attempts`),
       });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(EXO_RETRIES * 1_000 - 50);
+      expect(exchangeStatuses(mark).filter((s) => s === 429)).toHaveLength(EXO_RETRIES + 1);
     } finally {
       await settle();
     }
     expect(row.done()).toBe(false);
-  });
+  }, 30_000);
 
-  it("429 without Retry-After (once) → ExoError Throttled: the Exchange path does not retry by itself", async () => {
+  it("429 without Retry-After (once) → retried inside the call with backoff: the write lands", async () => {
     const input = row.reset();
     const c = ctx();
     const plan = { ...(await a.plan(c, input)), idempotencyKey: "k" };
@@ -294,10 +315,10 @@ describe.each(rows)("$name", (row) => {
         { face: "exchange", match: row.cmdlet, times: 1, fault: { type: "throttle", retryAfter: null } },
       ],
     });
+    const mark = t.mark();
     try {
-      await expect(a.run(c, input, plan)).rejects.toMatchObject({ name: "ExoError", category: "Throttled" });
-      // the next attempt (the engine's retry of a retryable step) goes through
       expect((await a.run(c, input, plan)).alreadyDone).toBe(false);
+      expect(exchangeStatuses(mark).filter((s) => s !== 200)).toEqual([429]);
     } finally {
       await settle();
     }

@@ -172,9 +172,15 @@ describe("Exchange faults through the stand-in", () => {
     await t.stop();
   });
 
-  it("a throttled cmdlet surfaces as category Throttled; the next call goes through", async () => {
-    expect(await rejection(client.getTransportRules())).toMatchObject({ category: "Throttled" });
+  it("a throttled cmdlet is retried inside the call and goes through", async () => {
+    const mark = t.emu.requests().length;
     expect(await client.getTransportRules()).toEqual([]);
+    const statuses = t.emu
+      .requests()
+      .slice(mark)
+      .filter((r) => r.face === "exchange")
+      .map((r) => r.status);
+    expect(statuses).toEqual([429, 200]);
   });
 
   it("a disabled rule reads as enabled until the rule delay has passed on the emulator clock", async () => {

@@ -8,7 +8,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
 import ts from "typescript";
-import { createExchangeClient, type ExchangeClient } from "../../src/adapters/exo/client.js";
+import {
+  createExchangeClient,
+  type ExchangeClient,
+  type ExoRetryOptions,
+} from "../../src/adapters/exo/client.js";
 import { PowerShellRunner, type PowerShellRunnerOptions } from "../../src/adapters/exo/runner.js";
 import { registerExchangeFace } from "../../src/emulator/exchange/face.js";
 import type { FaultsConfig } from "../../src/emulator/faults/config.js";
@@ -31,7 +35,8 @@ export interface ExoTestEnv {
   stateDir: string;
   credential(): ClientSecretCredential;
   runner(overrides?: Partial<PowerShellRunnerOptions>): PowerShellRunner;
-  client(): ExchangeClient;
+  /** An ExchangeClient wired like production; retries sleep on a fake clock (no real wait) unless `retry.sleep` is given. */
+  client(retry?: ExoRetryOptions): ExchangeClient;
   mailbox(upn: string): MailboxState;
   stop(): Promise<void>;
 }
@@ -75,8 +80,9 @@ export async function startExoEnv(opts: { faults?: FaultsConfig } = {}): Promise
       started.push(runner);
       return runner;
     },
-    client() {
+    client(retry = {}) {
       const client = createExchangeClient({
+        retry: { sleep: () => Promise.resolve(), ...retry },
         credential: credential(),
         organization: emu.organization,
         appId: emu.clientId,

@@ -1,11 +1,13 @@
 /**
  * ExchangeClient: typed Exchange Online operations over the PowerShell bridge. Rules are addressed by
  * `-Mailbox <id> -Identity <RuleIdentity>`, never by name (names are attacker-chosen and not unique).
- * Outputs are validated against the projection shapes (shapes.ts).
+ * Outputs are validated against the projection shapes (shapes.ts). Transient failures (throttling, 429/503, 502/504,
+ * dropped connections, a bridge process that died) are retried inside each call with backoff on an injectable sleep;
+ * writes only where repeating them is safe (`EXO_WRITE_RETRY`). Permanent failures are never retried.
  */
 import type { TokenCredential } from "@azure/identity";
 import type { z } from "zod";
-import { ExoError } from "./errors.js";
+import { ExoError, isExoError } from "./errors.js";
 import { defaultBridgeScriptPath } from "./paths.js";
 import type { ConnectParams, InvokeParams, ListEdit } from "./protocol.js";
 import { PowerShellRunner, type RunnerLogger } from "./runner.js";
@@ -53,6 +55,113 @@ function so(opts: CallOptions | undefined): { signal?: AbortSignal } {
   return opts?.signal ? { signal: opts.signal } : {};
 }
 
+/**
+ * How transient failures are retried inside one ExchangeClient call (see `EXO_WRITE_RETRY` for which writes may be
+ * repeated when an attempt's outcome is unknown).
+ */
+export interface ExoRetryOptions {
+  /** Attempts after the first (default 4; 0 = never retry). */
+  maxRetries?: number;
+  /** Backoff before retry n (0-based): min(maxDelayMs, baseDelayMs · 2ⁿ) × a jitter of 50–100 %. Default 2 s. */
+  baseDelayMs?: number;
+  /** Default 30 s. */
+  maxDelayMs?: number;
+  /** A delay the service names (Retry-After, "Suggested Backoff Time") is honoured up to this. Default 5 min. */
+  maxServerDelayMs?: number;
+  /** Also retry a cmdlet that timed out. Default false: a timeout already cost `commandTimeoutMs`. */
+  retryTimeouts?: boolean;
+  /** The wait between attempts (tests inject a fake clock). Rejects when `signal` fires. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source, in [0, 1). */
+  random?: () => number;
+  logger?: Pick<RunnerLogger, "warn">;
+}
+
+export const EXO_RETRY_DEFAULTS = {
+  maxRetries: 4,
+  baseDelayMs: 2_000,
+  maxDelayMs: 30_000,
+  maxServerDelayMs: 5 * 60_000,
+} as const;
+
+/** Backoff before retry `attempt` (0-based): exponential, capped, with 50–100 % jitter (like the Graph adapter's). */
+export function exoBackoffMs(
+  attempt: number,
+  opts: { baseDelayMs?: number; maxDelayMs?: number } = {},
+  random: () => number = Math.random,
+): number {
+  const base = opts.baseDelayMs ?? EXO_RETRY_DEFAULTS.baseDelayMs;
+  const cap = opts.maxDelayMs ?? EXO_RETRY_DEFAULTS.maxDelayMs;
+  return Math.round(Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2));
+}
+
+/**
+ * Whether a write may be sent again after an attempt whose outcome is unknown (a dropped connection, a gateway
+ * timeout, the bridge dying mid-request: the first attempt may have run). A failure that says the service refused
+ * the request (throttling, 429/503) is retried for every cmdlet; reads (Get-*) are always retried.
+ * - `idempotent`: running it again sets the same state and answers the same way.
+ * - `done-if`: running it again after it succeeded answers with an error that means "already so"; that error, on a
+ *   retry after an unknown outcome, counts as success.
+ * A cmdlet missing here is retried only when refused.
+ */
+export type ExoWriteRetry =
+  { kind: "idempotent"; why: string } | { kind: "done-if"; why: string; done: (e: ExoError) => boolean };
+
+const NOT_FOUND = (e: ExoError): boolean => e.category === "NotFound";
+const typeIs = (name: string) => (e: ExoError) => (e.type ?? "").endsWith(name);
+
+export const EXO_WRITE_RETRY: Readonly<Record<string, ExoWriteRetry>> = {
+  "Set-Mailbox": {
+    kind: "idempotent",
+    why: "forwarding values and a replaced or cleared GrantSendOnBehalfTo are absolute; an {add, remove} edit adds a present entry or removes an absent one without change",
+  },
+  "Disable-InboxRule": { kind: "idempotent", why: "disabling a disabled rule changes nothing" },
+  "Enable-InboxRule": { kind: "idempotent", why: "enabling an enabled rule changes nothing" },
+  "Disable-TransportRule": { kind: "idempotent", why: "a rule already in that state is not written" },
+  "Enable-TransportRule": { kind: "idempotent", why: "a rule already in that state is not written" },
+  "Add-MailboxPermission": {
+    kind: "idempotent",
+    why: "rights merge into the trustee's entry; adding held rights is not a write",
+  },
+  "Remove-MailboxPermission": {
+    kind: "idempotent",
+    why: "removing rights no longer held only warns (a tenant that answers an error instead fails the retry: the action re-reads on its next run)",
+  },
+  "Add-RecipientPermission": { kind: "idempotent", why: "adding a held SendAs grant is not a write" },
+  "Remove-RecipientPermission": { kind: "idempotent", why: "removing an absent SendAs grant only warns" },
+  "Set-MailboxFolderPermission": { kind: "idempotent", why: "sets the entry's rights to the same value" },
+  "Remove-InboxRule": {
+    kind: "done-if",
+    why: "a second Remove finds no rule (NotFound): the rule is gone, which is what was asked",
+    done: NOT_FOUND,
+  },
+  "Remove-MailboxFolderPermission": {
+    kind: "done-if",
+    why: "a second Remove finds no entry (UserNotFoundInPermissionEntryException): the entry is gone",
+    done: (e) => NOT_FOUND(e) || typeIs("UserNotFoundInPermissionEntryException")(e),
+  },
+  "Add-MailboxFolderPermission": {
+    kind: "done-if",
+    why: "a second Add finds the entry the first one made (UserAlreadyExistsInPermissionEntryException); the action verifies its rights by re-reading",
+    done: typeIs("UserAlreadyExistsInPermissionEntryException"),
+  },
+};
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error("aborted"));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Error("aborted"));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 function parseRows<S extends z.ZodType>(schema: S, cmdlet: string, result: unknown): z.output<S>[] {
   const rows = Array.isArray(result) ? (result as unknown[]) : [];
   return rows.map((row) => {
@@ -85,7 +194,73 @@ function checkRuleIdentity(ruleIdentity: string, cmdlet: string): void {
 }
 
 export class ExchangeClient {
-  constructor(private readonly runner: CmdletInvoker) {}
+  private readonly retry: ExoRetryOptions;
+
+  constructor(
+    private readonly runner: CmdletInvoker,
+    retry: ExoRetryOptions = {},
+  ) {
+    this.retry = retry;
+  }
+
+  /**
+   * One cmdlet, with transient failures retried (backoff, or the delay the service named) up to `maxRetries`
+   * times. Permanent failures are thrown at once; the last transient one is thrown with the attempt count.
+   */
+  private async invoke<T = unknown>(cmdlet: string, params: InvokeParams, opts?: CallOptions): Promise<T> {
+    const r = this.retry;
+    const maxRetries = Math.max(0, r.maxRetries ?? EXO_RETRY_DEFAULTS.maxRetries);
+    const read = cmdlet.startsWith("Get-");
+    const write = read ? undefined : EXO_WRITE_RETRY[cmdlet];
+    let outcomeUnknown = false;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.runner.invoke<T>(cmdlet, params, so(opts));
+      } catch (e) {
+        if (!isExoError(e)) throw e;
+        if (outcomeUnknown && write?.kind === "done-if" && write.done(e)) {
+          r.logger?.warn("exo retry found the change already made", { cmdlet, category: e.category });
+          return [] as T;
+        }
+        const t = e.transience;
+        const retry =
+          t === "refused" ||
+          (t === "unknown" &&
+            (e.category !== "Timeout" || r.retryTimeouts === true) &&
+            (read || write !== undefined));
+        if (!retry || opts?.signal?.aborted) throw e;
+        if (attempt >= maxRetries) {
+          if (attempt === 0) throw e;
+          throw new ExoError({
+            category: e.category,
+            ...(e.cmdlet !== undefined ? { cmdlet: e.cmdlet } : {}),
+            ...(e.type !== undefined ? { type: e.type } : {}),
+            message: `${e.message} (gave up after ${attempt + 1} attempts)`,
+            retryable: true,
+            ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+            cause: e,
+          });
+        }
+        if (t === "unknown") outcomeUnknown = true;
+        const delayMs =
+          e.retryAfterMs !== undefined
+            ? Math.min(e.retryAfterMs, r.maxServerDelayMs ?? EXO_RETRY_DEFAULTS.maxServerDelayMs)
+            : exoBackoffMs(attempt, r, r.random);
+        r.logger?.warn("exo transient failure, retrying", {
+          cmdlet,
+          category: e.category,
+          transience: t,
+          attempt: attempt + 1,
+          delayMs,
+        });
+        try {
+          await (r.sleep ?? defaultSleep)(delayMs, opts?.signal);
+        } catch {
+          throw new ExoError({ category: "Aborted", cmdlet, message: `${cmdlet} was aborted.` });
+        }
+      }
+    }
+  }
 
   async getInboxRules(
     mailbox: string,
@@ -95,7 +270,7 @@ export class ExchangeClient {
     return parseRows(
       ExoInboxRuleSchema,
       "Get-InboxRule",
-      await this.runner.invoke("Get-InboxRule", params, so(opts)),
+      await this.invoke("Get-InboxRule", params, so(opts)),
     );
   }
 
@@ -106,7 +281,7 @@ export class ExchangeClient {
     const rows = parseRows(
       ExoInboxRuleSchema,
       "Get-InboxRule",
-      await this.runner.invoke("Get-InboxRule", params, so(opts)),
+      await this.invoke("Get-InboxRule", params, so(opts)),
     );
     const rule = rows.find((r) => r.ruleIdentity === ruleIdentity);
     if (!rule)
@@ -144,7 +319,7 @@ export class ExchangeClient {
     const rows = parseRows(
       ExoMailboxSchema,
       "Get-Mailbox",
-      await this.runner.invoke("Get-Mailbox", { Identity: identity }, so(opts)),
+      await this.invoke("Get-Mailbox", { Identity: identity }, so(opts)),
     );
     const mailbox = rows[0];
     if (!mailbox || rows.length > 1) {
@@ -164,7 +339,7 @@ export class ExchangeClient {
     value: ForwardingSettings,
     opts: CallOptions = {},
   ): Promise<void> {
-    await this.runner.invoke(
+    await this.invoke(
       "Set-Mailbox",
       {
         Identity: identity,
@@ -196,7 +371,7 @@ export class ExchangeClient {
     opts: CallOptions = {},
   ): Promise<void> {
     const value = change === null ? null : isListEdit(change) ? { ...change } : [...change];
-    await this.runner.invoke(
+    await this.invoke(
       "Set-Mailbox",
       { Identity: identity, GrantSendOnBehalfTo: value, Confirm: false },
       so(opts),
@@ -212,7 +387,7 @@ export class ExchangeClient {
     return parseRows(
       ExoMailboxPermissionSchema,
       "Get-MailboxPermission",
-      await this.runner.invoke("Get-MailboxPermission", params, so(opts)),
+      await this.invoke("Get-MailboxPermission", params, so(opts)),
     );
   }
 
@@ -222,7 +397,7 @@ export class ExchangeClient {
     accessRights: readonly string[],
     opts: CallOptions & { inheritanceType?: string; autoMapping?: boolean } = {},
   ): Promise<void> {
-    await this.runner.invoke(
+    await this.invoke(
       "Add-MailboxPermission",
       {
         Identity: identity,
@@ -243,7 +418,7 @@ export class ExchangeClient {
     accessRights: readonly string[],
     opts: CallOptions & { inheritanceType?: string } = {},
   ): Promise<void> {
-    await this.runner.invoke(
+    await this.invoke(
       "Remove-MailboxPermission",
       {
         Identity: identity,
@@ -265,7 +440,7 @@ export class ExchangeClient {
     return parseRows(
       ExoRecipientPermissionSchema,
       "Get-RecipientPermission",
-      await this.runner.invoke("Get-RecipientPermission", params, so(opts)),
+      await this.invoke("Get-RecipientPermission", params, so(opts)),
     );
   }
 
@@ -286,7 +461,7 @@ export class ExchangeClient {
     return parseRows(
       ExoFolderPermissionSchema,
       "Get-MailboxFolderPermission",
-      await this.runner.invoke("Get-MailboxFolderPermission", params, so(opts)),
+      await this.invoke("Get-MailboxFolderPermission", params, so(opts)),
     );
   }
 
@@ -296,7 +471,7 @@ export class ExchangeClient {
     accessRights: readonly string[],
     opts: CallOptions = {},
   ): Promise<void> {
-    await this.runner.invoke(
+    await this.invoke(
       "Add-MailboxFolderPermission",
       { Identity: folderIdentity, User: user, AccessRights: [...accessRights], Confirm: false },
       so(opts),
@@ -309,7 +484,7 @@ export class ExchangeClient {
     accessRights: readonly string[],
     opts: CallOptions = {},
   ): Promise<void> {
-    await this.runner.invoke(
+    await this.invoke(
       "Set-MailboxFolderPermission",
       { Identity: folderIdentity, User: user, AccessRights: [...accessRights], Confirm: false },
       so(opts),
@@ -317,7 +492,7 @@ export class ExchangeClient {
   }
 
   async removeFolderPermission(folderIdentity: string, user: string, opts: CallOptions = {}): Promise<void> {
-    await this.runner.invoke(
+    await this.invoke(
       "Remove-MailboxFolderPermission",
       { Identity: folderIdentity, User: user, Confirm: false },
       so(opts),
@@ -332,7 +507,7 @@ export class ExchangeClient {
     return parseRows(
       ExoTransportRuleSchema,
       "Get-TransportRule",
-      await this.runner.invoke("Get-TransportRule", params, so(opts)),
+      await this.invoke("Get-TransportRule", params, so(opts)),
     );
   }
 
@@ -355,7 +530,7 @@ export class ExchangeClient {
     trustee: string,
     opts: CallOptions,
   ): Promise<void> {
-    await this.runner.invoke(
+    await this.invoke(
       cmdlet,
       { Identity: identity, Trustee: trustee, AccessRights: ["SendAs"], Confirm: false },
       so(opts),
@@ -375,7 +550,7 @@ export class ExchangeClient {
         retryable: false,
       });
     }
-    await this.runner.invoke(cmdlet, { Identity: guid, Confirm: false }, so(opts));
+    await this.invoke(cmdlet, { Identity: guid, Confirm: false }, so(opts));
   }
 
   private async toggleRule(
@@ -391,7 +566,7 @@ export class ExchangeClient {
       Confirm: false,
       ...(opts.deleteOutlookClientRules ? { Force: true, AlwaysDeleteOutlookRulesBlob: true } : {}),
     };
-    await this.runner.invoke(cmdlet, params, so(opts));
+    await this.invoke(cmdlet, params, so(opts));
   }
 }
 
@@ -415,6 +590,8 @@ export interface CreateExchangeClientOptions {
   now?: () => number;
   env?: Readonly<Record<string, string>>;
   logger?: RunnerLogger;
+  /** Retries of transient failures (default: 4 retries, 2 s doubling to 30 s, with jitter). */
+  retry?: ExoRetryOptions;
 }
 
 /**
@@ -465,5 +642,8 @@ export function createExchangeClient(opts: CreateExchangeClientOptions): Exchang
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
-  return new ExchangeClient(runner);
+  return new ExchangeClient(runner, {
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...opts.retry,
+  });
 }

@@ -246,7 +246,9 @@ export class BridgeProcess {
         },
         reject: (e) => {
           settle();
-          reject(new ExoError({ category: e.category, cmdlet: what, message: e.message }));
+          reject(
+            new ExoError({ category: e.category, cmdlet: what, message: e.message, retryable: e.retryable }),
+          );
         },
       });
       if (signal?.aborted) {

@@ -43,6 +43,8 @@ export interface PowerShellRunnerOptions {
   /** Extra environment for the process (never secrets). */
   env?: Readonly<Record<string, string>>;
   logger?: RunnerLogger;
+  /** The wait before a restart (tests inject a fake clock). Rejects when `signal` fires. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface InvokeOptions {
@@ -261,7 +263,8 @@ export class PowerShellRunner {
     const base = this.opts.restartBackoffMs ?? 500;
     const ms = Math.min(base * 2 ** (this.consecutiveFailures - 1), base * 30);
     try {
-      await delay(ms, undefined, { signal });
+      if (this.opts.sleep) await this.opts.sleep(ms, signal);
+      else await delay(ms, undefined, { signal });
     } catch {
       throw new ExoError({
         category: "Aborted",

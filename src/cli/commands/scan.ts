@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
 import type { Hit } from "../../model/hit.js";
-import { scanMailboxes, type ScanResult } from "../../scan/scan.js";
+import { scanMailboxes, type NotScanned, type ScanResult } from "../../scan/scan.js";
 import { requireConfig } from "../common.js";
-import { UsageError } from "../errors.js";
+import { EXIT, UsageError } from "../errors.js";
 import { FORMATS, table, writeOut, status, type Format } from "../output.js";
 import { openTenant, type TenantHandles } from "../tenant.js";
 import { trustCaInProcess } from "../../adapters/tls.js";
@@ -34,6 +34,7 @@ export function renderScan(r: ScanResult, format: Format): string {
           errors: m.errors,
         })),
         errors: r.errors,
+        notScanned: r.notScanned,
       },
       null,
       2,
@@ -52,6 +53,12 @@ export function renderScan(r: ScanResult, format: Format): string {
       h.reasons.map((x) => x.code).join(", "),
     ]),
   );
+}
+
+/** One stderr line for something the scan could not read. */
+export function describeNotScanned(n: NotScanned): string {
+  const where = n.mailbox ?? n.page ?? "tenant";
+  return `not scanned: ${where} (${n.surface}): ${n.reason}`;
 }
 
 export function describeTarget(t: Hit["target"]): string {
@@ -91,10 +98,17 @@ export function registerScan(program: Command): void {
       try {
         const r = await scanWith(config, t, o.user);
         writeOut(renderScan(r, format));
+        for (const n of r.notScanned) status(describeNotScanned(n));
+        const missing = new Set(r.notScanned.map((n) => n.mailbox ?? n.page ?? "tenant")).size;
         status(
-          `${r.hits.length} hit(s) in ${r.mailboxes.length} mailbox(es)${r.errors.length ? `; ${r.errors.length} error(s)` : ""}`,
+          `${r.hits.length} hit(s) in ${r.mailboxes.length} mailbox(es)${
+            r.notScanned.length
+              ? `; INCOMPLETE: ${missing} mailbox(es) or listing(s) not fully scanned (${r.notScanned.length} read(s) failed)`
+              : ""
+          }`,
         );
-        for (const e of r.errors) status(`error: ${e}`);
+        // The hits are true but the job is not done: never 0 with targets silently missing.
+        if (r.notScanned.length) process.exitCode = EXIT.incomplete;
       } finally {
         await t.close();
       }

@@ -2,7 +2,9 @@
  * What the ExchangeOnlineManagement v3 module does for a cmdlet: POST the CmdletInput to
  * `{ConnectionUri origin}/adminapi/beta/{Organization}/InvokeCommand` with the bearer token (apis.md B5 [T]), then
  * turn the response into output objects or an error as the module surfaces it. RuleIdentity and any other integer
- * beyond 2^53 is kept exact (quoted before JSON.parse). The module's exact error types for HTTP 401/403/429 are [I].
+ * beyond 2^53 is kept exact (quoted before JSON.parse). The module's exact error types for HTTP 401/403/429 are [I];
+ * so are the texts for 429/503 (Throttled, naming Retry-After when the service sent one) and 502/504
+ * (HttpRequestException with the status, as HttpClient's EnsureSuccessStatusCode words it).
  */
 import { randomUUID } from "node:crypto";
 import { categorizeError, splitExchangeErrorText } from "../../adapters/exo/categories.js";
@@ -80,7 +82,20 @@ export async function invokeCommand(
       },
     };
   }
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch {
+    // The connection dropped mid-body: HttpClient reports it like a failed send [I].
+    return {
+      ok: false,
+      error: {
+        category: "Failed",
+        type: "System.Net.Http.HttpRequestException",
+        message: "An error occurred while sending the request: the response ended prematurely.",
+      },
+    };
+  }
   if (response.status === 200) {
     let body: unknown;
     try {
@@ -119,12 +134,28 @@ export async function invokeCommand(
     };
   }
   if (response.status === 429 || response.status === 503) {
+    const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
     return {
       ok: false,
       error: {
         category: "Throttled",
         type: "System.Net.Http.HttpRequestException",
-        message: `The server is busy (HTTP ${response.status}); try again later.`,
+        message: `The server is busy (HTTP ${response.status}); try again later.${
+          Number.isFinite(retryAfter) ? ` Retry after ${retryAfter} seconds.` : ""
+        }`,
+      },
+    };
+  }
+  if (response.status === 502 || response.status === 504) {
+    // A gateway answered instead of Exchange: EnsureSuccessStatusCode's wording [I].
+    return {
+      ok: false,
+      error: {
+        category: "Failed",
+        type: "System.Net.Http.HttpRequestException",
+        message: `Response status code does not indicate success: ${response.status} (${
+          response.status === 502 ? "Bad Gateway" : "Gateway Timeout"
+        }).`,
       },
     };
   }
