@@ -1,7 +1,9 @@
 /**
  * user.revokeSessions — invalidate the user's refresh tokens and session cookies (Graph revokeSignInSessions).
- * Idempotent through signInSessionsValidFromDateTime: when it is already later than the suspect action's
- * detection, sessions were revoked since and the step is already done. Irreversible. Access tokens already issued
+ * Idempotent through signInSessionsValidFromDateTime, compared only with times on the tenant's clock: it is done
+ * when the value is later than the suspect action's audit time (when the hit has one), or later than the value
+ * read before the write (the step's immutable before-image, so a resumed step never revokes twice). Never with
+ * the local clock: a scan's detection time is ours, not the tenant's. Irreversible. Access tokens already issued
  * stay valid until they expire (up to an hour, longer with CAE).
  */
 import type { Hit } from "../model/hit.js";
@@ -11,8 +13,8 @@ import { defineAction, pollUntil, type ActionContext, signalOf } from "./types.j
 interface Input {
   userId: string;
   upn: string;
-  /** Sessions valid from before this instant are the ones to revoke. */
-  notBefore: string;
+  /** The suspect action's time from its audit record (the tenant's clock); absent for hits found by scan. */
+  notBefore?: string;
 }
 
 async function validFrom(ctx: ActionContext, userId: string): Promise<string | null> {
@@ -23,7 +25,15 @@ async function validFrom(ctx: ActionContext, userId: string): Promise<string | n
   return u.signInSessionsValidFromDateTime ?? null;
 }
 
-const after = (v: string | null, t: string) => v !== null && Date.parse(v) >= Date.parse(t);
+const after = (v: string | null, t: string | undefined) =>
+  v !== null && t !== undefined && Date.parse(v) >= Date.parse(t);
+
+const field = (j: Json | undefined): string | null => {
+  const v = j && typeof j === "object" && !Array.isArray(j) ? j.signInSessionsValidFromDateTime : null;
+  return typeof v === "string" && !Number.isNaN(Date.parse(v)) ? v : null;
+};
+const later = (v: string | null, prior: string | null) =>
+  v !== null && prior !== null && Date.parse(v) > Date.parse(prior);
 
 export const userRevokeSessions = defineAction<Input>({
   id: "user.revokeSessions",
@@ -39,7 +49,7 @@ export const userRevokeSessions = defineAction<Input>({
   inputFromHit: (hit: Hit) => ({
     userId: hit.user.id,
     upn: hit.user.upn,
-    notBefore: hit.action.time ?? hit.detectedAt,
+    ...(hit.action.time ? { notBefore: hit.action.time } : {}),
   }),
   targetId: (i) => `${i.userId}/sessions`,
 
@@ -56,9 +66,10 @@ export const userRevokeSessions = defineAction<Input>({
     };
   },
 
-  async run(ctx, input) {
+  async run(ctx, input, plan) {
     const v = await validFrom(ctx, input.userId);
-    if (after(v, input.notBefore))
+    // Revoked after the suspect action, or since the before-image was read (an interrupted earlier attempt).
+    if (after(v, input.notBefore) || later(v, field(plan.before)))
       return {
         before: { signInSessionsValidFromDateTime: v },
         after: { signInSessionsValidFromDateTime: v },
@@ -78,13 +89,8 @@ export const userRevokeSessions = defineAction<Input>({
     // revocation (the tenant's clock sets these values, so they are compared with each other, not with ours). The
     // "before" is the run's own before-image — for a revocation applied earlier by another run, the journal's —
     // never the value read right after the write, which eventual consistency can leave stale.
-    const field = (j: Json | undefined): string | null => {
-      const v = j && typeof j === "object" && !Array.isArray(j) ? j.signInSessionsValidFromDateTime : null;
-      return typeof v === "string" && !Number.isNaN(Date.parse(v)) ? v : null;
-    };
     const prior = field(result?.before) ?? field(plan.before);
-    const ok = (v: string | null) =>
-      v !== null && (after(v, input.notBefore) || (prior !== null && Date.parse(v) > Date.parse(prior)));
+    const ok = (v: string | null) => after(v, input.notBefore) || later(v, prior);
     const r = await pollUntil(ctx, () => validFrom(ctx, input.userId), ok);
     return { ok: r.ok, observed: { signInSessionsValidFromDateTime: r.value } };
   },

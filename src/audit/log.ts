@@ -8,7 +8,7 @@ import path from "node:path";
 import winston from "winston";
 
 const SECRET_KEYS =
-  /^(client_?secret|secret|password|access_?token|refresh_?token|token|authorization|assertion|client_assertion|certificatePassword|privateKey|key)$/i;
+  /^(client_?secret|secret|password|access_?token|refresh_?token|token|authorization|assertion|client_assertion|certificatePassword|privateKey|api_?key|client_?key)$/i;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\b/g;
 
 export function redact(value: unknown, depth = 0): unknown {

@@ -18,6 +18,8 @@ export const EXIT = {
    * another process, or a stored run needs migration. Nothing reported is false, but something is missing.
    */
   incomplete: 5,
+  /** The journal's hash chain is broken (`audit verify`): an entry was edited, removed or reordered. */
+  integrity: 6,
 } as const;
 
 export class UsageError extends Error {
@@ -36,7 +38,9 @@ export class ConfigError extends Error {
 
 export function exitCodeFor(e: unknown): number {
   const name = (e as { name?: string } | null)?.name;
-  if (name === "UsageError" || name === "ConfigError" || e instanceof PlaybookError) return EXIT.usage;
+  // A store that is missing, empty, foreign, newer or corrupt: bad input, named with what to do.
+  if (name === "UsageError" || name === "ConfigError" || name === "StoreError" || e instanceof PlaybookError)
+    return EXIT.usage;
   if (
     name === "CredentialUnavailableError" ||
     name === "AuthenticationError" ||

@@ -1,10 +1,13 @@
 /**
  * Documents generated from the code, so they cannot drift: the CLI reference, the hit model's JSON Schema and
- * the playbook JSON Schema. `npm run gen` writes them; a test fails when a checked-in copy is stale.
+ * the run output's JSON Schema, the run machine's state diagram and the playbook JSON Schema. `npm run gen` writes them; a test fails when a checked-in copy is stale.
  */
 import { z } from "zod";
 import { actionCatalogue } from "../actions/catalogue.js";
+import { stateDiagramDoc } from "../engine/diagram.js";
 import { hitJsonSchema } from "../model/hit.js";
+import { loadPlaybook } from "../playbooks/load.js";
+import { runJsonSchema } from "../runner/report.js";
 import { playbookSchema } from "../playbooks/schema.js";
 import { cliReference } from "./reference.js";
 
@@ -12,7 +15,9 @@ export function generatedFiles(): Record<string, string> {
   return {
     "docs/actions.md": actionCatalogue(),
     "docs/cli.md": cliReference(),
+    "docs/runner-states.md": stateDiagramDoc(loadPlaybook("contain-mailbox-exfiltration")),
     "docs/schemas/hit.schema.json": JSON.stringify(hitJsonSchema(), null, 2) + "\n",
+    "docs/schemas/run.schema.json": JSON.stringify(runJsonSchema(), null, 2) + "\n",
     "playbooks/schema.json": JSON.stringify(z.toJSONSchema(playbookSchema, { io: "input" }), null, 2) + "\n",
   };
 }

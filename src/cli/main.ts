@@ -10,6 +10,7 @@ import { registerEmulator } from "./commands/emulator.js";
 import { registerHunt } from "./commands/hunt.js";
 import { registerMisc } from "./commands/misc.js";
 import { registerRun } from "./commands/run.js";
+import { registerStoreCommands } from "./commands/store.js";
 import { registerScan } from "./commands/scan.js";
 import { EXIT, exitCodeFor } from "./errors.js";
 import { termSafe } from "./output.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerEmulator(program);
   registerMisc(program);
+  registerStoreCommands(program);
   program.addHelpText(
     "after",
     `\nExit codes: 0 ok, 1 unexpected failure, 2 usage/config error or rejected input records, 3 tenant refused (auth/permission), 4 a run failed or was held.\nQuick start: mailwarden demo`,

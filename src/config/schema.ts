@@ -137,9 +137,15 @@ export const configSchema = z
       .prefault({}),
     store: z
       .object({
-        /** SQLite file for run snapshots and the effect journal. */
+        /** SQLite file for cases, run snapshots and the hash-chained effect journal (created 0600). */
         path: z.string().min(1).default(".mailwarden/runs.db"),
+        /**
+         * A run's lease: only its holder drives it. Renewed every third of this; a holder that died (same host:
+         * its pid is gone) is taken over at once, one on another host when the lease expires.
+         */
+        leaseSeconds: z.number().int().min(2).max(3600).default(60),
       })
+      .strict()
       .prefault({}),
     audit: z
       .object({

@@ -46,6 +46,7 @@ export function createEmulatorApp(
         path: url.pathname + url.search,
         status: c.res.status,
         write: c.get("write"),
+        ...(c.get("operation") ? { operation: c.get("operation") } : {}),
       });
     }
   });

@@ -24,6 +24,8 @@ export interface RequestLogEntry {
   status: number;
   /** Whether the request changed tenant state. */
   write: boolean;
+  /** Exchange: the cmdlet and the object it named (`Set-Mailbox <identity>`), so tests can count writes per object. */
+  operation?: string;
 }
 
 /** The claims of a verified access token that the faces act on. */
@@ -70,6 +72,7 @@ export interface EmulatorVariables {
   write: boolean;
   face: Face;
   requestId: string;
+  operation?: string;
 }
 
 export type EmulatorEnv = { Variables: EmulatorVariables };

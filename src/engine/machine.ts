@@ -1,25 +1,31 @@
 /**
- * Compiles a playbook into an xstate v5 machine: pure, no I/O. Every side effect is a named promise actor
- * (planSteps, executeStep, verifySteps) whose implementation the runner provides; the context is plain JSON so
- * the persisted snapshot can be stored after every event and restored after a crash.
+ * Compiles a playbook into an xstate v5 machine: pure, no I/O. A run is one case's step instances (object steps
+ * once per target, user steps once per case, tenant steps once per tenant object), expanded by the runner before
+ * the machine starts and given to it as typed input. Every side effect is a named promise actor (planSteps,
+ * executeStep, verifySteps) whose implementation the runner provides; the context is plain JSON so the persisted
+ * snapshot can be stored after every event and restored after a crash.
  *
  *   planning ──dry-run──▶ planned
- *      │ ──held────────▶ held            (a guardrail stopped it: protected account, containment budget)
  *      ▼
- *    next ⇄ executing (one step at a time; skipped and already-done steps are passed over)
+ *    next ──gate closed──▶ waiting ──RELEASE──▶ next      (REJECT ▶ rejected, EXPIRE ▶ expired, HALT ▶ halted)
+ *      ⇅
+ *   executing (one step at a time; a failed step is recorded and the run goes on with the next one)
  *      ▼
- *   verifying ──▶ contained | failed
+ *   verifying ──▶ done (every step done and verified) | partial (something was not) | failed (nothing was done)
+ *
+ * HALT (the kill switch, SIGTERM) is taken in every non-final state; an in-flight step finishes or is abandoned
+ * by its actor's abort signal, and the run ends `halted`. Deadlines live as data (never an xstate `after`).
  */
 import { assign, fromPromise, setup } from "xstate";
 import type { Playbook } from "../playbooks/schema.js";
-import { holds } from "./predicate.js";
 
-export const ENGINE_VERSION = 1;
+export const ENGINE_VERSION = 2;
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export type Transport = "graph" | "exchange" | "none";
 export type Reversibility = "reversible" | "partly-reversible" | "irreversible";
+export type Scope = "object" | "user" | "tenant";
 
 /** What planning found for one step: the exact change, read from the live tenant, with nothing written. */
 export interface StepPlan {
@@ -35,12 +41,25 @@ export interface StepPlan {
   target?: Json;
 }
 
-export type StepOutcome = "pending" | "planned" | "skipped" | "done" | "already-done" | "held" | "failed";
+export type StepOutcome =
+  "pending" | "planned" | "skipped" | "waiting" | "done" | "already-done" | "failed" | "not-run";
 
-export interface StepState {
-  id: string;
+/** One step of the playbook applied to one target (object, tenant) or to the case (user). */
+export interface StepInstance {
+  /** Unique in the run: `${stepId}` for user steps, `${stepId}@${targetKey}` otherwise. */
+  key: string;
+  stepId: string;
   action: string;
-  applies: boolean;
+  scope: Scope;
+  /** The case target (hit key) this instance acts on; absent for user-scope steps. */
+  targetKey?: string;
+  /** The action's typed input, built once from the hit(s) by the runner. */
+  input: Json;
+  /** Why this step may not run without a human (protected account, tenant scope, budget); absent: open. */
+  gate?: string;
+}
+
+export interface StepState extends StepInstance {
   outcome: StepOutcome;
   plan?: StepPlan;
   before?: Json;
@@ -54,32 +73,42 @@ export type RunMode = "dry-run" | "execute";
 
 export interface RunInput {
   runId: string;
+  caseId: string;
   mode: RunMode;
-  /** The hit, as plain JSON. */
-  hit: { [k: string]: Json };
-  /** Set when a guardrail forbids writes for this run: it is planned, then held. */
-  hold?: string;
+  steps: StepInstance[];
+}
+
+export interface Approval {
+  stepKeys: string[];
+  by: string;
+  reason: string;
+  at: string;
 }
 
 export interface RunContext {
   runId: string;
+  caseId: string;
   mode: RunMode;
-  hit: { [k: string]: Json };
-  hold?: string;
   steps: StepState[];
   index: number;
   error?: string;
-  approvals: Json[];
+  /** Why the run waits, while it waits. */
+  waiting?: string;
+  haltRequested?: string;
+  approvals: Approval[];
 }
+
+/** planSteps' answer per step: a plan, null (the step does not apply), or why it could not be planned. */
+export type PlanResult = StepPlan | { error: string } | null;
 
 export interface PlanStepsInput {
   runId: string;
-  hit: { [k: string]: Json };
+  caseId: string;
   steps: StepState[];
 }
 export interface ExecuteStepInput {
   runId: string;
-  hit: { [k: string]: Json };
+  caseId: string;
   step: StepState;
 }
 export interface ExecuteStepOutput {
@@ -89,14 +118,21 @@ export interface ExecuteStepOutput {
 }
 export interface VerifyStepsInput {
   runId: string;
-  hit: { [k: string]: Json };
+  caseId: string;
   steps: StepState[];
 }
 export interface VerifyStepResult {
-  id: string;
+  key: string;
   ok: boolean;
   observed: Json;
+  error?: string;
 }
+
+export type RunEvent =
+  | { type: "RELEASE"; approval: Approval }
+  | { type: "REJECT"; by: string; reason: string }
+  | { type: "EXPIRE"; reason: string }
+  | { type: "HALT"; reason: string };
 
 const notProvided = (name: string) =>
   fromPromise<never, unknown>(() =>
@@ -114,16 +150,34 @@ export function machineIdentity(p: Playbook): { id: string; version: string } {
   };
 }
 
+/** States in which a run is over: the machine's final states, and `rolledBack` (set by a rollback). */
+export const FINAL_STATES = [
+  "planned",
+  "done",
+  "partial",
+  "rejected",
+  "expired",
+  "halted",
+  "failed",
+] as const;
+export const TERMINAL_STATES = [...FINAL_STATES, "rolledBack"] as const;
+export type FinalState = (typeof FINAL_STATES)[number];
+export type TerminalState = (typeof TERMINAL_STATES)[number];
+export const isTerminal = (state: string): boolean => (TERMINAL_STATES as readonly string[]).includes(state);
+
+const CARRIED = new Set<StepOutcome>(["done", "already-done"]);
+
 export function createPlaybookMachine(p: Playbook) {
   const { id } = machineIdentity(p);
   return setup({
     types: {
       context: {} as RunContext,
       input: {} as RunInput,
+      events: {} as RunEvent,
     },
     actors: {
       planSteps: notProvided("planSteps") as unknown as ReturnType<
-        typeof fromPromise<StepPlan[], PlanStepsInput>
+        typeof fromPromise<PlanResult[], PlanStepsInput>
       >,
       executeStep: notProvided("executeStep") as unknown as ReturnType<
         typeof fromPromise<ExecuteStepOutput, ExecuteStepInput>
@@ -134,52 +188,57 @@ export function createPlaybookMachine(p: Playbook) {
     },
     guards: {
       isDryRun: ({ context }) => context.mode === "dry-run",
-      isHeld: ({ context }) => context.hold !== undefined,
+      haltRequested: ({ context }) => context.haltRequested !== undefined,
       allStepsHandled: ({ context }) => context.index >= context.steps.length,
+      currentGated: ({ context }) => {
+        const s = context.steps[context.index];
+        return s?.outcome === "planned" && s.gate !== undefined;
+      },
       currentNeedsRun: ({ context }) => context.steps[context.index]?.outcome === "planned",
+      allVerified: ({ context }) =>
+        context.steps.every(
+          (s) => s.outcome === "skipped" || (CARRIED.has(s.outcome) && s.verified === true),
+        ),
+      nothingDone: ({ context }) => !context.steps.some((s) => CARRIED.has(s.outcome)),
+    },
+    actions: {
+      requestHalt: assign({
+        haltRequested: ({ event }) => (event.type === "HALT" ? event.reason : "halted"),
+      }),
+      markNotRun: assign({
+        steps: ({ context }) =>
+          context.steps.map((s) =>
+            s.outcome === "planned" || s.outcome === "waiting" ? { ...s, outcome: "not-run" as const } : s,
+          ),
+      }),
     },
   }).createMachine({
     id,
     context: ({ input }) => ({
       runId: input.runId,
+      caseId: input.caseId,
       mode: input.mode,
-      hit: input.hit,
-      ...(input.hold !== undefined ? { hold: input.hold } : {}),
-      steps: p.steps.map((s) => ({
-        id: s.id,
-        action: s.action,
-        applies: holds(s.if, { hit: input.hit, target: input.hit.target }),
-        outcome: "pending" as const,
-      })),
+      steps: input.steps.map((s) => ({ ...s, outcome: "pending" as const })),
       index: 0,
       approvals: [],
     }),
     initial: "planning",
+    on: { HALT: { actions: "requestHalt" } },
     states: {
       planning: {
         invoke: {
+          id: "plan",
           src: "planSteps",
-          input: ({ context }) => ({ runId: context.runId, hit: context.hit, steps: context.steps }),
+          input: ({ context }) => ({ runId: context.runId, caseId: context.caseId, steps: context.steps }),
           onDone: [
             {
               guard: "isDryRun",
               target: "planned",
-              actions: assign({
-                steps: ({ context, event }) => applyPlans(context.steps, event.output, "planned"),
-              }),
-            },
-            {
-              guard: "isHeld",
-              target: "held",
-              actions: assign({
-                steps: ({ context, event }) => applyPlans(context.steps, event.output, "held"),
-              }),
+              actions: assign({ steps: ({ context, event }) => applyPlans(context.steps, event.output) }),
             },
             {
               target: "next",
-              actions: assign({
-                steps: ({ context, event }) => applyPlans(context.steps, event.output, "planned"),
-              }),
+              actions: assign({ steps: ({ context, event }) => applyPlans(context.steps, event.output) }),
             },
           ],
           onError: {
@@ -190,17 +249,62 @@ export function createPlaybookMachine(p: Playbook) {
       },
       next: {
         always: [
+          { guard: "haltRequested", target: "halted" },
           { guard: "allStepsHandled", target: "verifying" },
+          {
+            guard: "currentGated",
+            target: "waiting",
+            actions: assign({
+              waiting: ({ context }) => context.steps[context.index]!.gate,
+              steps: ({ context }) =>
+                context.steps.map((s, i) =>
+                  i === context.index ? { ...s, outcome: "waiting" as const } : s,
+                ),
+            }),
+          },
           { guard: "currentNeedsRun", target: "executing" },
           { target: "next", reenter: true, actions: assign({ index: ({ context }) => context.index + 1 }) },
         ],
       },
+      waiting: {
+        on: {
+          RELEASE: {
+            target: "next",
+            actions: assign({
+              steps: ({ context, event }) =>
+                context.steps.map((s) =>
+                  event.approval.stepKeys.includes(s.key)
+                    ? {
+                        ...(({ gate: _g, ...rest }) => rest)(s),
+                        outcome: s.outcome === "waiting" ? ("planned" as const) : s.outcome,
+                      }
+                    : s,
+                ),
+              approvals: ({ context, event }) => [...context.approvals, event.approval],
+              waiting: () => undefined,
+            }),
+          },
+          REJECT: {
+            target: "rejected",
+            actions: [
+              "markNotRun",
+              assign({ error: ({ event }) => `rejected by ${event.by}: ${event.reason}` }),
+            ],
+          },
+          EXPIRE: {
+            target: "expired",
+            actions: ["markNotRun", assign({ error: ({ event }) => `expired: ${event.reason}` })],
+          },
+          HALT: { target: "halted", actions: "requestHalt" },
+        },
+      },
       executing: {
         invoke: {
+          id: "execute",
           src: "executeStep",
           input: ({ context }) => ({
             runId: context.runId,
-            hit: context.hit,
+            caseId: context.caseId,
             step: context.steps[context.index]!,
           }),
           onDone: {
@@ -221,7 +325,8 @@ export function createPlaybookMachine(p: Playbook) {
             }),
           },
           onError: {
-            target: "failed",
+            // One step failing never stops the others: it is recorded and the run goes on.
+            target: "next",
             actions: assign({
               steps: ({ context, event }) =>
                 context.steps.map((s, i) =>
@@ -229,73 +334,89 @@ export function createPlaybookMachine(p: Playbook) {
                     ? { ...s, outcome: "failed" as const, error: errorText(event.error) }
                     : s,
                 ),
-              error: ({ context, event }) =>
-                `step ${context.steps[context.index]?.id}: ${errorText(event.error)}`,
+              index: ({ context }) => context.index + 1,
             }),
           },
         },
       },
       verifying: {
         invoke: {
+          id: "verify",
           src: "verifySteps",
-          input: ({ context }) => ({ runId: context.runId, hit: context.hit, steps: context.steps }),
-          onDone: [
-            {
-              guard: ({ event }) => event.output.every((r) => r.ok),
-              target: "contained",
-              actions: assign({
-                steps: ({ context, event }) => applyVerification(context.steps, event.output),
-              }),
-            },
-            {
-              target: "failed",
-              actions: assign({
-                steps: ({ context, event }) => applyVerification(context.steps, event.output),
-                error: ({ event }) =>
-                  `verification failed for ${event.output
-                    .filter((r) => !r.ok)
-                    .map((r) => r.id)
-                    .join(", ")}`,
-              }),
-            },
-          ],
+          input: ({ context }) => ({ runId: context.runId, caseId: context.caseId, steps: context.steps }),
+          onDone: {
+            target: "settle",
+            actions: assign({
+              steps: ({ context, event }) => applyVerification(context.steps, event.output),
+            }),
+          },
           onError: {
-            target: "failed",
+            target: "settle",
             actions: assign({ error: ({ event }) => `verify: ${errorText(event.error)}` }),
           },
         },
       },
+      settle: {
+        always: [
+          { guard: "allVerified", target: "done" },
+          {
+            guard: "nothingDone",
+            target: "failed",
+            actions: assign({ error: ({ context }) => summary(context) }),
+          },
+          { target: "partial", actions: assign({ error: ({ context }) => summary(context) }) },
+        ],
+      },
       planned: { type: "final" },
-      held: { type: "final" },
-      contained: { type: "final" },
-      failed: { type: "final" },
+      done: { type: "final" },
+      partial: { type: "final" },
+      rejected: { type: "final" },
+      expired: { type: "final" },
+      halted: {
+        type: "final",
+        entry: [
+          "markNotRun",
+          assign({ error: ({ context }) => `halted: ${context.haltRequested ?? "halted"}` }),
+        ],
+      },
+      failed: { type: "final", entry: "markNotRun" },
     },
   });
 }
 
 export type PlaybookMachine = ReturnType<typeof createPlaybookMachine>;
 
-export const FINAL_STATES = ["planned", "held", "contained", "failed"] as const;
-export type FinalState = (typeof FINAL_STATES)[number];
+function summary(ctx: RunContext): string {
+  const failed = ctx.steps
+    .filter((s) => s.outcome === "failed")
+    .map((s) => `${s.key}: ${s.error ?? "failed"}`);
+  const unverified = ctx.steps
+    .filter((s) => CARRIED.has(s.outcome) && s.verified !== true)
+    .map((s) => `${s.key}: not verified${s.error ? ` (${s.error})` : ""}`);
+  return (
+    [...failed, ...unverified, ...(ctx.error ? [ctx.error] : [])].join("; ") || "not every step was done"
+  );
+}
 
-function applyPlans(steps: StepState[], plans: StepPlan[], outcome: "planned" | "held"): StepState[] {
+function applyPlans(steps: StepState[], plans: PlanResult[]): StepState[] {
   return steps.map((s, i) => {
-    if (!s.applies) return { ...s, outcome: "skipped" as const };
     const plan = plans[i];
+    if (plan === null) return { ...s, outcome: "skipped" as const };
     if (!plan) return { ...s, outcome: "failed" as const, error: "no plan returned" };
+    if ("error" in plan) return { ...s, outcome: "failed" as const, error: `planning: ${plan.error}` };
     return {
       ...s,
       plan,
       before: plan.before,
       after: plan.after,
-      outcome: plan.noop ? ("already-done" as const) : outcome,
+      outcome: plan.noop ? ("already-done" as const) : ("planned" as const),
     };
   });
 }
 
 function applyVerification(steps: StepState[], results: VerifyStepResult[]): StepState[] {
   return steps.map((s) => {
-    const r = results.find((x) => x.id === s.id);
-    return r ? { ...s, verified: r.ok, observed: r.observed } : s;
+    const r = results.find((x) => x.key === s.key);
+    return r ? { ...s, verified: r.ok, observed: r.observed, ...(r.error ? { error: r.error } : {}) } : s;
   });
 }

@@ -86,8 +86,17 @@ describe("transport rules", () => {
   it("the transport-rule playbook disables it by Guid, verifies, and rollback enables it again", async () => {
     const tr = hits.filter((h) => h.target.kind === "transportRule");
     const mark = t.mark();
-    const out = await runHits(t.cfg, t.handles, tr, "execute", fast);
-    expect(out.runs.map((r) => [r.playbook, r.state])).toEqual([["contain-transport-rule", "contained"]]);
+    // Tenant scope: --yes alone never runs it; the case waits for the step to be named.
+    const waits = await runHits(t.cfg, t.handles, tr, "execute", fast);
+    expect(waits.runs.map((r) => [r.playbook, r.state])).toEqual([["contain-transport-rule", "waiting"]]);
+    expect(waits.runs[0]!.waiting).toContain("--tenant-step disable-transport-rule");
+    expect(t.writes(mark)).toEqual([]);
+    const out = await runHits(t.cfg, t.handles, tr, "execute", {
+      ...fast,
+      namedSteps: ["disable-transport-rule"],
+    });
+    expect(out.runs.map((r) => [r.playbook, r.state])).toEqual([["contain-transport-rule", "done"]]);
+    expect(out.runs[0]!.approvals).toHaveLength(1);
     expect(t.emulator.ctx.state.transportRules[0]!.state).toBe("Disabled");
     expect(t.writes(mark).map((w) => w.face)).toEqual(["exchange"]);
     expect(transportRuleDisable.attendedOnly).toBe(true);
@@ -144,6 +153,8 @@ describe("delegation", () => {
       "dry-run",
     );
     expect(out.runs).toEqual([]);
+    expect(out.hits.map((x) => x.outcome)).toEqual(out.hits.map(() => "not-containable"));
+    expect(out.hits.length).toBeGreaterThanOrEqual(2);
   });
 
   it("delegation.remove takes the FullAccess grant away, verifies, repeats as done, and compensation grants it back", async () => {

@@ -12,6 +12,10 @@ import { startTestTenant, type TestTenant } from "../helpers/tenant.js";
 const BIN = path.resolve("dist/cli/bin.js");
 let t: TestTenant;
 let cfgFile: string;
+const mailbox = () => {
+  const adele = t.emulator.ctx.state.users.find((u) => u.userPrincipalName === "AdeleV@contoso.com")!;
+  return t.emulator.ctx.state.mailboxes.find((m) => m.userId === adele.id)!;
+};
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
   execa(process.execPath, [BIN, ...args], { reject: false, env: { ...env }, timeout: 60_000 });
@@ -87,8 +91,9 @@ describe("mailwarden CLI", () => {
       schemaVersion: number;
       runs: { state: string; mode: string; approvals: unknown[]; steps: { id: string; outcome: string }[] }[];
     };
-    expect(out.schemaVersion).toBe(1);
-    expect(out.runs.map((r) => [r.mode, r.state])).toEqual(doc.hits.map(() => ["dry-run", "planned"]));
+    expect(out.schemaVersion).toBe(2);
+    const users = new Set((doc.hits as unknown as { user: { upn: string } }[]).map((h) => h.user.upn));
+    expect(out.runs.map((r) => [r.mode, r.state])).toEqual([...users].map(() => ["dry-run", "planned"]));
     expect(out.runs[0]!.approvals).toEqual([]);
     expect(t.writes(mark)).toEqual([]);
   });
@@ -110,7 +115,7 @@ describe("mailwarden CLI", () => {
     expect(t.writes(mark)).toEqual([]);
   });
 
-  it("survives SIGKILL mid-step: the next --yes run resumes it and applies each effect once", async () => {
+  it("survives SIGKILL mid-step: the next --yes run resumes it and applies each effect once; rollback restores the true before-image", async () => {
     const scan = await cli(["scan", "-c", cfgFile, "--format", "json"]);
     const doc = JSON.parse(scan.stdout) as { hits: { target: { kind: string } }[] };
     const fwd = doc.hits.filter((h) => h.target.kind === "mailboxForwarding");
@@ -119,46 +124,37 @@ describe("mailwarden CLI", () => {
     writeFileSync(hitsFile, fwd.map((h) => JSON.stringify(h)).join("\n") + "\n");
     const mark = t.mark();
 
-    // Slow cmdlets so that the kill lands inside the step.
-    const victim: ResultPromise = execa(
-      process.execPath,
-      [BIN, "run", "-c", cfgFile, "--hits", hitsFile, "--yes"],
-      {
-        reject: false,
-        env: { MAILWARDEN_STANDIN_CMDLET_MS: "700" },
+    // The kill lands right after the write, inside the tenant, before the response leaves: a trap on the
+    // mailbox's forwarding property kills the CLI process at the moment Set-Mailbox changes it.
+    const original = { ...mailbox() };
+    const mb = mailbox() as unknown as Record<string, unknown>;
+    let value = mb.forwardingSmtpAddress;
+    const victim: { p?: ResultPromise } = {};
+    Object.defineProperty(mb, "forwardingSmtpAddress", {
+      configurable: true,
+      enumerable: true,
+      get: () => value,
+      set: (v: unknown) => {
+        value = v;
+        if (v === null) victim.p?.kill("SIGKILL");
       },
-    );
+    });
+    victim.p = execa(process.execPath, [BIN, "run", "-c", cfgFile, "--hits", hitsFile, "--yes"], {
+      reject: false,
+    });
     const db = () => new Database(t.cfg.store.path, { readonly: true, fileMustExist: true });
-    const deadline = Date.now() + 30_000;
-    let started = false;
-    while (!started && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      try {
-        const d = db();
-        started =
-          d
-            .prepare(
-              "SELECT count(*) n FROM effects WHERE status = 'started' AND action_id = 'mailboxForwarding.clear'",
-            )
-            .get() !== undefined &&
-          (
-            d
-              .prepare(
-                "SELECT count(*) n FROM effects WHERE status = 'started' AND action_id = 'mailboxForwarding.clear'",
-              )
-              .get() as { n: number }
-          ).n > 0;
-        d.close();
-      } catch {
-        // the store does not exist yet
-      }
-    }
-    expect(started).toBe(true);
-    victim.kill("SIGKILL");
-    await victim;
+    const killed = await victim.p;
+    Object.defineProperty(mb, "forwardingSmtpAddress", {
+      configurable: true,
+      enumerable: true,
+      writable: true,
+      value,
+    });
+    expect(killed?.signal).toBe("SIGKILL");
+    expect(mailbox().forwardingSmtpAddress).toBeNull(); // the write landed
     const d = db();
     const interrupted = d
-      .prepare("SELECT run_id, state FROM runs WHERE state NOT IN ('planned','held','contained','failed')")
+      .prepare("SELECT run_id, state FROM runs WHERE active = 1 AND mode = 'execute'")
       .all() as { run_id: string }[];
     d.close();
     expect(interrupted).toHaveLength(1);
@@ -167,9 +163,37 @@ describe("mailwarden CLI", () => {
     expect(again.stderr).not.toContain("failed:");
     expect(again.exitCode).toBe(0);
     const runs = (JSON.parse(again.stdout) as { runs: { runId: string; state: string }[] }).runs;
-    expect(runs.find((r) => r.runId === interrupted[0]!.run_id)?.state).toBe("contained");
-    expect(runs.every((r) => r.state === "contained")).toBe(true);
+    expect(runs.find((r) => r.runId === interrupted[0]!.run_id)?.state).toBe("done");
+    expect(runs.every((r) => r.state === "done")).toBe(true);
     // Exactly one forwarding write, whichever side of the kill it happened on.
     expect(t.writes(mark).filter((w) => w.face === "exchange")).toHaveLength(1);
+    // The journal: intent before the kill, the resume's re-read kept apart from the immutable before-image.
+    const d2 = db();
+    const kinds = (
+      d2.prepare("SELECT kind FROM journal WHERE run_id = ? ORDER BY seq").all(interrupted[0]!.run_id) as {
+        kind: string;
+      }[]
+    ).map((k) => k.kind);
+    const eff = d2
+      .prepare("SELECT before, applied FROM effects WHERE action_id = 'mailboxForwarding.clear'")
+      .get() as { before: string; applied: number | null };
+    d2.close();
+    expect(kinds).toEqual(expect.arrayContaining(["step.intent", "step.resumed", "step.observed"]));
+    expect(JSON.parse(eff.before)).toMatchObject({ forwardingSmtpAddress: original.forwardingSmtpAddress });
+    expect(eff.applied).toBeNull(); // the write happened before the kill: mailwarden cannot tell which attempt wrote
+
+    // Rollback (preview, then --yes by an 8-character prefix) restores the forwarding that was there before.
+    const preview = await cli(["rollback", "-c", cfgFile, "--run", interrupted[0]!.run_id]);
+    expect(preview.exitCode).toBe(0);
+    expect(preview.stderr).toContain("cannot be undone: revoke-sessions");
+    const rb = await cli(["rollback", "-c", cfgFile, "--run", interrupted[0]!.run_id.slice(0, 8), "--yes"]);
+    expect(rb.exitCode).toBe(0);
+    expect(mailbox()).toMatchObject({
+      forwardingSmtpAddress: original.forwardingSmtpAddress,
+      deliverToMailboxAndForward: original.deliverToMailboxAndForward,
+    });
+    const verify = await cli(["audit", "verify", "-c", cfgFile]);
+    expect(verify.exitCode).toBe(0);
+    expect(verify.stdout).toContain("journal intact");
   });
 });

@@ -13,7 +13,7 @@ export interface TestTenant extends LaunchedEmulator {
   stateDir: string;
   cfg: Config;
   handles: TenantHandles;
-  writes(since?: number): { method: string; path: string; face: string }[];
+  writes(since?: number): { method: string; path: string; face: string; operation?: string }[];
   mark(): number;
   close(): Promise<void>;
 }
@@ -28,10 +28,19 @@ export function caDir(): string {
 }
 
 export async function startTestTenant(
-  o: { scenario?: string; config?: (c: ConfigInput) => ConfigInput } = {},
+  o: {
+    scenario?: string | import("../../src/emulator/scenario.js").Scenario;
+    config?: (c: ConfigInput) => ConfigInput;
+    faults?: string;
+  } = {},
 ): Promise<TestTenant> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "mw-test-"));
-  const launched = await launchEmulator({ stateDir, caDir: caDir(), scenario: o.scenario ?? "default" });
+  const launched = await launchEmulator({
+    stateDir,
+    caDir: caDir(),
+    scenario: o.scenario ?? "default",
+    ...(o.faults ? { faults: o.faults } : {}),
+  });
   const cfg = configSchema.parse(o.config ? o.config(launched.config) : launched.config);
   const handles = await openTenant(cfg);
   return {
@@ -45,7 +54,12 @@ export async function startTestTenant(
         .requests()
         .slice(since)
         .filter((r) => r.write)
-        .map((r) => ({ method: r.method, path: r.path, face: r.face })),
+        .map((r) => ({
+          method: r.method,
+          path: r.path,
+          face: r.face,
+          ...(r.operation ? { operation: r.operation } : {}),
+        })),
     close: async () => {
       await handles.close();
       await launched.emulator.close();

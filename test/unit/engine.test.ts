@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { createActor, fromPromise, toPromise, type Snapshot } from "xstate";
+import { getAdjacencyMap, serializeSnapshot } from "xstate/graph";
 import {
+  FINAL_STATES,
   createPlaybookMachine,
   machineIdentity,
   type ExecuteStepInput,
   type ExecuteStepOutput,
+  type PlanResult,
   type PlanStepsInput,
+  type RunInput,
+  type StepInstance,
   type StepPlan,
   type VerifyStepResult,
   type VerifyStepsInput,
@@ -35,8 +40,20 @@ const plan = (noop = false): StepPlan => ({
   warnings: [],
 });
 
+const inst = (key: string, scope: StepInstance["scope"] = "object", gate?: string): StepInstance => ({
+  key,
+  stepId: key.split("@")[0]!,
+  action: key.startsWith("revoke") ? "user.revokeSessions" : "inboxRule.disable",
+  scope,
+  ...(scope !== "user" ? { targetKey: key.split("@")[1] ?? "t1" } : {}),
+  input: {},
+  ...(gate ? { gate } : {}),
+});
+
+const STEPS = [inst("disable-rule@a"), inst("disable-rule@b"), inst("revoke-sessions", "user")];
+
 function machine(o: {
-  plans?: (i: PlanStepsInput) => StepPlan[];
+  plans?: (i: PlanStepsInput) => PlanResult[];
   exec?: (i: ExecuteStepInput) => Promise<ExecuteStepOutput>;
   verify?: (i: VerifyStepsInput) => VerifyStepResult[];
   calls?: string[];
@@ -44,11 +61,11 @@ function machine(o: {
   const calls = o.calls ?? [];
   return createPlaybookMachine(pb).provide({
     actors: {
-      planSteps: fromPromise<StepPlan[], PlanStepsInput>(({ input }) =>
+      planSteps: fromPromise<PlanResult[], PlanStepsInput>(({ input }) =>
         Promise.resolve((o.plans ?? ((i) => i.steps.map(() => plan())))(input)),
       ),
       executeStep: fromPromise<ExecuteStepOutput, ExecuteStepInput>(async ({ input }) => {
-        calls.push(input.step.id);
+        calls.push(input.step.key);
         return o.exec
           ? o.exec(input)
           : { before: { enabled: true }, after: { enabled: false }, alreadyDone: false };
@@ -59,17 +76,23 @@ function machine(o: {
             ? o.verify(input)
             : input.steps
                 .filter((s) => s.outcome === "done" || s.outcome === "already-done")
-                .map((s) => ({ id: s.id, ok: true, observed: null })),
+                .map((s) => ({ key: s.key, ok: true, observed: null })),
         ),
       ),
     },
   });
 }
 
-const ruleHit = { target: { kind: "inboxRule" } };
+const input = (over: Partial<RunInput> = {}): RunInput => ({
+  runId: "r1",
+  caseId: "c1",
+  mode: "execute",
+  steps: STEPS,
+  ...over,
+});
 
-async function finish(m: ReturnType<typeof machine>, input: Record<string, unknown>) {
-  const a = createActor(m, { input: { runId: "r1", mode: "execute", hit: ruleHit, ...input } as never });
+async function finish(m: ReturnType<typeof machine>, over: Partial<RunInput> = {}) {
+  const a = createActor(m, { input: input(over) });
   a.start();
   await toPromise(a);
   return a.getSnapshot();
@@ -81,69 +104,130 @@ describe("playbook machine", () => {
     const s = await finish(machine({ calls }), { mode: "dry-run" });
     expect(s.value).toBe("planned");
     expect(calls).toEqual([]);
-    expect(s.context.steps.map((x) => x.outcome)).toEqual(["planned", "skipped", "planned"]);
+    expect(s.context.steps.map((x) => x.outcome)).toEqual(["planned", "planned", "planned"]);
   });
 
-  it("executes applicable steps in order, skips the rest, verifies, contains", async () => {
+  it("executes object steps once per target and user steps once, in order, verifies, ends done", async () => {
     const calls: string[] = [];
-    const s = await finish(machine({ calls }), {});
-    expect(s.value).toBe("contained");
-    expect(calls).toEqual(["disable-rule", "revoke-sessions"]);
+    const s = await finish(machine({ calls }));
+    expect(s.value).toBe("done");
+    expect(calls).toEqual(["disable-rule@a", "disable-rule@b", "revoke-sessions"]);
     expect(s.context.steps.map((x) => [x.outcome, x.verified])).toEqual([
       ["done", true],
-      ["skipped", undefined],
+      ["done", true],
       ["done", true],
     ]);
   });
 
-  it("does not execute a step whose live state is already the target", async () => {
+  it("does not execute a step whose live state is already the target; a null plan is a skipped step", async () => {
     const calls: string[] = [];
     const s = await finish(
-      machine({ calls, plans: (i) => i.steps.map((st) => plan(st.id === "disable-rule")) }),
-      {},
+      machine({
+        calls,
+        plans: (i) => i.steps.map((st, n) => (n === 1 ? null : plan(st.key === "disable-rule@a"))),
+      }),
     );
     expect(calls).toEqual(["revoke-sessions"]);
-    expect(s.context.steps[0]!.outcome).toBe("already-done");
-    expect(s.value).toBe("contained");
+    expect(s.context.steps.map((x) => x.outcome)).toEqual(["already-done", "skipped", "done"]);
+    expect(s.value).toBe("done");
   });
 
-  it("stops at the failing step and keeps the error", async () => {
+  it("a failing step never stops the others, and the run is partial, never done", async () => {
     const calls: string[] = [];
     const s = await finish(
       machine({
         calls,
         exec: (i) =>
-          i.step.id === "disable-rule"
+          i.step.key === "disable-rule@a"
             ? Promise.reject(new Error("403 denied"))
             : Promise.resolve({ before: null, after: null, alreadyDone: false }),
       }),
-      {},
     );
-    expect(s.value).toBe("failed");
-    expect(calls).toEqual(["disable-rule"]);
+    expect(s.value).toBe("partial");
+    expect(calls).toEqual(["disable-rule@a", "disable-rule@b", "revoke-sessions"]);
     expect(s.context.error).toContain("403 denied");
     expect(s.context.steps[0]!.outcome).toBe("failed");
   });
 
-  it("fails when verification does not see the change", async () => {
+  it("nothing done at all is failed; a step that could not be planned fails alone", async () => {
+    const s = await finish(machine({ exec: () => Promise.reject(new Error("boom")) }));
+    expect(s.value).toBe("failed");
+    const p = await finish(
+      machine({ plans: (i) => i.steps.map((_, n) => (n === 0 ? { error: "ambiguous" } : plan())) }),
+    );
+    expect(p.value).toBe("partial");
+    expect(p.context.steps[0]).toMatchObject({ outcome: "failed", error: "planning: ambiguous" });
+  });
+
+  it("is partial when verification does not see a change", async () => {
     const s = await finish(
       machine({
         verify: (i) =>
           i.steps
             .filter((x) => x.outcome === "done")
-            .map((x) => ({ id: x.id, ok: x.id !== "disable-rule", observed: null })),
+            .map((x) => ({ key: x.key, ok: x.key !== "disable-rule@b", observed: null })),
       }),
-      {},
     );
-    expect(s.value).toBe("failed");
-    expect(s.context.error).toContain("disable-rule");
+    expect(s.value).toBe("partial");
+    expect(s.context.error).toContain("disable-rule@b: not verified");
   });
 
-  it("a held run plans but never executes", async () => {
+  it("a gated step waits for a human; RELEASE runs it, REJECT ends rejected with nothing after it run", async () => {
     const calls: string[] = [];
-    const s = await finish(machine({ calls }), { hold: "protected account" });
-    expect(s.value).toBe("held");
-    expect(calls).toEqual([]);
+    const steps = [inst("disable-rule@a"), inst("revoke-sessions", "user", "protected account x")];
+    const a = createActor(machine({ calls }), { input: input({ steps }) });
+    a.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(a.getSnapshot().value).toBe("waiting");
+    expect(a.getSnapshot().context.waiting).toBe("protected account x");
+    expect(calls).toEqual(["disable-rule@a"]);
+    // persisted while waiting, restored in another "process", released there
+    const persisted = JSON.parse(JSON.stringify(a.getPersistedSnapshot())) as Snapshot<unknown>;
+    a.stop();
+    const b = createActor(machine({ calls }), { input: input(), snapshot: persisted });
+    b.start();
+    b.send({
+      type: "RELEASE",
+      approval: { stepKeys: ["revoke-sessions"], by: "alice", reason: "ok", at: "t" },
+    });
+    await toPromise(b);
+    expect(b.getSnapshot().value).toBe("done");
+    expect(b.getSnapshot().context.approvals).toHaveLength(1);
+    expect(calls).toEqual(["disable-rule@a", "revoke-sessions"]);
+
+    const c = createActor(machine({}), {
+      input: input({ steps: [inst("disable-rule@a", "tenant", "tenant scope")] }),
+    });
+    c.start();
+    await new Promise((r) => setTimeout(r, 20));
+    c.send({ type: "REJECT", by: "bob", reason: "legitimate" });
+    await toPromise(c);
+    expect(c.getSnapshot().value).toBe("rejected");
+    expect(c.getSnapshot().context.steps[0]!.outcome).toBe("not-run");
+  });
+
+  it("HALT during a step lets it finish, then ends halted with the rest not run", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const calls: string[] = [];
+    const a = createActor(
+      machine({
+        calls,
+        exec: async () => {
+          await gate;
+          return { before: null, after: null, alreadyDone: false };
+        },
+      }),
+      { input: input() },
+    );
+    a.start();
+    await new Promise((r) => setTimeout(r, 20));
+    a.send({ type: "HALT", reason: "SIGTERM" });
+    release();
+    await toPromise(a);
+    expect(a.getSnapshot().value).toBe("halted");
+    expect(calls).toEqual(["disable-rule@a"]);
+    expect(a.getSnapshot().context.steps.map((s) => s.outcome)).toEqual(["done", "not-run", "not-run"]);
   });
 
   it("a snapshot persisted mid-step restores and re-runs that step with its saved input", async () => {
@@ -157,7 +241,7 @@ describe("playbook machine", () => {
         return { before: null, after: null, alreadyDone: false };
       },
     });
-    const a = createActor(m1, { input: { runId: "r1", mode: "execute", hit: ruleHit } as never });
+    const a = createActor(m1, { input: input() });
     a.start();
     await new Promise((r) => setTimeout(r, 20));
     expect(a.getSnapshot().value).toBe("executing");
@@ -166,20 +250,135 @@ describe("playbook machine", () => {
     release();
 
     const second: string[] = [];
-    const b = createActor(machine({ calls: second }), { input: {} as never, snapshot: persisted });
+    const b = createActor(machine({ calls: second }), { input: input(), snapshot: persisted });
     b.start();
     await toPromise(b);
-    expect(first).toEqual(["disable-rule"]);
-    expect(second).toEqual(["disable-rule", "revoke-sessions"]);
-    expect(b.getSnapshot().value).toBe("contained");
+    expect(first).toEqual(["disable-rule@a"]);
+    expect(second).toEqual(["disable-rule@a", "disable-rule@b", "revoke-sessions"]);
+    expect(b.getSnapshot().value).toBe("done");
   });
 
   it("names its version from the playbook and the engine", () => {
     expect(machineIdentity(pb)).toEqual({
       id: "playbook:t",
-      version: expect.stringMatching(/^1\+engine\.1\+disable-rule:inboxRule.disable,/),
+      version: expect.stringMatching(/^1\+engine\.2\+disable-rule:inboxRule.disable,/),
     });
   });
+});
+
+describe("every path ends in a terminal state (xstate/graph)", () => {
+  // Every event the machine can meet in each state, with each kind of actor answer.
+  const events = (snap: { value: unknown; context: { steps: { key: string; outcome: string }[] } }) => {
+    const v = String(snap.value);
+    const halt = { type: "HALT", reason: "kill switch" };
+    const n = snap.context.steps.length;
+    switch (v) {
+      case "planning":
+        return [
+          { type: "xstate.done.actor.plan", output: Array.from({ length: n }, () => plan()) },
+          {
+            type: "xstate.done.actor.plan",
+            output: Array.from({ length: n }, (_, i) => (i === 0 ? plan(true) : null)),
+          },
+          {
+            type: "xstate.done.actor.plan",
+            output: Array.from({ length: n }, (_, i) => (i === 0 ? { error: "x" } : plan())),
+          },
+          { type: "xstate.error.actor.plan", error: "planning failed" },
+          halt,
+        ];
+      case "executing":
+        return [
+          { type: "xstate.done.actor.execute", output: { before: null, after: null, alreadyDone: false } },
+          { type: "xstate.done.actor.execute", output: { before: null, after: null, alreadyDone: true } },
+          { type: "xstate.error.actor.execute", error: "403" },
+          halt,
+        ];
+      case "verifying": {
+        const carried = snap.context.steps.filter(
+          (s) => s.outcome === "done" || s.outcome === "already-done",
+        );
+        return [
+          {
+            type: "xstate.done.actor.verify",
+            output: carried.map((s) => ({ key: s.key, ok: true, observed: null })),
+          },
+          {
+            type: "xstate.done.actor.verify",
+            output: carried.map((s, i) => ({ key: s.key, ok: i !== 0, observed: null })),
+          },
+          { type: "xstate.error.actor.verify", error: "verify broke" },
+          halt,
+        ];
+      }
+      case "waiting":
+        return [
+          {
+            type: "RELEASE",
+            approval: {
+              stepKeys: snap.context.steps.filter((s) => s.outcome === "waiting").map((s) => s.key),
+              by: "h",
+              reason: "r",
+              at: "t",
+            },
+          },
+          { type: "REJECT", by: "h", reason: "r" },
+          { type: "EXPIRE", reason: "timeout" },
+          halt,
+        ];
+      default:
+        return [];
+    }
+  };
+
+  for (const [name, over] of [
+    [
+      "execute with a gated step",
+      { steps: [inst("disable-rule@a"), inst("revoke-sessions", "user", "protected")] },
+    ],
+    [
+      "execute, tenant step gated first",
+      { steps: [inst("disable-rule@a", "tenant", "tenant scope"), inst("revoke-sessions", "user")] },
+    ],
+    ["dry run", { mode: "dry-run" as const }],
+  ] as const) {
+    it(`${name}: no reachable state is stuck, and a terminal state is reachable from each`, () => {
+      const m = createPlaybookMachine(pb);
+      const adj = getAdjacencyMap(m, {
+        input: input(over as Partial<RunInput>),
+        events: events as never,
+        serializeState: (st) => serializeSnapshot(st),
+      }) as unknown as Record<
+        string,
+        {
+          state: { status: string; value: unknown };
+          transitions: Record<string, { state: { status: string; value: unknown } }>;
+        }
+      >;
+      const keys = Object.keys(adj);
+      expect(keys.length).toBeGreaterThan(5);
+      const isFinal = (k: string) => adj[k]!.state.status === "done";
+      const finals = keys.filter(isFinal);
+      const finalValues = new Set(finals.map((k) => String(adj[k]!.state.value)));
+      for (const v of finalValues) expect(FINAL_STATES as readonly string[]).toContain(v);
+      // Reverse reachability from the final snapshots.
+      const reaches = new Set(finals);
+      let grew = true;
+      while (grew) {
+        grew = false;
+        for (const k of keys)
+          if (!reaches.has(k))
+            for (const t of Object.values(adj[k]!.transitions))
+              if (reaches.has(serializeSnapshot(t.state as never))) {
+                reaches.add(k);
+                grew = true;
+                break;
+              }
+      }
+      const stuck = keys.filter((k) => !reaches.has(k)).map((k) => String(adj[k]!.state.value));
+      expect(stuck).toEqual([]);
+    });
+  }
 });
 
 describe("playbook validation", () => {

@@ -48,4 +48,19 @@ describe("audit log", () => {
   it("redact leaves ordinary data alone", () => {
     expect(redact({ a: [1, "b", { c: null }] })).toEqual({ a: [1, "b", { c: null }] });
   });
+  it("keeps idempotency keys and journal keys (they are the record, not secrets), redacts API keys", () => {
+    expect(
+      redact({
+        key: "t:case:user.revokeSessions:u1/sessions",
+        idempotencyKey: "t:c:a:x",
+        apiKey: "s3cr3t",
+        client_key: "k",
+      }),
+    ).toEqual({
+      key: "t:case:user.revokeSessions:u1/sessions",
+      idempotencyKey: "t:c:a:x",
+      apiKey: "[redacted]",
+      client_key: "[redacted]",
+    });
+  });
 });

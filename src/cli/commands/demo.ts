@@ -44,7 +44,7 @@ export function registerDemo(program: Command): void {
 
         status("== 2. run --dry-run (plan only)");
         const mark = emulator.requests().length;
-        const dry = await runHits(config, t, scan.hits, "dry-run");
+        const dry = { ...(await runHits(config, t, scan.hits, "dry-run")), notScanned: [] };
         const dryWrites = emulator
           .requests()
           .slice(mark)
@@ -53,7 +53,7 @@ export function registerDemo(program: Command): void {
 
         status("== 3. run --yes (contain, then verify by re-reading)");
         const mark2 = emulator.requests().length;
-        const wet = await runHits(config, t, scan.hits, "execute");
+        const wet = { ...(await runHits(config, t, scan.hits, "execute")), notScanned: [] };
         const writes = emulator
           .requests()
           .slice(mark2)
@@ -76,7 +76,7 @@ export function registerDemo(program: Command): void {
             (after.hits.some((h) => h.target.kind === "mailboxForwarding" && h.target.upn === m.upn) ? 1 : 0),
           0,
         );
-        const contained = wet.runs.filter((r) => r.state === "contained").length;
+        const contained = wet.runs.filter((r) => r.state === "done").length;
         const verified = wet.runs.flatMap((r) => r.steps).filter((s) => s.verified === true).length;
         ok =
           hunt.ok && dryWrites === 0 && contained === wet.runs.length && wet.runs.length > 0 && active === 0;
@@ -94,7 +94,10 @@ export function registerDemo(program: Command): void {
               ],
               ["dry run: runs planned", dry.runs.filter((r) => r.state === "planned").length],
               ["dry run: tenant writes", dryWrites],
-              ["--yes: runs contained", `${contained} of ${wet.runs.length}`],
+              [
+                "--yes: cases contained (done and verified)",
+                `${contained} of ${wet.runs.length} (${new Set(wet.runs.map((r) => r.caseId)).size} case(s))`,
+              ],
               ["--yes: tenant writes", writes],
               ["steps verified by re-reading", verified],
               ["suspect rules/forwarding still active", active],

@@ -17,7 +17,8 @@ export interface LaunchedEmulator {
 /** Starts the emulated tenant and builds a config that drives both the Graph and the Exchange path. */
 export async function launchEmulator(o: {
   port?: number;
-  scenario?: string;
+  /** "default", a scenario file, or a scenario object. */
+  scenario?: string | import("../../emulator/scenario.js").Scenario;
   stateDir: string;
   caDir: string;
   seed?: number;

@@ -113,6 +113,11 @@ export function registerExchangeFace(
 
     const bound = bindParameters(cmdlet, input.parameters);
     if (!bound.ok) return failure(c, bound.failure);
+    // The request log names the cmdlet and the object, so tests can count writes per object.
+    const p = bound.params as Record<string, unknown>;
+    const named = p["Identity"] ?? p["Mailbox"];
+    const shown = typeof named === "string" ? named : named === undefined ? "" : JSON.stringify(named);
+    c.set("operation", `${cmdlet.name}${shown ? ` ${shown}` : ""}`);
     let result;
     try {
       result = cmdlet.run(ctx, bound.params, { appId: auth.app.clientId, options });

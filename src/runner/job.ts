@@ -1,0 +1,373 @@
+/**
+ * The runner owns the run: resume what the store holds, route each hit to a playbook, group hits into one case
+ * per (tenant, user), and drive one run per case and playbook. Every hit is accounted for: taken by a run, joined
+ * to a case, already contained by a closed case, or not containable by any selected playbook.
+ */
+import type { ActionContext } from "../actions/types.js";
+import type { AuditLogger } from "../audit/log.js";
+import { machineIdentity, type RunMode, type StepInstance } from "../engine/machine.js";
+import { computeHitKey, hitSchema, type Hit } from "../model/hit.js";
+import type { Playbook } from "../playbooks/schema.js";
+import type { CaseRow, CaseStore, RunRow } from "../store/types.js";
+import { resumeRun, startRun, type DriveEnv } from "./drive.js";
+import { idempotencyKey } from "./effects.js";
+import type { HitAccount, RunReport, SkippedRun } from "./report.js";
+import { expandSteps, gateFor, requireAction, type CaseTarget, type GatePolicy } from "./steps.js";
+
+export interface Guardrails {
+  protectedAccounts: string[];
+  /** At most this many cases start containing in one invocation; the rest wait. */
+  maxContainmentsPerRun: number;
+}
+
+export interface JobEnv {
+  store: CaseStore;
+  audit: AuditLogger;
+  actionCtx: ActionContext;
+  playbooks: Playbook[];
+  guardrails: Guardrails;
+  leaseMs: number;
+  /** Tenant-scope / attended-only step ids the invocation named. */
+  namedSteps?: string[];
+  /** A human started this invocation (`--yes`); false for unattended runs. */
+  attended?: boolean;
+  stop?: AbortSignal;
+}
+
+export interface JobOutcome {
+  runs: RunReport[];
+  hits: HitAccount[];
+  skipped: SkippedRun[];
+}
+
+interface Budget {
+  take(): boolean;
+}
+
+const BUDGET_GATE = "containment budget";
+
+const targetKeyOf = (h: Hit) => h.hitKey || computeHitKey(h.tenantId, h.target);
+
+/** The playbook that takes a hit: the first selected one whose trigger lists the hit's target kind. */
+export function routeHit(playbooks: Playbook[], hit: Hit): Playbook | undefined {
+  return playbooks.find((p) => (p.trigger.targets as readonly string[]).includes(hit.target.kind));
+}
+
+export class Job {
+  private readonly budget: Budget;
+  private readonly out: JobOutcome = { runs: [], hits: [], skipped: [] };
+  private readonly driven = new Set<string>();
+
+  constructor(private readonly env: JobEnv) {
+    let left = env.guardrails.maxContainmentsPerRun;
+    this.budget = { take: () => (left > 0 ? (left--, true) : false) };
+  }
+
+  private policy(mode: RunMode): GatePolicy {
+    return {
+      mode,
+      protectedAccounts: this.env.guardrails.protectedAccounts,
+      namedSteps: this.env.namedSteps ?? [],
+      attended: this.env.attended ?? true,
+    };
+  }
+
+  private driveEnv(user: { id: string; upn: string }, mode: RunMode): DriveEnv {
+    return {
+      store: this.env.store,
+      audit: this.env.audit,
+      actionCtx: this.env.actionCtx,
+      leaseMs: this.env.leaseMs,
+      ...(this.env.stop ? { stop: this.env.stop } : {}),
+      regate: this.regate(user, mode),
+    };
+  }
+
+  /** A waiting step's gate now: guardrails as configured, and a budget gate opens only if budget is left. */
+  private regate(user: { id: string; upn: string }, mode: RunMode): (s: StepInstance) => string | undefined {
+    let budgetTaken = false;
+    return (s) => {
+      const g = gateFor(s, user, this.policy(mode));
+      if (g) return g;
+      if (s.gate?.startsWith(BUDGET_GATE) && !budgetTaken) {
+        if (!this.budget.take()) return s.gate;
+        budgetTaken = true;
+      }
+      return undefined;
+    };
+  }
+
+  private playbookOf(row: RunRow): Playbook | undefined {
+    return this.env.playbooks.find((p) => machineIdentity(p).id === row.machineId);
+  }
+
+  /** Resumes one stored run (lease permitting); reports it skipped when its machine version is gone. */
+  private async resume(row: RunRow): Promise<void> {
+    if (this.driven.has(row.runId)) return;
+    this.driven.add(row.runId);
+    const pb = this.playbookOf(row);
+    const want = pb ? machineIdentity(pb).version : undefined;
+    if (!pb || want !== row.machineVersion) {
+      this.out.skipped.push({
+        runId: row.runId,
+        caseId: row.caseId,
+        reason: "needs-migration",
+        detail: pb
+          ? `stored by machine version ${row.machineVersion}; playbook ${pb.metadata.id} is now ${want}. Finish it with the mailwarden and playbook that started it, or roll it back (mailwarden rollback --run ${row.runId}).`
+          : `its playbook (${row.machineId}) is not selected in this config: select it to resume the run, or roll it back.`,
+      });
+      this.env.audit.warn("run.needs-migration", {
+        runId: row.runId,
+        machine: row.machineId,
+        version: row.machineVersion,
+      });
+      return;
+    }
+    const lease = this.env.store.acquireLease(row.runId, this.env.leaseMs);
+    if (!lease.ok) {
+      this.out.skipped.push({
+        runId: row.runId,
+        caseId: row.caseId,
+        reason: "driven-elsewhere",
+        detail: `another process (${lease.holder ?? "unknown"}) holds this run's lease`,
+      });
+      return;
+    }
+    if (lease.tookOverFrom)
+      this.env.audit.warn("run.taken-over", { runId: row.runId, from: lease.tookOverFrom });
+    const input = row.input as { user: { id: string; upn: string } };
+    this.out.runs.push(await resumeRun(this.driveEnv(input.user, "execute"), pb, row));
+  }
+
+  /** Resumes every interrupted or waiting run in the store (execute mode only: a dry run never writes). */
+  async resumePending(): Promise<void> {
+    for (const row of this.env.store.listRuns({ active: true }))
+      if (row.mode === "execute" && !this.env.stop?.aborted) await this.resume(row);
+  }
+
+  /** Effects of a case that are done and verified: their steps are not planned again. */
+  private settledKeys(caseId: string): Set<string> {
+    return new Set(
+      this.env.store
+        .listEffects({ caseId })
+        .filter((e) => e.status === "done" && e.verified === true)
+        .map((e) => e.idemKey),
+    );
+  }
+
+  private instanceKey(caseId: string, s: StepInstance): string {
+    const a = requireAction(s.action);
+    return idempotencyKey(this.env.actionCtx.tenantId, caseId, a.id, a.targetId(s.input));
+  }
+
+  /** Read-only: is a target of a closed case active again (any object step would change something)? */
+  private async activeAgain(pb: Playbook, hit: Hit): Promise<boolean> {
+    const steps = expandSteps(pb, [{ targetKey: targetKeyOf(hit), hit }]).filter((s) => s.scope !== "user");
+    for (const s of steps) {
+      try {
+        const p = await requireAction(s.action).plan(this.env.actionCtx, s.input);
+        if (!p.noop) return true;
+      } catch {
+        return true; // cannot tell: treat it as a new case, where the failure will be reported
+      }
+    }
+    return false;
+  }
+
+  async run(hits: Hit[], mode: RunMode): Promise<JobOutcome> {
+    const { store } = this.env;
+    if (mode === "execute") await this.resumePending();
+    // Route; group by (tenant, user), keeping the input order.
+    const groups = new Map<
+      string,
+      { user: { id: string; upn: string }; tenantId: string; items: { hit: Hit; pb: Playbook }[] }
+    >();
+    const seen = new Set<string>();
+    for (const raw of hits) {
+      const hit = hitSchema.parse(raw);
+      if (seen.has(hit.hitKey)) continue;
+      seen.add(hit.hitKey);
+      const pb = routeHit(this.env.playbooks, hit);
+      if (!pb) {
+        this.out.hits.push({
+          hitKey: hit.hitKey,
+          user: hit.user.upn,
+          kind: hit.target.kind,
+          outcome: "not-containable",
+          reason: `no selected playbook (${this.env.playbooks.map((p) => p.metadata.id).join(", ")}) takes ${hit.target.kind} hits`,
+        });
+        continue;
+      }
+      const g = `${hit.tenantId}\u0000${hit.user.id.toLowerCase()}`;
+      if (!groups.has(g)) groups.set(g, { user: hit.user, tenantId: hit.tenantId, items: [] });
+      groups.get(g)!.items.push({ hit, pb });
+    }
+    for (const g of groups.values()) {
+      if (this.env.stop?.aborted) break;
+      await this.runCase(g.tenantId, g.user, g.items, mode);
+    }
+    // Hits joined to a case whose run another process drives (or that a stop left unplanned) are said so too.
+    const accounted = new Set([
+      ...this.out.runs.flatMap((r) => r.hitKeys),
+      ...this.out.hits.map((h) => h.hitKey),
+    ]);
+    for (const g of groups.values())
+      for (const { hit } of g.items)
+        if (!accounted.has(targetKeyOf(hit))) {
+          const open = store.findOpenCase(hit.tenantId, hit.user.id);
+          this.out.hits.push({
+            hitKey: hit.hitKey,
+            user: hit.user.upn,
+            kind: hit.target.kind,
+            outcome: "driven-elsewhere",
+            ...(open ? { caseId: open.caseId } : {}),
+            reason: this.env.stop?.aborted
+              ? "the invocation was stopped before this hit's case ran"
+              : "joined its case, whose run another process drives (or that holds it as settled)",
+          });
+        }
+    return this.out;
+  }
+
+  private async runCase(
+    tenantId: string,
+    user: { id: string; upn: string },
+    items: { hit: Hit; pb: Playbook }[],
+    mode: RunMode,
+  ): Promise<void> {
+    const { store } = this.env;
+    let kase: CaseRow | undefined = store.findOpenCase(tenantId, user.id);
+    let why: string | undefined;
+    if (!kase) {
+      // Targets a closed case already contained are a new compromise only if they are active again.
+      const fresh: typeof items = [];
+      for (const it of items) {
+        const closed = store.closedCasesWithTarget(tenantId, user.id, targetKeyOf(it.hit))[0];
+        if (closed && !(await this.activeAgain(it.pb, it.hit))) {
+          this.out.hits.push({
+            hitKey: it.hit.hitKey,
+            user: user.upn,
+            kind: it.hit.target.kind,
+            outcome: "already-contained",
+            caseId: closed.caseId,
+            reason: `contained by case ${closed.caseId} (closed ${closed.closedAt ?? ""}: ${closed.closeReason ?? ""}); nothing is active again`,
+          });
+        } else {
+          if (closed) why = `target ${it.hit.hitKey} of closed case ${closed.caseId} is active again`;
+          fresh.push(it);
+        }
+      }
+      if (!fresh.length) return;
+      items = fresh;
+      const last = store.listCases({ tenantId, userId: user.id, status: ["closed"] }).at(-1);
+      why ??= last
+        ? `new suspect activity after case ${last.caseId} closed (${last.closeReason ?? ""})`
+        : undefined;
+      kase = store.openCase(tenantId, user, mode === "execute" ? "open" : "planned", why).row;
+    }
+    const newKeys = new Set<string>();
+    for (const it of items)
+      if (store.addTarget(kase.caseId, targetKeyOf(it.hit), it.hit.target.kind, it.hit))
+        newKeys.add(targetKeyOf(it.hit));
+    const playbooks = [...new Set(items.map((i) => i.pb))];
+    for (const pb of playbooks) {
+      if (this.env.stop?.aborted) return;
+      if (mode === "execute") await this.runCasePlaybook(kase, user, pb, newKeys);
+      else await this.planCasePlaybook(kase, user, pb);
+    }
+    if (mode === "execute") this.maybeClose(kase.caseId);
+  }
+
+  private caseTargets(caseId: string, pb: Playbook): CaseTarget[] {
+    return this.env.store
+      .listTargets(caseId)
+      .map((t) => ({ targetKey: t.targetKey, hit: hitSchema.parse(t.hit) }))
+      .filter((t) => routeHit(this.env.playbooks, t.hit) === pb);
+  }
+
+  private async planCasePlaybook(kase: CaseRow, user: { id: string; upn: string }, pb: Playbook) {
+    const steps = expandSteps(pb, this.caseTargets(kase.caseId, pb)).map((s) => {
+      const gate = gateFor(s, user, this.policy("execute"));
+      return gate ? { ...s, gate } : s;
+    });
+    const r = await startRun(this.driveEnv(user, "dry-run"), pb, {
+      caseId: kase.caseId,
+      user,
+      mode: "dry-run",
+      steps,
+      hitKeys: [...new Set(steps.flatMap((s) => (s.targetKey ? [s.targetKey] : [])))],
+    });
+    if (r) this.out.runs.push(r);
+  }
+
+  private async runCasePlaybook(
+    kase: CaseRow,
+    user: { id: string; upn: string },
+    pb: Playbook,
+    newKeys: Set<string>,
+  ): Promise<void> {
+    const { store } = this.env;
+    for (let round = 0; round < 3; round++) {
+      const active = store.activeRun(kase.caseId, pb.metadata.id);
+      if (active) {
+        if (this.driven.has(active.runId)) {
+          // Resumed above and still not over (waiting): its case waits with it.
+          return;
+        }
+        await this.resume(active);
+        continue;
+      }
+      const settled = this.settledKeys(kase.caseId);
+      const targets = this.caseTargets(kase.caseId, pb);
+      const steps = expandSteps(pb, targets).filter(
+        (s) => (s.targetKey && newKeys.has(s.targetKey)) || !settled.has(this.instanceKey(kase.caseId, s)),
+      );
+      newKeys.clear(); // planned from here on: a later round plans only what is still open
+      if (!steps.length) return;
+      const gated = steps.map((s) => {
+        const gate = gateFor(s, user, this.policy("execute"));
+        return gate ? { ...s, gate } : s;
+      });
+      const needsBudget = gated.some((s) => !s.gate);
+      const withBudget =
+        needsBudget && !this.budget.take()
+          ? gated.map((s) => ({
+              ...s,
+              gate:
+                s.gate ??
+                `${BUDGET_GATE} of ${this.env.guardrails.maxContainmentsPerRun} cases per invocation is spent: the next invocation continues`,
+            }))
+          : gated;
+      const r = await startRun(this.driveEnv(user, "execute"), pb, {
+        caseId: kase.caseId,
+        user,
+        mode: "execute",
+        steps: withBudget,
+        hitKeys: [...new Set(withBudget.flatMap((s) => (s.targetKey ? [s.targetKey] : [])))],
+      });
+      if (!r) continue; // another process created the case's run a moment ago: go round to resume or skip it
+      this.driven.add(r.runId);
+      this.out.runs.push(r);
+      // Targets added by another process while this run went on are picked up in the next round.
+      const covered = new Set(r.hitKeys);
+      const more = this.caseTargets(kase.caseId, pb).some((t) => !covered.has(t.targetKey));
+      if (!more || r.state !== "done") return;
+    }
+  }
+
+  /** A case closes when no run of it is active and every step over every target is done and verified. */
+  private maybeClose(caseId: string): void {
+    const { store } = this.env;
+    if (store.listRuns({ caseId, active: true }).length) return;
+    const settled = this.settledKeys(caseId);
+    const targets = store
+      .listTargets(caseId)
+      .map((t) => ({ targetKey: t.targetKey, hit: hitSchema.parse(t.hit) }));
+    for (const pb of this.env.playbooks) {
+      const mine = targets.filter((t) => routeHit(this.env.playbooks, t.hit) === pb);
+      if (!mine.length) continue;
+      for (const s of expandSteps(pb, mine)) if (!settled.has(this.instanceKey(caseId, s))) return;
+    }
+    store.closeCase(caseId, "contained: every step done and verified");
+  }
+}

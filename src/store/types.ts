@@ -1,0 +1,211 @@
+/**
+ * The case store's contract: cases (one open case per tenant and user), their targets, runs (machine snapshot with
+ * the machine id and version beside it, and a lease), effects (one per idempotency key, before-image immutable)
+ * and the append-only, hash-chained journal. Every write goes through `commit`, one transaction: the snapshot, the
+ * effect rows and the journal entries that belong together land together or not at all.
+ *
+ * SQLite (better-sqlite3, ./sqlite.ts) is the embedded implementation; the interface is what a PostgreSQL one
+ * would implement (transactions, leases fenced on every commit, append, queries by case and state).
+ */
+
+export type CaseStatus = "open" | "closed" | "planned";
+
+export interface CaseRow {
+  caseId: string;
+  tenantId: string;
+  userId: string;
+  userUpn: string;
+  /** 1 for a user's first case, +1 for every case opened after the previous one closed. */
+  epoch: number;
+  status: CaseStatus;
+  openedAt: string;
+  closedAt?: string;
+  closeReason?: string;
+}
+
+export interface TargetRow {
+  caseId: string;
+  /** The hit key of the suspect object. */
+  targetKey: string;
+  kind: string;
+  hit: unknown;
+  addedAt: string;
+}
+
+export interface RunRow {
+  runId: string;
+  caseId: string;
+  playbook: string;
+  mode: string;
+  machineId: string;
+  machineVersion: string;
+  state: string;
+  /** The xstate persisted snapshot. */
+  snapshot: unknown;
+  /** The machine input (step instances), for reports and for a run whose snapshot is refused. */
+  input: unknown;
+  createdAt: string;
+  updatedAt: string;
+  leaseOwner?: string;
+  leaseUntil?: number;
+}
+
+export type EffectStatus = "intent" | "done" | "failed" | "compensated";
+
+export interface EffectRow {
+  idemKey: string;
+  caseId: string;
+  runId: string;
+  stepKey: string;
+  actionId: string;
+  scope: string;
+  targetId: string;
+  /** The live object the step acted on, as its plan resolved it (compensation needs it). */
+  target: unknown;
+  status: EffectStatus;
+  /** true: mailwarden wrote; false: it found the change already made; null: unknown (interrupted, resumed). */
+  applied: boolean | null;
+  /** The first observation before the write: immutable once recorded. */
+  before: unknown;
+  after: unknown;
+  /** The last verification of this effect by re-reading: true, false, or null (not verified yet). */
+  verified: boolean | null;
+  updatedAt: string;
+}
+
+export interface JournalInput {
+  kind: string;
+  caseId?: string;
+  runId?: string;
+  stepKey?: string;
+  actionId?: string;
+  targetId?: string;
+  idemKey?: string;
+  before?: unknown;
+  after?: unknown;
+  detail?: unknown;
+  requestIds?: string[];
+}
+
+export interface JournalEntry extends JournalInput {
+  seq: number;
+  at: string;
+  actor: string;
+  prevHash: string;
+  hash: string;
+}
+
+/** An effect row change inside a commit: inserting records `before`/`target`; updates never touch them. */
+export interface EffectWrite {
+  idemKey: string;
+  caseId: string;
+  runId: string;
+  stepKey: string;
+  actionId: string;
+  scope: string;
+  targetId: string;
+  status: EffectStatus;
+  applied?: boolean | null;
+  before?: unknown;
+  target?: unknown;
+  after?: unknown;
+  verified?: boolean;
+}
+
+export interface RunWrite {
+  runId: string;
+  /** The commit is refused (LeaseLostError) unless this owner holds the run's lease. */
+  owner: string;
+  state?: string;
+  snapshot?: unknown;
+}
+
+export interface Commit {
+  run?: RunWrite;
+  effects?: EffectWrite[];
+  /** Verification results of existing effects: only `verified` changes (never status, before or target). */
+  verifications?: { idemKey: string; verified: boolean }[];
+  journal?: JournalInput[];
+}
+
+export interface ChainCheck {
+  ok: boolean;
+  entries: number;
+  /** The first entry whose hash or link does not match, and why. */
+  firstBroken?: { seq: number; reason: string };
+}
+
+export interface NewRun {
+  runId: string;
+  caseId: string;
+  playbook: string;
+  mode: string;
+  machineId: string;
+  machineVersion: string;
+  state: string;
+  snapshot: unknown;
+  input: unknown;
+}
+
+export interface CaseStore {
+  readonly file: string;
+  readonly storeId: string;
+  /** Who writes (recorded in every journal entry): `${host}:${pid}:${random}`. */
+  readonly actor: string;
+
+  /** The open case of (tenant, user), or a new one (its epoch one past the user's last): atomic across processes. */
+  openCase(
+    tenantId: string,
+    user: { id: string; upn: string },
+    status: "open" | "planned",
+    detail?: unknown,
+  ): { row: CaseRow; created: boolean };
+  findOpenCase(tenantId: string, userId: string): CaseRow | undefined;
+  getCase(caseId: string): CaseRow | undefined;
+  listCases(filter?: { status?: CaseStatus[]; userId?: string; tenantId?: string }): CaseRow[];
+  closeCase(caseId: string, reason: string): void;
+  /** Adds a target; false when the case already had it. */
+  addTarget(caseId: string, targetKey: string, kind: string, hit: unknown): boolean;
+  listTargets(caseId: string): TargetRow[];
+  /** Closed cases of this user that had this target, newest first. */
+  closedCasesWithTarget(tenantId: string, userId: string, targetKey: string): CaseRow[];
+
+  /** Creates a run with its lease held by this store's actor; undefined when the case already has an active run of that playbook. */
+  createRun(run: NewRun, leaseMs: number): RunRow | undefined;
+  getRun(runId: string): RunRow | undefined;
+  listRuns(filter?: { caseId?: string; active?: boolean; states?: string[] }): RunRow[];
+  activeRun(caseId: string, playbook: string): RunRow | undefined;
+  /** Takes the run's lease when free, expired, held by a dead process on this host, or already ours. */
+  acquireLease(runId: string, leaseMs: number): { ok: boolean; holder?: string; tookOverFrom?: string };
+  renewLease(runId: string, leaseMs: number): boolean;
+  releaseLease(runId: string): void;
+
+  getEffect(idemKey: string): EffectRow | undefined;
+  listEffects(filter?: { runId?: string; caseId?: string }): EffectRow[];
+  /** Other open cases with a done effect of this action on this target (tenant-wide objects shared by cases). */
+  openCasesDependingOn(actionId: string, targetId: string, exceptCaseId: string): string[];
+
+  commit(c: Commit): void;
+  /** Sets a run's record state outside the machine (rollback), journalled in the same transaction. */
+  setRunState(runId: string, state: string, entry: JournalInput): void;
+  journal(filter?: { caseId?: string; runId?: string }): JournalEntry[];
+  verifyChain(): ChainCheck;
+  close(): void;
+}
+
+export class StoreError extends Error {
+  override readonly name = "StoreError";
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+  }
+}
+
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
+  constructor(readonly runId: string) {
+    super(`run ${runId}: this process no longer holds its lease (another process took it over); stopped`);
+  }
+}
