@@ -86,3 +86,42 @@ describe("429 without Retry-After", () => {
     }
   });
 });
+
+describe("a dropped connection", () => {
+  it("is retried for reads and PATCH (safe to repeat), never for POST (revoke): the action's re-read decides", async () => {
+    const adele = t.emulator.ctx.state.users.find((u) => u.userPrincipalName === "AdeleV@contoso.com")!;
+    const mb = t.emulator.ctx.state.mailboxes.find((m) => m.userId === adele.id)!;
+    const rule = () => mb.rules.find((r) => r.name === "Accounts sync")!;
+    await faults({
+      rules: [
+        { face: "graph", match: "GET /users/{id}", fault: { type: "drop" }, times: 1 },
+        {
+          face: "graph",
+          match: "PATCH /users/{id}/mailFolders/inbox/messageRules/{id}",
+          fault: { type: "drop" },
+          times: 1,
+        },
+        { face: "graph", match: "POST /users/{id}/revokeSignInSessions", fault: { type: "drop" }, times: 1 },
+      ],
+    });
+    try {
+      const sleeps: number[] = [];
+      const a = adapter(sleeps);
+      expect((await a.getUser(adele.id)).id).toBe(adele.id);
+      await a.updateMessageRule(adele.id, rule().graphId, { isEnabled: false });
+      expect(rule().enabled).toBe(false);
+      expect(sleeps).toHaveLength(2);
+      const mark = t.mark();
+      await expect(a.revokeSignInSessions(adele.id)).rejects.toMatchObject({ kind: "network" });
+      expect(
+        t.emulator
+          .requests()
+          .slice(mark)
+          .filter((r) => r.path.endsWith("/revokeSignInSessions")),
+      ).toHaveLength(1);
+    } finally {
+      rule().enabled = true;
+      await faults({});
+    }
+  });
+});

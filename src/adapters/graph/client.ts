@@ -221,6 +221,13 @@ export class GraphAdapter {
           await this.sleep(throttleBackoffMs(attempt));
           continue;
         }
+        // A dropped connection: the outcome is unknown, so only requests that may be repeated are retried — reads,
+        // and PATCH (setting the same values again). POST (revoke, create) and DELETE are not: the action's
+        // re-read on the next attempt decides.
+        if (err.kind === "network" && /^(GET|PATCH) /.test(what) && attempt < this.throttleRetries) {
+          await this.sleep(throttleBackoffMs(attempt));
+          continue;
+        }
         throw err;
       }
     }
