@@ -13,9 +13,38 @@ export function termSafe(s: string, max = 120): string {
   return cleaned.length > max ? `${cleaned.slice(0, max - 1)}…` : cleaned;
 }
 
-export function table(head: string[], rows: (string | number | boolean | undefined | null)[][]): string {
+/** Hard-wraps a line at `width` characters (never cuts: every character is shown). */
+export function wrapLine(line: string, width: number): string {
+  if (line.length <= width) return line;
+  const out: string[] = [];
+  for (let i = 0; i < line.length; i += width) out.push(line.slice(i, i + width));
+  return out.join("\n");
+}
+
+export interface TableOptions {
+  /**
+   * Cells keep their own line breaks (each line made terminal-safe on its own) and long lines are wrapped at this
+   * width instead of cut. Only for cells whose line breaks mailwarden put there: attacker text in them must be
+   * quoted (JSON) first, so that it cannot bring its own.
+   */
+  wrap?: number;
+}
+
+export function table(
+  head: string[],
+  rows: (string | number | boolean | undefined | null)[][],
+  o: TableOptions = {},
+): string {
   const t = new Table({ head, style: { head: [], border: [] }, wordWrap: false });
-  for (const r of rows) t.push(r.map((c) => (c === undefined || c === null ? "" : termSafe(String(c)))));
+  const cell = (c: string | number | boolean | undefined | null): string => {
+    if (c === undefined || c === null) return "";
+    if (!o.wrap) return termSafe(String(c));
+    return String(c)
+      .split("\n")
+      .map((l) => wrapLine(termSafe(l, Number.POSITIVE_INFINITY), o.wrap!))
+      .join("\n");
+  };
+  for (const r of rows) t.push(r.map(cell));
   return t.toString();
 }
 

@@ -18,6 +18,8 @@ export const stepReportSchema = z.object({
   scope: z.enum(["object", "user", "tenant"]),
   /** The case target (hit key) the step acts on; absent for user-scope steps. */
   target: z.string().optional(),
+  /** What the step acts on, for people: the rule (name and id) and mailbox, the forwarding address, the user. */
+  object: z.string(),
   outcome: z.enum(["pending", "planned", "skipped", "waiting", "done", "already-done", "failed", "not-run"]),
   transport: z.enum(["graph", "exchange", "none"]).optional(),
   reversibility: z.enum(["reversible", "partly-reversible", "irreversible"]).optional(),
@@ -110,6 +112,25 @@ export function runJsonSchema(): unknown {
   return z.toJSONSchema(runOutputSchema, { io: "output" });
 }
 
+const q = (v: unknown) => JSON.stringify(v ?? null);
+
+/** A plain description of what a step acts on (attacker-chosen text quoted as JSON, so it stays data). */
+export function describeObject(action: string, input: unknown): string {
+  const i = (input ?? {}) as Record<string, unknown>;
+  switch (i.kind) {
+    case "inboxRule":
+      return `rule ${q(i.ruleName)} (${typeof i.ruleIdentity === "string" ? `RuleIdentity ${i.ruleIdentity}` : `Graph id ${q(i.graphRuleId)}`}${i.hidden ? ", hidden" : ""}) in ${q(i.upn)}`;
+    case "mailboxForwarding":
+      return `forwarding of ${q(i.upn)} to ${q(i.forwardingSmtpAddress ?? i.forwardingAddress)}`;
+    case "transportRule":
+      return `transport rule ${q(i.name)} (${q(i.guid)}), every mailbox`;
+    case "delegation":
+      return `${q(i.delegationType)} of ${q(i.trustee)} on ${q(i.folder ?? i.upn)}`;
+    default:
+      return i.upn !== undefined ? `user ${q(i.upn)}` : action;
+  }
+}
+
 export function toReport(
   row: Pick<RunRow, "runId" | "caseId" | "mode">,
   playbook: string,
@@ -132,6 +153,7 @@ export function toReport(
       action: s.action,
       scope: s.scope,
       ...(s.targetKey ? { target: s.targetKey } : {}),
+      object: describeObject(s.action, s.input),
       outcome: s.outcome,
       ...(s.plan && s.plan.transport !== "none"
         ? { transport: s.plan.transport, reversibility: s.plan.reversibility }

@@ -9,7 +9,7 @@ import type { JobOutcome } from "../../runner/job.js";
 import { RUN_SCHEMA_VERSION, type RunOutput } from "../../runner/report.js";
 import { readHitsFile, requireConfig, type RejectedRecord } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
-import { status, table, writeOut } from "../output.js";
+import { status, table, termSafe, writeOut } from "../output.js";
 import { shutdownSignal } from "../shutdown.js";
 import { openTenant, type TenantHandles } from "../tenant.js";
 import { describeNotScanned, parseFormat, scanWith } from "./scan.js";
@@ -87,22 +87,42 @@ export function runOutput(o: RunOutcome, rejected: RejectedRecord[] = []): RunOu
 
 const show = (v: unknown) => JSON.stringify(v ?? null);
 
+/** The width at which before → after values wrap in the table (never cut). */
+const WRAP = 72;
+
+/** One line: what the invocation wrote (or, in a dry run, would write), and what waits. */
+export function summaryLine(o: RunOutcome): string {
+  const steps = o.runs.flatMap((r) => r.steps.map((s) => ({ r, s })));
+  const dry = o.runs.length > 0 && o.runs.every((r) => r.mode === "dry-run");
+  const writes = steps.filter(({ s }) => (dry ? s.outcome === "planned" : s.outcome === "done"));
+  const irreversible = writes.filter(({ s }) => s.reversibility === "irreversible").length;
+  const waiting = steps.filter(({ s }) => s.outcome === "waiting" || (dry && s.gate)).length;
+  const failed = steps.filter(({ s }) => s.outcome === "failed").length;
+  const cases = new Set(o.runs.map((r) => r.caseId)).size;
+  return (
+    `${dry ? "would write" : "wrote"} ${writes.length} change(s) (${irreversible} irreversible) in ${cases} case(s)` +
+    `; ${steps.filter(({ s }) => s.outcome === "already-done").length} already so` +
+    `; ${waiting} step(s) ${dry ? "would wait" : "wait"} for a human` +
+    (failed ? `; ${failed} failed` : "") +
+    (o.hits.length ? `; ${o.hits.length} hit(s) not run (see above)` : "") +
+    (dry ? "; nothing was written" : "")
+  );
+}
+
 export function renderRuns(o: RunOutcome, format: "table" | "json", rejected: RejectedRecord[] = []): string {
   if (format === "json") return JSON.stringify(runOutput(o, rejected), null, 2);
   const rows: (string | undefined)[][] = [];
   for (const r of o.runs)
     for (const s of r.steps.filter((x) => x.outcome !== "skipped"))
       rows.push([
-        r.caseId.slice(0, 8),
-        r.runId.slice(0, 8),
-        r.user,
-        r.state,
-        s.key.length > 40 ? `${s.id}@${s.target?.slice(0, 8) ?? ""}` : s.key,
+        `${r.caseId.slice(0, 8)}\n${r.runId.slice(0, 8)}`,
+        `${r.state}`,
+        `${s.id}\n${s.object}`,
         s.outcome + (s.verified === true ? " ✓" : s.verified === false ? " ✗" : ""),
-        (s.transport ?? "") + (s.reversibility === "irreversible" ? " (irreversible)" : ""),
-        `${show(s.before)} → ${show(s.after)}${s.gate ? `\nwaits: ${s.gate}` : ""}${s.error ? `\nerror: ${s.error}` : ""}`,
+        (s.transport ?? "") + (s.reversibility === "irreversible" ? "\nIRREVERSIBLE" : ""),
+        `${show(s.before)}\n→ ${show(s.after)}${s.gate ? `\nwaits: ${s.gate}` : ""}${s.error ? `\nerror: ${s.error}` : ""}`,
       ]);
-  return table(["case", "run", "user", "state", "step", "outcome", "via", "before → after"], rows);
+  return `${table(["case\nrun", "state", "step\nobject", "outcome", "via", "before → after"], rows, { wrap: WRAP })}\n${summaryLine(o)}`;
 }
 
 /** Exit code of a run invocation: the worst of failed/waiting (4) and incomplete (5). */
@@ -185,13 +205,14 @@ export function registerRun(program: Command): void {
           await t.close();
         }
         writeOut(renderRuns(outcome, format, rejected));
-        for (const n of outcome.notScanned) status(describeNotScanned(n));
+        // Reasons can quote attacker-chosen text (rule names): made terminal-safe, never cut.
+        const say = (line: string) => status(termSafe(line, Number.POSITIVE_INFINITY));
+        for (const n of outcome.notScanned) say(describeNotScanned(n));
         for (const h of outcome.hits)
-          status(`${h.outcome}: hit ${h.hitKey} (${h.user}, ${h.kind}): ${h.reason}`);
-        for (const s of outcome.skipped)
-          status(`${s.reason}: run ${s.runId} (case ${s.caseId}): ${s.detail}`);
+          say(`${h.outcome}: hit ${h.hitKey} (${h.user}, ${h.kind}): ${h.reason}`);
+        for (const s of outcome.skipped) say(`${s.reason}: run ${s.runId} (case ${s.caseId}): ${s.detail}`);
         for (const r of outcome.runs.filter((x) => !["done", "planned"].includes(x.state)))
-          status(`${r.state}: run ${r.runId} (${r.user}): ${r.waiting ?? r.error ?? ""}`);
+          say(`${r.state}: run ${r.runId} (${r.user}): ${r.waiting ?? r.error ?? ""}`);
         process.exitCode = runExitCode(outcome, rejected);
       },
     );

@@ -22,7 +22,7 @@ export function openStore(config: Config, o: { create?: boolean; allowNew?: bool
 }
 
 /** A run or case id, or a unique prefix of at least 8 characters. */
-function resolveId(kind: "run" | "case", given: string, ids: string[]): string {
+export function resolveId(kind: "run" | "case", given: string, ids: string[]): string {
   if (ids.includes(given)) return given;
   if (given.length < 8)
     throw new UsageError(`${kind} id ${given}: give the whole id or at least 8 characters`);
