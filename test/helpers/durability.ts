@@ -55,7 +55,7 @@ export function latencyFaults(graphMs: number, exchangeMs: number) {
 async function tenant(
   users: number,
   faults: unknown,
-): Promise<{ t: TestTenant; cfgFile: string; hitsFile: string; initial: Contained }> {
+): Promise<{ t: TestTenant; cfgFile: string; hitsFile: string; initial: Contained; cases: number }> {
   const t = await startTestTenant({ scenario: massScenario(users) });
   if (!t.emulator.ctx.faults) throw new Error("the emulator has no faults layer");
   t.emulator.ctx.faults.replace(faults, "durability trial");
@@ -70,7 +70,8 @@ async function tenant(
   const hits = (await scanWith(t.cfg, t.handles)).hits;
   const hitsFile = path.join(t.stateDir, "hits.jsonl");
   writeFileSync(hitsFile, hits.map((h) => JSON.stringify(h)).join("\n") + "\n");
-  return { t, cfgFile, hitsFile, initial: snapshot(t.emulator.ctx.state) };
+  const cases = new Set(hits.map((h) => h.user.id)).size;
+  return { t, cfgFile, hitsFile, initial: snapshot(t.emulator.ctx.state), cases };
 }
 
 const runCli = (cfgFile: string, hitsFile: string): ResultPromise =>
@@ -193,9 +194,10 @@ async function check(
 }
 
 /**
- * One crash-loop trial: `run --yes` is SIGKILLed at a uniformly random moment of `expectedMs` (the duration of an
- * uninterrupted run: measure it with `kills: 0`), at most `kills` times, restarted each time, until a run ends
- * by itself (a run that finishes before its kill moment ends the trial).
+ * One crash-loop trial: `run --yes` is SIGKILLed at a uniformly random moment of what is left of the run (the
+ * start-up plus `expectedMs` — an uninterrupted run's duration, measured with `kills: 0` — scaled by the share of
+ * cases still open), at most `kills` times, restarted each time, until a run ends by itself (a run that finishes
+ * before its kill moment ends the trial).
  */
 export async function crashTrial(o: {
   users: number;
@@ -206,7 +208,7 @@ export async function crashTrial(o: {
   exchangeMs?: number;
 }): Promise<TrialResult> {
   const started = Date.now();
-  const { t, cfgFile, hitsFile, initial } = await tenant(
+  const { t, cfgFile, hitsFile, initial, cases } = await tenant(
     o.users,
     latencyFaults(o.graphMs ?? 15, o.exchangeMs ?? 25),
   );
@@ -221,7 +223,9 @@ export async function crashTrial(o: {
       const t0 = Date.now();
       const p = runCli(cfgFile, hitsFile);
       if (kills < o.kills) {
-        const at = o.random() * o.expectedMs;
+        // Uniform over what is left of the run: the start-up, then the share of cases still open.
+        const left = openShare(t.cfg.store.path, cases);
+        const at = o.random() * (STARTUP_MS + Math.max(0, o.expectedMs - STARTUP_MS) * left);
         const timer = new Promise<"kill">((r) => setTimeout(() => r("kill"), at));
         const won = await Promise.race([p.then(() => "exit" as const), timer]);
         if (won === "kill") {
@@ -257,6 +261,21 @@ export async function crashTrial(o: {
     });
   } finally {
     await t.close();
+  }
+}
+
+/** A CLI start (node, SDKs, config, store) before any tenant request, on this machine kind. */
+const STARTUP_MS = 1_200;
+
+/** The share of the trial's work still to do: cases not yet closed (1 before the store exists). */
+function openShare(storePath: string, totalCases: number): number {
+  if (!existsSync(storePath)) return 1;
+  const s = new SqliteCaseStore(storePath);
+  try {
+    const closed = s.listCases({ status: ["closed"] }).length;
+    return Math.max(0.15, 1 - closed / Math.max(totalCases, 1));
+  } finally {
+    s.close();
   }
 }
 
