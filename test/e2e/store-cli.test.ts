@@ -79,6 +79,11 @@ describe("the case store from the command line", () => {
       }),
     ]);
     expect(again.stderr).toContain(`needs-migration: run ${old.runId}`);
+    // A dry run resumes nothing, and says what a --yes run would pick up first.
+    const dry = await cli(["run", "-c", cfgFile, "--dry-run"]);
+    expect(dry.stderr).toContain(
+      `1 interrupted or waiting run(s) in the store (${old.runId.slice(0, 8)}:executing)`,
+    );
 
     const cases = await cli(["cases", "-c", cfgFile, "--format", "json"]);
     expect(cases.exitCode).toBe(0);

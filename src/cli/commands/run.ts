@@ -205,6 +205,19 @@ export function registerRun(program: Command): void {
           await t.close();
         }
         writeOut(renderRuns(outcome, format, rejected));
+        if (o.dryRun) {
+          // A dry run never resumes anything (it never writes): say what a --yes run would pick up first.
+          const store = openStore(config);
+          try {
+            const pending = store.listRuns({ active: true }).filter((r) => r.mode === "execute");
+            if (pending.length)
+              status(
+                `note: ${pending.length} interrupted or waiting run(s) in the store (${pending.map((r) => `${r.runId.slice(0, 8)}:${r.state}`).join(", ")}); a --yes run resumes them first`,
+              );
+          } finally {
+            store.close();
+          }
+        }
         // Reasons can quote attacker-chosen text (rule names): made terminal-safe, never cut.
         const say = (line: string) => status(termSafe(line, Number.POSITIVE_INFINITY));
         for (const n of outcome.notScanned) say(describeNotScanned(n));
