@@ -29,66 +29,77 @@ describe("crash suite (long)", () => {
     while (sum(crash, (r) => r.kills) < KILLS) {
       const r = await crashTrial({ users: USERS, kills: PER_TRIAL, expectedMs: calib.runMs, random });
       crash.push(r);
+      record(crash, [], calib.runMs, false);
       process.stderr.write(
         `trial ${crash.length}: ${r.kills} kills (${r.killsMidStep} mid-step), dup ${r.duplicatedWrites.length}, missed ${r.missedWrites.length}, before ${r.overwrittenBeforeImages.length}, rollback ${r.rollbackRestored}\n`,
       );
     }
     const conc: TrialResult[] = [];
-    for (let i = 0; i < CONCURRENT; i++) conc.push(await concurrentTrial({ users: USERS }));
-    const all = [...crash, ...conc];
-    const summary = {
-      bench: "crash",
-      date: new Date().toISOString(),
-      commit: execSync("git rev-parse --short HEAD").toString().trim(),
-      machine: { node: process.version, cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
-      params: { users: USERS, kills: KILLS, perTrial: PER_TRIAL, seed: SEED, calibratedRunMs: calib.runMs },
-      crash: {
-        trials: crash.length,
-        kills: sum(crash, (r) => r.kills),
-        killsMidStep: sum(crash, (r) => r.killsMidStep),
-        cases: sum(crash, (r) => r.cases),
-        casesClosedContained: sum(crash, (r) => r.casesClosedContained),
-        writes: sum(crash, (r) => r.writes),
-        duplicatedWrites: sum(crash, (r) => r.duplicatedWrites.length),
-        missedWrites: sum(crash, (r) => r.missedWrites.length),
-        overwrittenBeforeImages: sum(crash, (r) => r.overwrittenBeforeImages.length),
-        runsDrivenTwice: sum(crash, (r) => r.runsDrivenTwice.length),
-        chainsIntact: crash.filter((r) => r.chainOk).length,
-        rollbacksVerified: crash.filter((r) => r.rollbackRestored).length,
-      },
-      concurrent: {
-        trials: conc.length,
-        cases: sum(conc, (r) => r.cases),
-        writes: sum(conc, (r) => r.writes),
-        duplicatedWrites: sum(conc, (r) => r.duplicatedWrites.length),
-        runsDrivenTwice: sum(conc, (r) => r.runsDrivenTwice.length),
-        overwrittenBeforeImages: sum(conc, (r) => r.overwrittenBeforeImages.length),
-        exitCodes: conc.map((r) => r.exitCodes),
-      },
-      failures: all
-        .filter(
-          (r) =>
-            r.duplicatedWrites.length ||
-            r.missedWrites.length ||
-            r.overwrittenBeforeImages.length ||
-            r.runsDrivenTwice.length ||
-            !r.rollbackRestored ||
-            !r.chainOk,
-        )
-        .map((r) => ({
-          dup: r.duplicatedWrites,
-          missed: r.missedWrites,
-          before: r.overwrittenBeforeImages,
-          twice: r.runsDrivenTwice,
-          rollback: r.rollbackDiffs,
-        })),
-    };
-    mkdirSync("bench/results", { recursive: true });
-    writeFileSync(
-      `bench/results/crash-${summary.date.slice(0, 10)}.json`,
-      JSON.stringify(summary, null, 2) + "\n",
-    );
+    for (let i = 0; i < CONCURRENT; i++) {
+      conc.push(await concurrentTrial({ users: USERS }));
+      record(crash, conc, calib.runMs, false);
+    }
+    const summary = record(crash, conc, calib.runMs, true);
     process.stderr.write(JSON.stringify(summary, null, 2) + "\n");
     expect(summary.failures).toEqual([]);
   });
 });
+
+/** Writes the results so far (after every trial, so an interrupted run still leaves its figures). */
+function record(crash: TrialResult[], conc: TrialResult[], calibratedRunMs: number, complete: boolean) {
+  const all = [...crash, ...conc];
+  const summary = {
+    complete,
+    bench: "crash",
+    date: new Date().toISOString(),
+    commit: execSync("git rev-parse --short HEAD").toString().trim(),
+    machine: { node: process.version, cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
+    params: { users: USERS, kills: KILLS, perTrial: PER_TRIAL, seed: SEED, calibratedRunMs },
+    crash: {
+      trials: crash.length,
+      kills: sum(crash, (r) => r.kills),
+      killsMidStep: sum(crash, (r) => r.killsMidStep),
+      cases: sum(crash, (r) => r.cases),
+      casesClosedContained: sum(crash, (r) => r.casesClosedContained),
+      writes: sum(crash, (r) => r.writes),
+      duplicatedWrites: sum(crash, (r) => r.duplicatedWrites.length),
+      missedWrites: sum(crash, (r) => r.missedWrites.length),
+      overwrittenBeforeImages: sum(crash, (r) => r.overwrittenBeforeImages.length),
+      runsDrivenTwice: sum(crash, (r) => r.runsDrivenTwice.length),
+      chainsIntact: crash.filter((r) => r.chainOk).length,
+      rollbacksVerified: crash.filter((r) => r.rollbackRestored).length,
+    },
+    concurrent: {
+      trials: conc.length,
+      cases: sum(conc, (r) => r.cases),
+      writes: sum(conc, (r) => r.writes),
+      duplicatedWrites: sum(conc, (r) => r.duplicatedWrites.length),
+      runsDrivenTwice: sum(conc, (r) => r.runsDrivenTwice.length),
+      overwrittenBeforeImages: sum(conc, (r) => r.overwrittenBeforeImages.length),
+      exitCodes: conc.map((r) => r.exitCodes),
+    },
+    failures: all
+      .filter(
+        (r) =>
+          r.duplicatedWrites.length ||
+          r.missedWrites.length ||
+          r.overwrittenBeforeImages.length ||
+          r.runsDrivenTwice.length ||
+          !r.rollbackRestored ||
+          !r.chainOk,
+      )
+      .map((r) => ({
+        dup: r.duplicatedWrites,
+        missed: r.missedWrites,
+        before: r.overwrittenBeforeImages,
+        twice: r.runsDrivenTwice,
+        rollback: r.rollbackDiffs,
+      })),
+  };
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync(
+    `bench/results/crash-${summary.date.slice(0, 10)}.json`,
+    JSON.stringify(summary, null, 2) + "\n",
+  );
+  return summary;
+}
