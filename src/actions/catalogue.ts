@@ -1,5 +1,6 @@
 /** The action catalogue as a document (docs/actions.md), generated from the definitions. */
 import { actions } from "./registry.js";
+import { reversibilityLabel } from "./types.js";
 
 export function actionCatalogue(): string {
   const out = [
@@ -7,7 +8,8 @@ export function actionCatalogue(): string {
     "",
     "Generated from `src/actions/` by `npm run gen`; a test fails when it is stale. Ids are logical: the transport",
     "(Graph or Exchange Online PowerShell) is chosen when planning, from what the target allows, and the plan says",
-    "which. Idempotency key: `${tenantId}:${actionId}:${targetId}`.",
+    "which. Idempotency key: `${tenantId}:${actionId}:${targetId}`. Reversibility `read-only`: the action never",
+    "writes (plan, run and verify only read).",
     "",
     "| id | scope | transports | permissions | reversibility |",
     "|---|---|---|---|---|",
@@ -22,7 +24,7 @@ export function actionCatalogue(): string {
       ...a.permissions.exchange.map((p) => `Exchange ${p}`),
     ];
     out.push(
-      `| \`${a.id}\` | ${a.scope} | ${transports.join(", ")} | ${perms.join("<br>")} | ${a.reversibility} |`,
+      `| \`${a.id}\` | ${a.scope} | ${transports.join(", ")} | ${perms.join("<br>")} | ${reversibilityLabel(a)} |`,
     );
   }
   for (const a of actions) {

@@ -96,6 +96,7 @@ async function getRule(ctx: ActionContext, input: RuleTarget): Promise<Json> {
 
 function readOnly<I>(read: (ctx: ActionContext, input: I) => Promise<Json>) {
   return {
+    readOnly: true as const,
     reversibility: "reversible" as const,
     async plan(ctx: ActionContext, input: I) {
       const v = await read(ctx, input);

@@ -120,6 +120,7 @@ export const inboxRuleResolve = defineAction<RuleTarget>({
   description:
     "Find the live rule a hit names: exact id, else a unique name + content match; ambiguous or gone go to a human.",
   permissions: { graph: ["MailboxSettings.Read", "Mail.ReadBasic.All"], exchange: ["Exchange.ManageAsApp"] },
+  readOnly: true,
   reversibility: "reversible",
   limits: ["Read-only. A rule whose name and content both changed cannot be told apart from a new rule."],
   inputFromHit: (hit) => (hit.target.kind === "inboxRule" ? hit.target : undefined),

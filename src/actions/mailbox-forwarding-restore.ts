@@ -62,6 +62,7 @@ export const mailboxForwardingRead = defineAction<MailboxRef>({
   description:
     "Read mailbox forwarding (ForwardingSmtpAddress, ForwardingAddress, DeliverToMailboxAndForward).",
   permissions: { graph: [], exchange: ["Exchange.ManageAsApp"] },
+  readOnly: true,
   reversibility: "reversible",
   limits: ["Read-only. Inbox rules, transport rules and delegates that also move mail out are not read."],
   inputFromHit: (hit: Hit) => ({ mailboxId: hit.user.id, upn: hit.user.upn }),

@@ -122,6 +122,11 @@ export interface ActionDefinition<I> {
   /** Least-privilege grants, per surface. */
   permissions: { graph: string[]; exchange: string[] };
   reversibility: Reversibility;
+  /**
+   * The action never writes: plan, run and verify only read, so a step of it is a no-op with nothing to undo.
+   * `actions list` and docs/actions.md show it as `read-only` instead of its (nominal) reversibility.
+   */
+  readOnly?: true;
   /** Never runs unattended (tenant-wide blast radius, or a side effect a human must accept). */
   attendedOnly?: boolean;
   /** What the action does not cover: said in docs and plans. */
@@ -145,6 +150,14 @@ export interface ActionDefinition<I> {
 
 export function defineAction<I>(def: ActionDefinition<I>): ActionDefinition<I> {
   return def;
+}
+
+/** What `actions list` and the catalogue show: `read-only` for an action that never writes, else its reversibility. */
+export function reversibilityLabel(a: {
+  readOnly?: true;
+  reversibility: Reversibility;
+}): Reversibility | "read-only" {
+  return a.readOnly ? "read-only" : a.reversibility;
 }
 
 /** The call options that carry the action's abort signal to an adapter. */

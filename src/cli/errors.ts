@@ -36,11 +36,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** Errors about a file the user wrote, whose message is a header plus one `  path: problem` line per issue. */
+const FILE_ERRORS = new Set(["ScenarioError", "FaultsError"]);
+
 export function exitCodeFor(e: unknown): number {
   const name = (e as { name?: string } | null)?.name;
   // A store that is missing, empty, foreign, newer or corrupt: bad input, named with what to do.
   if (name === "UsageError" || name === "ConfigError" || name === "StoreError" || e instanceof PlaybookError)
     return EXIT.usage;
+  // The emulator's scenario or faults file is invalid: a configuration error like any other.
+  if (name !== undefined && FILE_ERRORS.has(name)) return EXIT.usage;
   if (
     name === "CredentialUnavailableError" ||
     name === "AuthenticationError" ||
@@ -58,4 +63,14 @@ export function exitCodeFor(e: unknown): number {
     if (cat === "AccessDenied" || cat === "NotConnected") return EXIT.tenant;
   }
   return EXIT.failure;
+}
+
+/**
+ * The lines to print for an error. A scenario or faults file error keeps its line structure (one issue a line);
+ * anything else is one line. Each line is still made terminal-safe by the caller.
+ */
+export function errorLines(e: unknown): string[] {
+  const msg = e instanceof Error ? e.message : String(e);
+  const name = (e as { name?: string } | null)?.name;
+  return name !== undefined && FILE_ERRORS.has(name) ? msg.split(/\r?\n/) : [msg];
 }

@@ -12,7 +12,7 @@ import { registerMisc } from "./commands/misc.js";
 import { registerRun } from "./commands/run.js";
 import { registerStoreCommands } from "./commands/store.js";
 import { registerScan } from "./commands/scan.js";
-import { EXIT, exitCodeFor } from "./errors.js";
+import { errorLines, EXIT, exitCodeFor } from "./errors.js";
 import { termSafe } from "./output.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -51,8 +51,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     const code = exitCodeFor(e);
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`mailwarden: ${termSafe(msg, 2000)}\n`);
+    const lines = errorLines(e).map((l) => termSafe(l, 2000));
+    process.stderr.write(`mailwarden: ${lines.join("\n")}\n`);
     if (code === EXIT.failure && process.env.MAILWARDEN_DEBUG && e instanceof Error)
       process.stderr.write(`${e.stack}\n`);
     return code;

@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
-import { configSchema, type Config } from "./schema.js";
+import { describeIssues } from "./issues.js";
+import { configSchema, credentialSchema, type Config } from "./schema.js";
 
 export interface ConfigIssue {
   path: string;
@@ -80,6 +81,12 @@ const PATH_FIELDS = [
   "audit.path",
 ];
 
+/** The keys a credential of this type takes, or undefined for an unknown type (the schema reports that). */
+function credentialKeys(type: Json | undefined): Set<string> | undefined {
+  const option = credentialSchema.options.find((o) => o.shape.type.value === type);
+  return option ? new Set(Object.keys(option.shape)) : undefined;
+}
+
 function parseFile(file: string): { data?: JsonObject; error?: string } {
   let text: string;
   try {
@@ -134,11 +141,29 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
     const v = env[name];
     if (v !== undefined && v !== "") setPath(fromEnv, p, v);
   }
-  if (Object.keys(fromEnv).length > 0) {
-    const cred = fromEnv.credential;
-    if (isObject(cred) && !isObject(merged.credential)) {
-      cred.type = typeof cred.certificatePath === "string" ? "certificate" : "clientSecret";
+  const envCred = fromEnv.credential;
+  if (isObject(envCred)) {
+    const fileCred = merged.credential;
+    if (!isObject(fileCred))
+      envCred.type = typeof envCred.certificatePath === "string" ? "certificate" : "clientSecret";
+    // A variable the configured credential type does not take (MAILWARDEN_CLIENT_SECRET left set beside a
+    // certificate credential) is ignored with a warning: the credential object is strict.
+    const type = isObject(fileCred) ? fileCred.type : envCred.type;
+    const takes = credentialKeys(type);
+    if (takes && typeof type === "string") {
+      for (const [name, p] of Object.entries(ENV_MAP)) {
+        const key = p.split(".")[1]!;
+        if (!p.startsWith("credential.") || !(key in envCred) || takes.has(key)) continue;
+        delete envCred[key];
+        warnings.push({
+          path: p,
+          message: `${name} is set but a ${type} credential takes no ${key}: ignored`,
+        });
+      }
     }
+    if (Object.keys(envCred).length === 0) delete fromEnv.credential;
+  }
+  if (Object.keys(fromEnv).length > 0) {
     merged = deepMerge(merged, fromEnv);
     sources.push("env");
   }
@@ -152,9 +177,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      errors.push({ path: issue.path.map(String).join(".") || "(root)", message: issue.message });
-    }
+    errors.push(...describeIssues(configSchema, merged, parsed.error));
     return { errors, warnings, sources };
   }
   const config = parsed.data;

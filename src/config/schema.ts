@@ -1,5 +1,7 @@
 /**
  * Config v1: one zod schema that later features extend. Precedence: defaults < file < environment < flags.
+ * Every object is strict, at every depth: an unknown (e.g. misspelt) key is an error naming its dotted path
+ * (src/config/issues.ts adds "did you mean …"), never a silently ignored setting.
  */
 import { z } from "zod";
 
@@ -14,147 +16,144 @@ const domain = z
 const httpsUrl = z.url({ protocol: /^https$/, error: "an https:// URL" });
 
 export const credentialSchema = z.discriminatedUnion("type", [
-  z.object({
+  z.strictObject({
     type: z.literal("clientSecret"),
     clientId: guid,
     /** Prefer `clientSecretEnv` (or MAILWARDEN_CLIENT_SECRET): a secret in a file is warned about. */
     clientSecret: z.string().min(1).optional(),
     clientSecretEnv: z.string().min(1).optional(),
   }),
-  z.object({
+  z.strictObject({
     type: z.literal("certificate"),
     clientId: guid,
     /** PEM file holding the certificate and its private key. */
     certificatePath: z.string().min(1),
     certificatePasswordEnv: z.string().min(1).optional(),
   }),
-  z.object({
+  z.strictObject({
     type: z.literal("managedIdentity"),
     /** Client id of a user-assigned identity; omitted for the system-assigned one. */
     clientId: guid.optional(),
   }),
-  z.object({ type: z.literal("default") }),
+  z.strictObject({ type: z.literal("default") }),
 ]);
 
-export const configSchema = z
-  .object({
-    version: z.literal(1).default(1),
-    tenant: z.object({
-      id: guid,
-      /** The tenant's own mail domains: forwarding anywhere else is external. */
-      domains: z.array(domain).min(1),
-      /** The *.onmicrosoft.com domain, the Organization for Exchange Online. Defaults to the first such domain. */
-      organization: domain.optional(),
-    }),
-    credential: credentialSchema,
-    endpoints: z
-      .object({
-        authorityHost: httpsUrl.default("https://login.microsoftonline.com"),
-        graphBaseUrl: httpsUrl.default("https://graph.microsoft.com/"),
-        /** Exchange Online PowerShell's -ConnectionUri; unset means the module's default (Exchange Online). */
-        exchangeConnectionUri: httpsUrl.optional(),
-        /** Bound on each Graph call, retries included: a held response never hangs a step. */
-        graphTimeoutMs: z
-          .number()
-          .int()
-          .positive()
-          .max(15 * 60_000)
-          .default(120_000),
-        /** Log Analytics query API (Sentinel hunting). */
-        logAnalyticsBaseUrl: httpsUrl.default("https://api.loganalytics.io/"),
-        /** A CA bundle to trust besides the default roots (the emulated tenant's); see adapters/tls.ts. */
-        caFile: z.string().min(1).optional(),
-      })
-      .prefault({}),
-    exchange: z
-      .object({
-        enabled: z.boolean().default(true),
-        pwshPath: z.string().min(1).default("pwsh"),
-        /** Override the bridge script (default: the packaged scripts/exo-bridge.ps1). */
-        scriptPath: z.string().min(1).optional(),
-        commandTimeoutMs: z
-          .number()
-          .int()
-          .positive()
-          .max(16 * 60_000)
-          .default(15 * 60_000 + 30_000),
-        /**
-         * Transient Exchange failures (throttling, 429/503, 502/504, dropped connections, a bridge that died) are
-         * retried inside each cmdlet call: up to `maxRetries` times after `baseDelayMs`·2ⁿ (capped at `maxDelayMs`,
-         * 50–100 % jitter), or after the delay the service names. Permanent failures are never retried.
-         */
-        retry: z
-          .object({
-            maxRetries: z.number().int().min(0).max(10).default(4),
-            baseDelayMs: z.number().int().min(0).max(60_000).default(2_000),
-            maxDelayMs: z
-              .number()
-              .int()
-              .min(0)
-              .max(10 * 60_000)
-              .default(30_000),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
-    playbooks: z
-      .object({
-        /** Playbook ids (files under playbooks/ or `dirs`); each hit runs the first one whose trigger takes it. */
-        selected: z
-          .array(z.string().min(1))
-          .min(1)
-          .default(["contain-mailbox-exfiltration", "contain-transport-rule"]),
-        dirs: z.array(z.string().min(1)).default([]),
-      })
-      .prefault({}),
-    guardrails: z
-      .object({
-        /** UPNs or object ids never touched unattended (break-glass, executives). */
-        protectedAccounts: z.array(z.string().min(1)).default([]),
-        /** At most this many runs contain anything in one invocation; the rest are planned only. */
-        maxContainmentsPerRun: z.number().int().min(0).max(10_000).default(25),
-      })
-      .prefault({}),
-    hunting: z
-      .object({
-        /** Where `hunt` runs live: Defender XDR advanced hunting (Graph) or a Sentinel workspace (Log Analytics). */
-        target: z.enum(["defender", "sentinel"]).default("defender"),
-        /** The Sentinel (Log Analytics) workspace id; required for target sentinel. */
-        workspaceId: guid.optional(),
-        lookbackDays: z.number().int().min(1).max(180).default(30),
-        /** A linked sign-in at or above this Entra risk level counts as risky (the seed counts low too). */
-        riskThreshold: z.enum(["low", "medium", "high"]).default("medium"),
-        /** C6: a risky sign-in of the same user this many hours before the action links weakly. */
-        userTimeWindowHours: z.number().min(0).max(72).default(2),
-        /** Forwarding to these is never suspect (lower-cased). */
-        allowForwardAddresses: z.array(z.string().min(3)).default([]),
-        allowForwardDomains: z.array(domain).default([]),
-        /** Rows per query: the portal shows 30,000; the API returns at most 100,000. */
-        maxRows: z.number().int().min(1).max(100_000).default(100_000),
-        /** A MaxMind-format .mmdb (ASN, country or city) that overrides the bundled IP data. */
-        ipDatabase: z.string().min(1).optional(),
-      })
-      .prefault({}),
-    store: z
-      .object({
-        /** SQLite file for cases, run snapshots and the hash-chained effect journal (created 0600). */
-        path: z.string().min(1).default(".mailwarden/runs.db"),
-        /**
-         * A run's lease: only its holder drives it. Renewed every third of this; a holder that died (same host:
-         * its pid is gone) is taken over at once, one on another host when the lease expires.
-         */
-        leaseSeconds: z.number().int().min(2).max(3600).default(60),
-      })
-      .strict()
-      .prefault({}),
-    audit: z
-      .object({
-        /** Append-only JSON-lines audit log. */
-        path: z.string().min(1).default(".mailwarden/audit.jsonl"),
-      })
-      .prefault({}),
-  })
-  .strict();
+export const configSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  tenant: z.strictObject({
+    id: guid,
+    /** The tenant's own mail domains: forwarding anywhere else is external. */
+    domains: z.array(domain).min(1),
+    /** The *.onmicrosoft.com domain, the Organization for Exchange Online. Defaults to the first such domain. */
+    organization: domain.optional(),
+  }),
+  credential: credentialSchema,
+  endpoints: z
+    .strictObject({
+      authorityHost: httpsUrl.default("https://login.microsoftonline.com"),
+      graphBaseUrl: httpsUrl.default("https://graph.microsoft.com/"),
+      /** Exchange Online PowerShell's -ConnectionUri; unset means the module's default (Exchange Online). */
+      exchangeConnectionUri: httpsUrl.optional(),
+      /** Bound on each Graph call, retries included: a held response never hangs a step. */
+      graphTimeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .max(15 * 60_000)
+        .default(120_000),
+      /** Log Analytics query API (Sentinel hunting). */
+      logAnalyticsBaseUrl: httpsUrl.default("https://api.loganalytics.io/"),
+      /** A CA bundle to trust besides the default roots (the emulated tenant's); see adapters/tls.ts. */
+      caFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  exchange: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      pwshPath: z.string().min(1).default("pwsh"),
+      /** Override the bridge script (default: the packaged scripts/exo-bridge.ps1). */
+      scriptPath: z.string().min(1).optional(),
+      commandTimeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .max(16 * 60_000)
+        .default(15 * 60_000 + 30_000),
+      /**
+       * Transient Exchange failures (throttling, 429/503, 502/504, dropped connections, a bridge that died) are
+       * retried inside each cmdlet call: up to `maxRetries` times after `baseDelayMs`·2ⁿ (capped at `maxDelayMs`,
+       * 50–100 % jitter), or after the delay the service names. Permanent failures are never retried.
+       */
+      retry: z
+        .strictObject({
+          maxRetries: z.number().int().min(0).max(10).default(4),
+          baseDelayMs: z.number().int().min(0).max(60_000).default(2_000),
+          maxDelayMs: z
+            .number()
+            .int()
+            .min(0)
+            .max(10 * 60_000)
+            .default(30_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  playbooks: z
+    .strictObject({
+      /** Playbook ids (files under playbooks/ or `dirs`); each hit runs the first one whose trigger takes it. */
+      selected: z
+        .array(z.string().min(1))
+        .min(1)
+        .default(["contain-mailbox-exfiltration", "contain-transport-rule"]),
+      dirs: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  guardrails: z
+    .strictObject({
+      /** UPNs or object ids never touched unattended (break-glass, executives). */
+      protectedAccounts: z.array(z.string().min(1)).default([]),
+      /** At most this many runs contain anything in one invocation; the rest are planned only. */
+      maxContainmentsPerRun: z.number().int().min(0).max(10_000).default(25),
+    })
+    .prefault({}),
+  hunting: z
+    .strictObject({
+      /** Where `hunt` runs live: Defender XDR advanced hunting (Graph) or a Sentinel workspace (Log Analytics). */
+      target: z.enum(["defender", "sentinel"]).default("defender"),
+      /** The Sentinel (Log Analytics) workspace id; required for target sentinel. */
+      workspaceId: guid.optional(),
+      lookbackDays: z.number().int().min(1).max(180).default(30),
+      /** A linked sign-in at or above this Entra risk level counts as risky (the seed counts low too). */
+      riskThreshold: z.enum(["low", "medium", "high"]).default("medium"),
+      /** C6: a risky sign-in of the same user this many hours before the action links weakly. */
+      userTimeWindowHours: z.number().min(0).max(72).default(2),
+      /** Forwarding to these is never suspect (lower-cased). */
+      allowForwardAddresses: z.array(z.string().min(3)).default([]),
+      allowForwardDomains: z.array(domain).default([]),
+      /** Rows per query: the portal shows 30,000; the API returns at most 100,000. */
+      maxRows: z.number().int().min(1).max(100_000).default(100_000),
+      /** A MaxMind-format .mmdb (ASN, country or city) that overrides the bundled IP data. */
+      ipDatabase: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** SQLite file for cases, run snapshots and the hash-chained effect journal (created 0600). */
+      path: z.string().min(1).default(".mailwarden/runs.db"),
+      /**
+       * A run's lease: only its holder drives it. Renewed every third of this; a holder that died (same host:
+       * its pid is gone) is taken over at once, one on another host when the lease expires.
+       */
+      leaseSeconds: z.number().int().min(2).max(3600).default(60),
+    })
+    .prefault({}),
+  audit: z
+    .strictObject({
+      /** Append-only JSON-lines audit log. */
+      path: z.string().min(1).default(".mailwarden/audit.jsonl"),
+    })
+    .prefault({}),
+});
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,7 +1,8 @@
 /**
  * `doctor`: per tenant, the token's `roles` against what scanning and the selected playbook's actions need, and
  * (with probe) read-only calls to each surface. Write rights cannot be probed without writing: they are reported
- * as unverified when the grant is present, with the least-privilege grant that would fix each gap.
+ * as unverified when the grant is present, with the least-privilege grant that would fix each gap. With probe and
+ * verbose, developer-facing diagnostics follow (apis.md §E's open questions), marked `diagnostic`.
  */
 import type { TokenCredential } from "@azure/identity";
 import { getAction } from "../actions/registry.js";
@@ -21,6 +22,11 @@ export interface Check {
   status: CheckStatus;
   detail: string;
   fix?: string;
+  /**
+   * A developer-facing diagnostic (the open API questions of apis.md §E), asked only with `verbose`: nothing for
+   * the user to fix, and never part of doctor's verdict.
+   */
+  diagnostic?: true;
 }
 
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -34,6 +40,13 @@ export interface DoctorInput {
   graph: GraphAdapter;
   exchange?: ExchangeReader;
   probe: boolean;
+  /** With probe: also ask the developer-facing diagnostics (apis.md §E open questions). */
+  verbose?: boolean;
+}
+
+/** The rows the user must act on: a missing grant, a failed token or probe. Diagnostics never count. */
+export function problems(checks: readonly Check[]): Check[] {
+  return checks.filter((c) => !c.diagnostic && (c.status === "missing" || c.status === "failed"));
 }
 
 export async function runDoctor(d: DoctorInput): Promise<Check[]> {
@@ -163,14 +176,15 @@ async function probes(d: DoctorInput): Promise<Check[]> {
       );
     }
   }
-  // apis.md §E, answered read-only where a read can answer.
-  out.push(
-    ...(await openQuestions({
+  // apis.md §E, answered read-only where a read can answer: for mailwarden's developers, so only when verbose.
+  if (d.verbose) {
+    const rows = await openQuestions({
       credential: d.credential,
       graph: d.graph,
       ...(d.exchange ? { exchange: d.exchange } : {}),
       ...(firstUser ? { mailbox: firstUser } : {}),
-    })),
-  );
+    });
+    out.push(...rows.map((r): Check => ({ ...r, diagnostic: true })));
+  }
   return out;
 }

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { describeIssues } from "../config/issues.js";
 import { ScenarioError } from "./scenarioError.js";
 
 export { ScenarioError, type ScenarioIssue } from "./scenarioError.js";
@@ -209,15 +210,17 @@ export type ScenarioActions = z.output<typeof actionsSchema>;
 export function parseScenario(input: unknown, source = "scenario"): ParsedScenario {
   const result = scenarioSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new ScenarioError(
-    source,
-    result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
-  );
+  throw new ScenarioError(source, describeIssues(scenarioSchema, input, result.error));
 }
 
 /** Reads a JSON or YAML scenario file (YAML is a superset of JSON; `.json` files are parsed strictly as JSON). */
 export async function loadScenarioFile(file: string): Promise<ParsedScenario> {
-  const text = await readFile(file, "utf8");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new ScenarioError(file, [{ path: "", message: `cannot read: ${(err as Error).message}` }]);
+  }
   let data: unknown;
   try {
     data = path.extname(file).toLowerCase() === ".json" ? JSON.parse(text) : parseYaml(text);

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 import { getAction } from "../actions/registry.js";
+import { describeIssues } from "../config/issues.js";
 import { playbookSchema, type Playbook } from "./schema.js";
 
 export class PlaybookError extends Error {
@@ -33,14 +34,7 @@ export function parsePlaybook(text: string, file: string): Playbook {
     throw new PlaybookError(file, [{ path: "(yaml)", message: (e as Error).message }]);
   }
   const parsed = playbookSchema.safeParse(data);
-  if (!parsed.success)
-    throw new PlaybookError(
-      file,
-      parsed.error.issues.map((i) => ({
-        path: i.path.map(String).join(".") || "(root)",
-        message: i.message,
-      })),
-    );
+  if (!parsed.success) throw new PlaybookError(file, describeIssues(playbookSchema, data, parsed.error));
   const p = parsed.data;
   const issues: { path: string; message: string }[] = [];
   const seen = new Set<string>();

@@ -44,7 +44,7 @@ describe("parseFaults", () => {
       "rules.0.match",
     ]);
     expect(issues({ limits: { signIns: "yes" } })).toEqual(["limits.signIns"]);
-    expect(issues({ consistency: { enabled: true, revokDelayMs: 5 } })).toEqual(["consistency"]);
+    expect(issues({ consistency: { enabled: true, revokDelayMs: 5 } })).toEqual(["consistency.revokDelayMs"]);
     expect(issues({ rules: [{ face: "graph", probability: 2, fault: { type: "latency", ms: 5 } }] })).toEqual(
       ["rules.0.probability"],
     );

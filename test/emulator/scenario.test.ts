@@ -175,7 +175,7 @@ describe("scenario validation", () => {
       }),
     );
     const paths = issues.map((i) => i.path);
-    expect(paths).toContain("users.0");
+    expect(issues.find((i) => i.path === "users.0.colour")?.message).toMatch(/^unknown key/);
     expect(paths).toContain("tenant.domains");
     // Cross-field checks run only once the structure is valid:
     const issues2 = issuesOf(() =>

@@ -1,6 +1,7 @@
 /**
- * doctor --probe answers the open questions of apis.md §E read-only: what a read can answer comes back `ok` with the
- * observation, the rest `unverified` with the reason; nothing is written, and without probe none is asked.
+ * doctor --probe --verbose answers the open questions of apis.md §E read-only: what a read can answer comes back `ok`
+ * with the observation, the rest `unverified` with the reason; nothing is written. They are developer diagnostics:
+ * without both probe and verbose none is asked, and they never count as something the user must fix.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDoctor, type Check } from "../../src/doctor/doctor.js";
@@ -116,8 +117,8 @@ describe("doctor open questions (apis.md §E)", () => {
     }
   });
 
-  it("runDoctor asks them only with probe, as graph/exchange rows named `open question N: …`", async () => {
-    const run = (probe: boolean) =>
+  it("runDoctor asks them only with probe and verbose, as diagnostic graph/exchange rows named `open question N: …`", async () => {
+    const run = (probe: boolean, verbose?: boolean) =>
       runDoctor({
         config: t.cfg,
         playbook: loadPlaybook("contain-mailbox-exfiltration"),
@@ -125,13 +126,27 @@ describe("doctor open questions (apis.md §E)", () => {
         graph: t.handles.graph,
         ...(t.handles.exchange ? { exchange: t.handles.exchange } : {}),
         probe,
+        ...(verbose !== undefined ? { verbose } : {}),
       });
     const mark = t.mark();
-    expect((await run(false)).filter((c) => c.check.startsWith("open question"))).toEqual([]);
-    const rows = (await run(true)).filter((c) => c.check.startsWith("open question"));
+    const questions = (cs: Check[]) => cs.filter((c) => c.check.startsWith("open question"));
+    expect(questions(await run(false))).toEqual([]);
+    expect(questions(await run(false, true))).toEqual([]);
+    // A user's doctor --probe: the checks they must act on, no developer diagnostics.
+    const plain = await run(true);
+    expect(questions(plain)).toEqual([]);
+    expect(plain.filter((c) => c.diagnostic)).toEqual([]);
+    const all = await run(true, true);
+    const rows = questions(all);
     expect(rows).toHaveLength(8);
+    expect(all.filter((c) => c.diagnostic)).toEqual(rows);
+    expect(rows.every((r) => r.diagnostic === true)).toBe(true);
     expect(rows.every((r) => r.surface === "graph" || r.surface === "exchange")).toBe(true);
     expect(rows.filter((r) => r.status === "failed")).toEqual([]);
+    // The rest is the same with or without verbose.
+    expect(all.filter((c) => !c.diagnostic).map((c) => [c.check, c.status])).toEqual(
+      plain.map((c) => [c.check, c.status]),
+    );
     expect(t.writes(mark)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { runDoctor } from "../../src/doctor/doctor.js";
+import { problems, runDoctor } from "../../src/doctor/doctor.js";
 import { loadPlaybook } from "../../src/playbooks/load.js";
 import { startTestTenant, type TestTenant } from "../helpers/tenant.js";
 
@@ -25,6 +25,9 @@ describe("doctor", () => {
     const mark = t.mark();
     const checks = await doctor(t, true);
     expect(checks.filter((c) => c.status === "missing" || c.status === "failed")).toEqual([]);
+    expect(problems(checks)).toEqual([]);
+    // Without --verbose, no developer diagnostics (the open questions of apis.md §E).
+    expect(checks.filter((c) => c.diagnostic || c.check.startsWith("open question"))).toEqual([]);
     expect(checks.find((c) => c.check === "permission User.RevokeSessions.All")?.status).toBe("unverified");
     expect(checks.find((c) => c.check === "permission User.Read.All")?.status).toBe("ok");
     expect(checks.filter((c) => c.check.startsWith("probe")).map((c) => [c.check, c.status])).toEqual([
@@ -72,6 +75,18 @@ describe("doctor", () => {
       );
       expect(checks.find((c) => c.check === "probe GET messageRules")?.status).toBe("failed");
       expect(checks.find((c) => c.check === "probe Get-Mailbox")?.status).toBe("failed");
+      // What the user must fix: the missing grants and the failed probes, nothing else.
+      expect(
+        problems(checks)
+          .map((c) => c.check)
+          .sort(),
+      ).toEqual(
+        checks
+          .filter((c) => c.status === "missing" || c.status === "failed")
+          .map((c) => c.check)
+          .sort(),
+      );
+      expect(problems(checks).map((c) => c.check)).toContain("permission User.RevokeSessions.All");
     } finally {
       await handles.close();
     }

@@ -61,7 +61,40 @@ describe("config v1", () => {
     const paths = r.errors.map((e) => e.path);
     expect(paths).toContain("tenant.id");
     expect(paths).toContain("tenant.domains");
-    expect(paths.some((p) => p === "(root)" || p === "bogus")).toBe(true);
+    expect(paths).toContain("bogus");
+  });
+
+  it("is strict at every depth: a misspelt key is an error at its path with the key it likely means", () => {
+    const r = loadConfig({
+      file: file({ ...base, guardrails: { protectedAcounts: ["breakglass@contoso.onmicrosoft.com"] } }),
+      env: { MY_SECRET: "x" },
+    });
+    expect(r.config).toBeUndefined();
+    expect(r.errors).toEqual([
+      { path: "guardrails.protectedAcounts", message: "unknown key; did you mean protectedAccounts?" },
+    ]);
+  });
+
+  it("ignores, with a warning, a credential variable the configured credential type does not take", () => {
+    const cert = { type: "certificate", clientId: APP, certificatePath: "/x/app.pem" };
+    const r = loadConfig({
+      file: file({ ...base, credential: cert }),
+      env: { MAILWARDEN_CLIENT_SECRET: "left-over", MAILWARDEN_CLIENT_ID: APP },
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.config!.credential).toEqual(cert);
+    expect(r.warnings).toContainEqual({
+      path: "credential.clientSecret",
+      message: "MAILWARDEN_CLIENT_SECRET is set but a certificate credential takes no clientSecret: ignored",
+    });
+    // Without a credential in the file the variables still make one.
+    const { credential: _dropped, ...noCred } = base;
+    const env = loadConfig({
+      file: file(noCred),
+      env: { MAILWARDEN_CLIENT_ID: APP, MAILWARDEN_CLIENT_SECRET: "s" },
+    });
+    expect(env.errors).toEqual([]);
+    expect(env.config!.credential).toEqual({ type: "clientSecret", clientId: APP, clientSecret: "s" });
   });
 
   it("warns about a secret in the file and about missing protected accounts", () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { actions } from "../../actions/registry.js";
+import { reversibilityLabel } from "../../actions/types.js";
 import { hitJsonSchema } from "../../model/hit.js";
 import { runJsonSchema } from "../../runner/report.js";
 import { requireConfig } from "../common.js";
@@ -40,7 +41,9 @@ export function registerMisc(program: Command): void {
     .command("actions")
     .description("the action catalogue")
     .command("list")
-    .description("list every action: id, scope, description, permissions, reversibility")
+    .description(
+      "list every action: id, scope, description, permissions, reversibility (read-only: never writes)",
+    )
     .option("-f, --format <format>", "table | json", "table")
     .action((o: { format: string }) => {
       const format = parseFormatTJ(o.format);
@@ -49,7 +52,7 @@ export function registerMisc(program: Command): void {
         scope: a.scope,
         description: a.description,
         permissions: a.permissions,
-        reversibility: a.reversibility,
+        reversibility: reversibilityLabel(a),
       }));
       if (format === "json") writeOut(JSON.stringify(rows, null, 2));
       else

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { describeIssues } from "../../config/issues.js";
 
 /** Upper bound of any emulated wait (latency, timeout hold), real milliseconds. */
 export const MAX_WAIT_MS = 120_000;
@@ -182,10 +183,7 @@ export class FaultsError extends Error {
 export function parseFaults(input: unknown, source = "faults object"): ParsedFaults {
   const result = faultsSchema.safeParse(input ?? {});
   if (result.success) return result.data;
-  throw new FaultsError(
-    source,
-    result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
-  );
+  throw new FaultsError(source, describeIssues(faultsSchema, input ?? {}, result.error));
 }
 
 export async function loadFaultsFile(file: string): Promise<ParsedFaults> {
