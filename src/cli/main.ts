@@ -39,7 +39,7 @@ export function buildProgram(): Command {
   registerStoreCommands(program);
   program.addHelpText(
     "after",
-    `\nExit codes: 0 ok, 1 unexpected failure, 2 usage/config error or rejected input records, 3 tenant refused (auth/permission), 4 a run failed or was held.\nQuick start: mailwarden demo`,
+    `\nExit codes: 0 ok, 1 unexpected failure, 2 usage/config/bad input (or rejected input records, a bad run store), 3 tenant refused (auth/permission),\n4 a run failed, partial, waiting or halted, 5 incomplete (not scanned, driven elsewhere, needs migration), 6 journal chain broken (audit verify).\nSee docs/cli.md. Quick start: mailwarden demo`,
   );
   return program;
 }

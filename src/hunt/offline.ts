@@ -13,7 +13,8 @@ import {
   type HuntTarget,
   type RowProblem,
 } from "./hunt.js";
-import { renderHits, renderRows } from "./output.js";
+import { stat } from "node:fs/promises";
+import { renderHits, renderHunt, renderRows } from "./output.js";
 import { textOf } from "./row.js";
 
 export interface OfflineOptions {
@@ -52,13 +53,23 @@ export interface OfflineRun {
 export interface OfflineResult {
   load: LoadReport;
   runs: OfflineRun[];
-  render: { hits: typeof renderHits; rows: typeof renderRows };
+  render: { hits: typeof renderHits; rows: typeof renderRows; hunt: typeof renderHunt };
 }
 
 /** Which query each target needs rows in. */
 const ACTION_TABLE: Record<HuntTarget, string> = { defender: "CloudAppEvents", sentinel: "OfficeActivity" };
 
 export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
+  // A path that is not there is a mistake (a typo, a missing mount), not an empty export: say so, naming it.
+  for (const p of o.paths)
+    await stat(p).catch(async (e: NodeJS.ErrnoException) => {
+      const { UsageError } = await import("../cli/errors.js");
+      throw new UsageError(
+        e.code === "ENOENT"
+          ? `--offline: no such file or folder: ${p}`
+          : `--offline: cannot read ${p}: ${e.code ?? e.message}`,
+      );
+    });
   const { KqlEngine } = await import("./kql/engine.js");
   const { loadExports } = await import("./adapters/index.js");
   const { buildQuery } = await import("./queries/index.js");
@@ -143,7 +154,7 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
       }
       runs.push(run);
     }
-    return { load, runs, render: { hits: renderHits, rows: renderRows } };
+    return { load, runs, render: { hits: renderHits, rows: renderRows, hunt: renderHunt } };
   } finally {
     engine.close?.();
   }

@@ -2,6 +2,8 @@
  * `mailwarden hunt` as a user runs it (the built CLI, real processes): offline on an export holding hostile text,
  * every output format, quarantine accounting and exit codes, and `--print-kql` that Kusto.Language accepts.
  */
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { execa } from "execa";
@@ -63,6 +65,91 @@ describe("mailwarden hunt --offline", () => {
     expect(t.quarantined).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/quarantined: .*purview-broken\.csv:\d+: /);
   }, 180_000);
+
+  it("over Defender and Sentinel tables at once: json is one document, jsonl and csv give each hit once with foundBy", async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), "mw-hunt-both-"));
+    const seed = await cli([
+      "emulator",
+      "seed",
+      "--scenario",
+      "all",
+      "--users",
+      "20",
+      "--days",
+      "3",
+      "--seed",
+      "11",
+      "--out",
+      out,
+      "--format",
+      "csv",
+    ]);
+    expect(seed.exitCode, seed.stderr).toBe(0);
+    const json = await cli(["hunt", "--offline", out, "--format", "json"]);
+    expect(json.exitCode, json.stderr).toBe(0);
+    const doc = JSON.parse(json.stdout) as {
+      schemaVersion: number;
+      target?: string;
+      load: unknown;
+      hits: (Hit & { foundBy: string[] })[];
+      targets: { target: string; rowCount: number; hitKeys: string[] }[];
+    };
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.target).toBeUndefined(); // two targets: each is in `targets`
+    expect(doc.load).toBeDefined();
+    expect(doc.targets.map((t) => t.target)).toEqual(["defender", "sentinel"]);
+    const keys = doc.hits.map((h) => h.hitKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const t of doc.targets) {
+      expect(t.hitKeys.length).toBeGreaterThan(0);
+      for (const k of t.hitKeys) expect(doc.hits.find((h) => h.hitKey === k)?.foundBy).toContain(t.target);
+    }
+    expect(doc.hits.some((h) => h.foundBy.length === 2)).toBe(true);
+
+    const jsonl = await cli(["hunt", "--offline", out, "--format", "jsonl"]);
+    expect(jsonl.exitCode).toBe(0);
+    const lines = jsonl.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Hit & { foundBy: string[] });
+    expect(lines.map((h) => h.hitKey)).toEqual(keys);
+    expect(lines.map((h) => h.foundBy)).toEqual(doc.hits.map((h) => h.foundBy));
+
+    const csv = await cli(["hunt", "--offline", out, "--format", "csv"]);
+    const rows = parse<Record<string, string>>(csv.stdout, { columns: true });
+    expect(rows.map((r) => r["hitKey"])).toEqual(keys);
+    expect(rows[0]!["foundBy"]).toBe(doc.hits[0]!.foundBy.join(" "));
+  }, 300_000);
+
+  it("one target: json keeps its single-target fields and is one document even with --rows", async () => {
+    const r = await cli(["hunt", "--offline", path.join(FIX, "management-api.json"), "--format", "json"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown> & { hits: { foundBy: string[] }[] };
+    expect(doc).toMatchObject({ schemaVersion: 1, target: "defender", profile: "default" });
+    expect(doc).toHaveProperty("now");
+    expect(doc).toHaveProperty("nowSource");
+    expect(doc.hits.length).toBeGreaterThan(0);
+    expect(doc.hits.every((h) => h.foundBy.join() === "defender")).toBe(true);
+    const rows = await cli([
+      "hunt",
+      "--offline",
+      path.join(FIX, "management-api.json"),
+      "--rows",
+      "--format",
+      "json",
+    ]);
+    const rdoc = JSON.parse(rows.stdout) as { target: string; rows: unknown[]; columns: unknown[] };
+    expect(rdoc.target).toBe("defender");
+    expect(rdoc.rows.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it("a path that does not exist is an error naming it (exit 2), not an empty hunt", async () => {
+    const missing = path.join(FIX, "no-such-export.csv");
+    const r = await cli(["hunt", "--offline", FIX, missing, "--format", "json"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(missing);
+    expect(r.stdout).toBe("");
+  });
 
   it("refuses what it cannot do with a clear usage error", async () => {
     const noCfg = await cli(["hunt"]);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
@@ -89,56 +90,78 @@ export function registerEmulator(program: Command): void {
       "--write-config <file>",
       "write a mailwarden config for this tenant (contains the client secret; mode 0600)",
     )
-    .action(
-      async (o: {
-        port: string;
-        scenario: string;
-        seed?: string;
-        stateDir: string;
-        caDir: string;
-        writeConfig?: string;
-      }) => {
-        const port = Number(o.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535)
-          throw new UsageError("--port must be 0..65535");
-        const seed = o.seed === undefined ? undefined : Number(o.seed);
-        if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError("--seed must be an integer");
-        const { ensureCa } = await import("../../emulator/ca.js");
-        await ensureCa(o.caDir);
-        const { emulator, pwshPath, config } = await launchEmulator({
-          port,
-          scenario: o.scenario,
-          stateDir: o.stateDir,
-          caDir: o.caDir,
-          ...(seed !== undefined ? { seed } : {}),
-        });
-        if (o.writeConfig) {
-          mkdirSync(path.dirname(path.resolve(o.writeConfig)), { recursive: true });
-          writeFileSync(o.writeConfig, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
-        }
-        writeOut(
-          JSON.stringify({
-            graphBaseUrl: emulator.graphBaseUrl,
-            authorityHost: emulator.authorityHost,
-            exchangeConnectionUri: emulator.exchangeConnectionUri,
-            tenantId: emulator.tenantId,
-            organization: emulator.organization,
-            clientId: emulator.clientId,
-            clientSecret: emulator.clientSecret,
-            caFile: emulator.caFile,
-            pwshPath,
-            adminUrl: emulator.adminUrl,
-            ...(o.writeConfig ? { configFile: path.resolve(o.writeConfig) } : {}),
-          }),
-        );
-        status(`emulated tenant ready at ${emulator.baseUrl}; Ctrl-C stops it`);
-        await new Promise<void>((resolve) => {
-          process.once("SIGINT", () => resolve());
-          process.once("SIGTERM", () => resolve());
-        });
-        await emulator.close();
-      },
-    );
+    .option(
+      "--store <file>",
+      "the run store the config names (default: a new runs-<start>.db beside --write-config, else in --state-dir)",
+    )
+    .option(
+      "--audit-log <file>",
+      "the audit log the config names (default: a new audit-<start>.jsonl, or <store>.audit.jsonl with --store)",
+    )
+    .action(async (o: StartFlags, cmd: Command) => {
+      const port = Number(o.port);
+      if (!/^\d+$/.test(o.port) || port > 65535) throw new UsageError("--port must be 0..65535");
+      const seed = o.seed === undefined ? undefined : intOption("--seed", o.seed);
+      const fromCli = (name: string) => cmd.getOptionValueSource(name) === "cli";
+      // Validated before anything starts: a bad number or file never leaves a half-started tenant behind.
+      const users = intOption("--users", o.users);
+      const days = intOption("--days", o.days);
+      if (!o.generate && (fromCli("users") || fromCli("days")))
+        throw new UsageError("--users and --days only apply with --generate");
+      if (o.generate && fromCli("scenario"))
+        throw new UsageError("--scenario and --generate name two tenants: give one of them");
+      if (o.faults !== undefined) await checkFaultsFile(o.faults);
+      const tenant = o.generate
+        ? await generated({ scenarios: parseScenarios(o.generate), users, days, seed: seed ?? 1 })
+        : undefined;
+      const { ensureCa } = await import("../../emulator/ca.js");
+      await ensureCa(o.caDir);
+      const { emulator, pwshPath, config } = await launchEmulator({
+        port,
+        scenario: o.scenario,
+        stateDir: o.stateDir,
+        caDir: o.caDir,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(o.faults !== undefined ? { faults: o.faults } : {}),
+        ...(tenant ? { tenant } : {}),
+      });
+      // Each start is a new tenant: a store or audit log of an earlier start would hold another tenant's runs and
+      // journal, so each start gets its own unless the user names one.
+      const { store, auditLog } = storePaths(o);
+      config.store = { path: store };
+      config.audit = { path: auditLog };
+      if (o.writeConfig) {
+        mkdirSync(path.dirname(path.resolve(o.writeConfig)), { recursive: true });
+        writeFileSync(o.writeConfig, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+      }
+      writeOut(
+        JSON.stringify({
+          graphBaseUrl: emulator.graphBaseUrl,
+          authorityHost: emulator.authorityHost,
+          exchangeConnectionUri: emulator.exchangeConnectionUri,
+          tenantId: emulator.tenantId,
+          organization: emulator.organization,
+          clientId: emulator.clientId,
+          clientSecret: emulator.clientSecret,
+          caFile: emulator.caFile,
+          pwshPath,
+          adminUrl: emulator.adminUrl,
+          sentinelWorkspaceId: emulator.sentinelWorkspaceId,
+          store,
+          auditLog,
+          ...(tenant
+            ? { generated: { ...tenant.summary, startTime: tenant.startTime, seed: tenant.seed } }
+            : {}),
+          ...(o.writeConfig ? { configFile: path.resolve(o.writeConfig) } : {}),
+        }),
+      );
+      status(`emulated tenant ready at ${emulator.baseUrl}; Ctrl-C stops it`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+      await emulator.close();
+    });
 
   emu
     .command("seed")
@@ -196,10 +219,81 @@ export function registerEmulator(program: Command): void {
     );
 }
 
+interface StartFlags {
+  port: string;
+  scenario: string;
+  seed?: string;
+  generate?: string;
+  users: string;
+  days: string;
+  faults?: string;
+  stateDir: string;
+  caDir: string;
+  writeConfig?: string;
+  store?: string;
+  auditLog?: string;
+}
+
 function intOption(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`${name} must be an integer`);
+  const n = /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${name} must be an integer, got ${JSON.stringify(v)}`);
   return n;
+}
+
+/**
+ * Loads and validates the faults file before anything starts; a FaultsError (every problem with its dotted path,
+ * one a line) exits 2 like any configuration error.
+ */
+async function checkFaultsFile(file: string): Promise<void> {
+  const { loadFaultsFile } = await import("../../emulator/faults/config.js");
+  await loadFaultsFile(file);
+}
+
+/** A generated tenant (the scenario generator) for `emulator start --generate`; bad options are usage errors. */
+async function generated(o: {
+  scenarios: "default" | "all" | string[];
+  users: number;
+  days: number;
+  seed: number;
+}) {
+  const { generateTenant, GeneratorError } = await import("../../emulator/generator/index.js");
+  try {
+    const g = generateTenant(o);
+    const rows = (t: Record<string, unknown[]>) => Object.values(t).reduce((n, r) => n + r.length, 0);
+    return {
+      state: g.state,
+      startTime: g.startTime,
+      seed: o.seed,
+      summary: {
+        scenarios: o.scenarios,
+        users: o.users,
+        days: o.days,
+        defenderRows: rows(g.tables.defender),
+        sentinelRows: rows(g.tables.sentinel),
+      },
+    };
+  } catch (e) {
+    if (e instanceof GeneratorError) {
+      for (const i of e.issues) status(`error: --generate: ${i.path}: ${i.message}`);
+      throw new UsageError(`invalid generator options (${e.issues.length})`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * The store and audit log a started emulator's config names: the user's, else new files named after this start
+ * (UTC time and a random suffix) beside the written config, else in the state dir.
+ */
+function storePaths(o: StartFlags): { store: string; auditLog: string } {
+  const dir = path.resolve(o.writeConfig ? path.dirname(o.writeConfig) : o.stateDir);
+  const id = `${new Date().toISOString().replace(/[-:]|\.\d+/g, "")}-${randomBytes(3).toString("hex")}`;
+  const store = path.resolve(o.store ?? path.join(dir, `runs-${id}.db`));
+  const auditLog = path.resolve(
+    o.auditLog ??
+      (o.store ? `${store.replace(/\.db$/i, "")}.audit.jsonl` : path.join(dir, `audit-${id}.jsonl`)),
+  );
+  return { store, auditLog };
 }
 
 function parseScenarios(v: string): "default" | "all" | string[] {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
 import { RISK_LEVELS, type HuntProfile, type HuntTarget } from "../../hunt/hunt.js";
-import { HUNT_FORMATS, type HuntFormat, type HuntMeta } from "../../hunt/output.js";
+import { HUNT_FORMATS, type HuntFormat } from "../../hunt/output.js";
 import { requireConfig } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { status, termSafe, writeOut } from "../output.js";
@@ -127,17 +127,23 @@ export function registerHunt(program: Command): void {
         params,
         ...(o.ipDb ? { ipDatabase: o.ipDb } : {}),
       });
-      const meta: HuntMeta = {
-        target: r.target,
-        profile,
-        now: new Date().toISOString(),
-        nowSource: "the service's clock",
-      };
-      const { renderHits, renderRows } = await import("../../hunt/output.js");
-      writeOut(
-        profile === "seed" || o.rows
-          ? renderRows(r.columns, r.rows, format, meta)
-          : renderHits(r.hits, format, meta),
+      const { renderHunt } = await import("../../hunt/output.js");
+      writeData(
+        renderHunt(
+          [
+            {
+              target: r.target,
+              now: new Date().toISOString(),
+              nowSource: "the service's clock",
+              columns: r.columns,
+              rows: r.rows,
+              hits: r.hits,
+              ...(r.problems.length ? { rowProblems: r.problems } : {}),
+            },
+          ],
+          format,
+          { profile, rowsOnly: profile === "seed" || o.rows === true },
+        ),
       );
       status(
         `${r.target}: ${r.rows.length} row(s)${profile === "seed" ? "" : `, ${r.hits.length} hit(s)`}${r.truncated ? " — truncated at the platform's row limit; narrow the look-back" : ""}`,
@@ -164,22 +170,7 @@ function printOffline(
   risk: string,
 ): void {
   void risk;
-  const out: string[] = [];
   for (const run of r.runs) {
-    const meta: HuntMeta = {
-      target: run.target,
-      profile,
-      now: run.now,
-      nowSource: run.nowSource,
-      load: r.load,
-      ...(run.comparison ? { comparison: run.comparison } : {}),
-      ...(run.problems.length ? { rowProblems: run.problems } : {}),
-    };
-    out.push(
-      profile === "seed" || rowsOnly
-        ? r.render.rows(run.columns, run.rows, format, meta)
-        : r.render.hits(run.hits, format, meta),
-    );
     status(
       `${run.target}: as of ${run.now} (${run.nowSource}); ${run.rows.length} row(s)${profile === "seed" ? "" : `, ${run.hits.length} hit(s): ${countBy(run.hits.map((h) => h.severity))}`}`,
     );
@@ -190,7 +181,16 @@ function printOffline(
     for (const p of run.problems) status(`row problem: ${p.at}: ${termSafe(p.reason)}`);
   }
   if (!r.runs.length) status("no hunting tables have rows: nothing to hunt in (see the load report)");
-  writeOut(out.join("\n"));
+  writeData(
+    r.render.hunt(
+      r.runs.map((run) => ({
+        ...run,
+        ...(run.problems.length ? { rowProblems: run.problems } : {}),
+      })),
+      format,
+      { profile, rowsOnly: profile === "seed" || rowsOnly, extra: { load: r.load } },
+    ),
+  );
   const t = r.load.totals;
   status(
     `input: ${t.files} file(s), ${t.records} record(s): ${t.loaded} loaded, ${t.duplicate} duplicate, ${t.quarantined} quarantined${t.skipped ? `; ${t.skipped} file(s) skipped` : ""}`,
@@ -202,6 +202,11 @@ function printOffline(
       `… ${r.load.quarantine.length - 20 + r.load.quarantineOmitted} more quarantined (all listed with --format json)`,
     );
   for (const s of r.load.skipped) status(`skipped: ${termSafe(s.file)}: ${termSafe(s.reason)}`);
+}
+
+/** Data on stdout; nothing at all (not even an empty line) when there is none, e.g. JSON lines of zero hits. */
+function writeData(text: string): void {
+  if (text !== "") writeOut(text);
 }
 
 function countBy(values: string[]): string {
