@@ -142,7 +142,7 @@ export interface ActionDefinition<I> {
     ctx: ActionContext,
     input: I,
     plan: StepPlan,
-    result?: { before: Json; after: Json },
+    result?: { before: Json; after: Json; applied?: boolean | null },
   ): Promise<VerifyResult>;
   /** Restores `before`; `target` is the object the step acted on (the plan's resolved target). */
   compensate?(ctx: ActionContext, input: I, before: Json, target?: Json): Promise<void>;

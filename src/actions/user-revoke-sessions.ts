@@ -90,7 +90,13 @@ export const userRevokeSessions = defineAction<Input>({
     // "before" is the run's own before-image — for a revocation applied earlier by another run, the journal's —
     // never the value read right after the write, which eventual consistency can leave stale.
     const prior = field(result?.before) ?? field(plan.before);
-    const ok = (v: string | null) => after(v, input.notBefore) || later(v, prior);
+    // When mailwarden itself revoked (the tenant answered 204), a valid-from equal to the before-image means the
+    // tenant's clock has not moved past it since: sessions from before that instant are revoked all the same.
+    const wrote = result?.applied === true;
+    const ok = (v: string | null) =>
+      after(v, input.notBefore) ||
+      later(v, prior) ||
+      (wrote && v !== null && prior !== null && Date.parse(v) >= Date.parse(prior));
     const r = await pollUntil(ctx, () => validFrom(ctx, input.userId), ok);
     return { ok: r.ok, observed: { signInSessionsValidFromDateTime: r.value } };
   },

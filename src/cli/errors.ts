@@ -42,7 +42,13 @@ const FILE_ERRORS = new Set(["ScenarioError", "FaultsError"]);
 export function exitCodeFor(e: unknown): number {
   const name = (e as { name?: string } | null)?.name;
   // A store that is missing, empty, foreign, newer or corrupt: bad input, named with what to do.
-  if (name === "UsageError" || name === "ConfigError" || name === "StoreError" || e instanceof PlaybookError)
+  if (
+    name === "UsageError" ||
+    name === "ConfigError" ||
+    name === "StoreError" ||
+    name === "DecisionError" ||
+    e instanceof PlaybookError
+  )
     return EXIT.usage;
   // The emulator's scenario or faults file is invalid: a configuration error like any other.
   if (name !== undefined && FILE_ERRORS.has(name)) return EXIT.usage;

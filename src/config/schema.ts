@@ -114,6 +114,8 @@ export const configSchema = z.strictObject({
       protectedAccounts: z.array(z.string().min(1)).default([]),
       /** At most this many runs contain anything in one invocation; the rest are planned only. */
       maxContainmentsPerRun: z.number().int().min(0).max(10_000).default(25),
+      /** The kill switch in the config: while set (to the reason), no step writes; `mailwarden halt` sets it in the store. */
+      halt: z.string().min(1).optional(),
     })
     .prefault({}),
   hunting: z

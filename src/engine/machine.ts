@@ -61,6 +61,8 @@ export interface StepInstance {
 
 export interface StepState extends StepInstance {
   outcome: StepOutcome;
+  /** The plan hash a person approved (src/runner/approvals.ts): the step runs only if the live plan still has it. */
+  approvedPlanHash?: string;
   plan?: StepPlan;
   before?: Json;
   after?: Json;
@@ -83,6 +85,8 @@ export interface Approval {
   by: string;
   reason: string;
   at: string;
+  /** Per step key, the plan hash the person approved (absent for releases by the invocation's own flags). */
+  planHashes?: Record<string, string>;
 }
 
 export interface RunContext {
@@ -115,6 +119,10 @@ export interface ExecuteStepOutput {
   before: Json;
   after: Json;
   alreadyDone: boolean;
+  /** The live plan is no longer the one a person approved: nothing was written; the step waits again. */
+  replanned?: StepPlan;
+  /** The kill switch is on: the step was not run (nothing written) and the run halts. */
+  halted?: string;
 }
 export interface VerifyStepsInput {
   runId: string;
@@ -167,6 +175,10 @@ export const isTerminal = (state: string): boolean => (TERMINAL_STATES as readon
 
 const CARRIED = new Set<StepOutcome>(["done", "already-done"]);
 
+/** The gate of an approved step whose live plan changed before it ran. */
+export const REAPPROVE =
+  "the tenant changed since this step was approved: look at the new plan and approve it again";
+
 export function createPlaybookMachine(p: Playbook) {
   const { id } = machineIdentity(p);
   return setup({
@@ -195,6 +207,8 @@ export function createPlaybookMachine(p: Playbook) {
         return s?.outcome === "planned" && s.gate !== undefined;
       },
       currentNeedsRun: ({ context }) => context.steps[context.index]?.outcome === "planned",
+      replanned: ({ event }) => (event as { output?: ExecuteStepOutput }).output?.replanned !== undefined,
+      haltedStep: ({ event }) => (event as { output?: ExecuteStepOutput }).output?.halted !== undefined,
       allVerified: ({ context }) =>
         context.steps.every(
           (s) => s.outcome === "skipped" || (CARRIED.has(s.outcome) && s.verified === true),
@@ -277,6 +291,9 @@ export function createPlaybookMachine(p: Playbook) {
                     ? {
                         ...(({ gate: _g, ...rest }) => rest)(s),
                         outcome: s.outcome === "waiting" ? ("planned" as const) : s.outcome,
+                        ...(event.approval.planHashes?.[s.key]
+                          ? { approvedPlanHash: event.approval.planHashes[s.key] }
+                          : {}),
                       }
                     : s,
                 ),
@@ -307,23 +324,52 @@ export function createPlaybookMachine(p: Playbook) {
             caseId: context.caseId,
             step: context.steps[context.index]!,
           }),
-          onDone: {
-            target: "next",
-            actions: assign({
-              steps: ({ context, event }) =>
-                context.steps.map((s, i) =>
-                  i === context.index
-                    ? {
-                        ...s,
-                        outcome: event.output.alreadyDone ? ("already-done" as const) : ("done" as const),
-                        before: event.output.before,
-                        after: event.output.after,
-                      }
-                    : s,
-                ),
-              index: ({ context }) => context.index + 1,
-            }),
-          },
+          onDone: [
+            {
+              // The kill switch: this step was not run; the run halts with what was and was not done.
+              guard: "haltedStep",
+              target: "halted",
+              actions: assign({ haltRequested: ({ event }) => event.output.halted! }),
+            },
+            {
+              // The tenant changed since a person approved this step: show the new plan and wait again.
+              guard: "replanned",
+              target: "waiting",
+              actions: assign({
+                steps: ({ context, event }) =>
+                  context.steps.map((s, i) =>
+                    i === context.index
+                      ? {
+                          ...(({ approvedPlanHash: _a, ...rest }) => rest)(s),
+                          plan: event.output.replanned!,
+                          before: event.output.replanned!.before,
+                          after: event.output.replanned!.after,
+                          outcome: "waiting" as const,
+                          gate: REAPPROVE,
+                        }
+                      : s,
+                  ),
+                waiting: () => REAPPROVE,
+              }),
+            },
+            {
+              target: "next",
+              actions: assign({
+                steps: ({ context, event }) =>
+                  context.steps.map((s, i) =>
+                    i === context.index
+                      ? {
+                          ...s,
+                          outcome: event.output.alreadyDone ? ("already-done" as const) : ("done" as const),
+                          before: event.output.before,
+                          after: event.output.after,
+                        }
+                      : s,
+                  ),
+                index: ({ context }) => context.index + 1,
+              }),
+            },
+          ],
           onError: {
             // One step failing never stops the others: it is recorded and the run goes on.
             target: "next",

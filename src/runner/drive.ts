@@ -36,6 +36,16 @@ export interface DriveEnv {
   stop?: AbortSignal;
   /** Recomputes a waiting step's gate now (undefined: it may run). */
   regate?: (step: StepInstance) => string | undefined;
+  /** The config's kill switch (guardrails.halt), when set: no step writes. */
+  configHalt?: string;
+  /** A person's decision on waiting steps (src/runner/approvals.ts), applied when the run reaches `waiting`. */
+  decision?: {
+    kind: "approve" | "reject";
+    stepKeys: string[];
+    by: string;
+    reason: string;
+    planHashes: Record<string, string>;
+  };
 }
 
 export interface NewRunSpec {
@@ -84,6 +94,7 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
   const { store, audit } = env;
   const owner = store.actor;
   const abort = new AbortController();
+  let decision = env.decision;
   const pending: {
     effects: EffectWrite[];
     verifications: { idemKey: string; verified: boolean }[];
@@ -101,6 +112,11 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
     plansFresh: () => fresh,
     markPlansFresh: () => {
       fresh = true;
+    },
+    halted: () => {
+      if (env.configHalt) return `kill switch in the config: ${env.configHalt}`;
+      const h = store.getHalt();
+      return h ? `kill switch set by ${h.by} at ${h.at}: ${h.reason}` : undefined;
     },
     commitNow: (effects, journal) => {
       // Anything still queued from earlier transitions goes first, in the same transaction.
@@ -210,8 +226,28 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
       await untilSettled();
       const snap = actor.getSnapshot();
       if (lost || snap.status !== "active") break;
-      // Waiting: release what may run now (a gate opened since: budget, a named tenant step); else stay waiting.
       const ctx = snap.context;
+      // A person's decision, once: the approval names the plans it approved (executeStep re-plans and compares).
+      if (decision && ctx.steps.some((s) => s.outcome === "waiting" && decision!.stepKeys.includes(s.key))) {
+        const d = decision;
+        decision = undefined;
+        if (d.kind === "reject") actor.send({ type: "REJECT", by: d.by, reason: d.reason });
+        else {
+          fresh = false;
+          actor.send({
+            type: "RELEASE",
+            approval: {
+              stepKeys: d.stepKeys,
+              by: d.by,
+              reason: d.reason,
+              at: new Date().toISOString(),
+              planHashes: d.planHashes,
+            },
+          });
+        }
+        continue;
+      }
+      // Waiting: release what may run now (a gate opened since: budget, a named tenant step); else stay waiting.
       const current = ctx.steps.find((s) => s.outcome === "waiting");
       if (!current || !env.regate || env.regate(current) !== undefined) break;
       const open = ctx.steps.filter(

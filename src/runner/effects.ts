@@ -24,6 +24,7 @@ import type {
   VerifyStepsInput,
 } from "../engine/machine.js";
 import type { CaseStore, EffectWrite, JournalInput } from "../store/types.js";
+import { planHash } from "./plan-hash.js";
 import { requireAction } from "./steps.js";
 
 export interface EffectEnv {
@@ -41,6 +42,8 @@ export interface EffectEnv {
   /** True while the plans in the context were read by this process moments ago (no wait, no restore since). */
   plansFresh(): boolean;
   markPlansFresh(): void;
+  /** Why no step may write now (the kill switch), or undefined. Read before every step. */
+  halted(): string | undefined;
 }
 
 export function idempotencyKey(tenantId: string, caseId: string, actionId: string, targetId: string): string {
@@ -120,6 +123,18 @@ export function effectActors(env: EffectEnv) {
       // previous step's outcome) be committed first, so what follows reads and extends the committed record.
       await settledTick();
       const s = input.step;
+      const halt = env.halted();
+      if (halt) {
+        env.pending.journal.push({
+          caseId: input.caseId,
+          runId: input.runId,
+          stepKey: s.key,
+          kind: "step.not-run",
+          detail: { halted: halt },
+        });
+        audit.warn("step.halted", { runId: input.runId, step: s.key, halt });
+        return { before: null, after: null, alreadyDone: false, halted: halt };
+      }
       const action = requireAction(s.action);
       let plan = s.plan!;
       const key = plan.idempotencyKey;
@@ -174,6 +189,27 @@ export function effectActors(env: EffectEnv) {
         if (!env.plansFresh()) {
           // Planned before a wait or a restart: the live state may have changed since. Plan again.
           plan = await planOne(signal, input.caseId, s);
+          if (
+            s.approvedPlanHash &&
+            planHash({ action: s.action, input: s.input, plan }) !== s.approvedPlanHash
+          ) {
+            env.pending.journal.push({
+              ...at,
+              kind: "step.replanned",
+              before: plan.before,
+              after: plan.after,
+              detail: {
+                approved: s.approvedPlanHash,
+                live: planHash({ action: s.action, input: s.input, plan }),
+              },
+            });
+            audit.warn("step.replanned", {
+              runId: input.runId,
+              step: s.key,
+              note: "the approved plan changed",
+            });
+            return { before: plan.before, after: plan.after, alreadyDone: false, replanned: plan };
+          }
           if (plan.noop) {
             const done: EffectWrite = {
               ...b,
@@ -266,7 +302,8 @@ export function effectActors(env: EffectEnv) {
         if (s.outcome !== "done" && s.outcome !== "already-done") continue;
         const action = requireAction(s.action);
         const plan = s.plan!;
-        const target = (store.getEffect(plan.idempotencyKey)?.target ?? plan.target) as Json | undefined;
+        const eff = store.getEffect(plan.idempotencyKey);
+        const target = (eff?.target ?? plan.target) as Json | undefined;
         let r: VerifyStepResult;
         try {
           const v = await action.verify(
@@ -276,6 +313,8 @@ export function effectActors(env: EffectEnv) {
             {
               before: s.before ?? null,
               after: s.after ?? null,
+              // Whether this case's effect was written by mailwarden (true), found so (false), or unknown (null).
+              applied: eff?.applied ?? null,
             },
           );
           r = { key: s.key, ok: v.ok, observed: v.observed };

@@ -16,6 +16,8 @@ import { expandSteps, gateFor, requireAction, type CaseTarget, type GatePolicy }
 
 export interface Guardrails {
   protectedAccounts: string[];
+  /** The config's kill switch (its reason). */
+  halt?: string | undefined;
   /** At most this many cases start containing in one invocation; the rest wait. */
   maxContainmentsPerRun: number;
 }
@@ -80,6 +82,7 @@ export class Job {
       leaseMs: this.env.leaseMs,
       ...(this.env.stop ? { stop: this.env.stop } : {}),
       regate: this.regate(user, mode),
+      ...(this.env.guardrails.halt ? { configHalt: this.env.guardrails.halt } : {}),
     };
   }
 
@@ -174,8 +177,28 @@ export class Job {
     return false;
   }
 
+  /** Why nothing may write now (the kill switch in the config or the store), or undefined. */
+  halted(): string | undefined {
+    if (this.env.guardrails.halt) return `kill switch in the config: ${this.env.guardrails.halt}`;
+    const h = this.env.store.getHalt();
+    return h ? `kill switch set by ${h.by} at ${h.at}: ${h.reason}` : undefined;
+  }
+
   async run(hits: Hit[], mode: RunMode): Promise<JobOutcome> {
     const { store } = this.env;
+    const halt = mode === "execute" ? this.halted() : undefined;
+    if (halt) {
+      // Nothing is started or resumed while the switch is on; every hit is still accounted for.
+      for (const h of hits)
+        this.out.hits.push({
+          hitKey: h.hitKey,
+          user: h.user.upn,
+          kind: h.target.kind,
+          outcome: "halted",
+          reason: halt,
+        });
+      return this.out;
+    }
     if (mode === "execute") await this.resumePending();
     // Route; group by (tenant, user), keeping the input order.
     const groups = new Map<

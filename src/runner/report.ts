@@ -70,7 +70,7 @@ export const hitAccountSchema = z.object({
   user: z.string(),
   kind: z.string(),
   /** not-containable: no selected playbook takes this kind of hit; already-contained: a closed case holds it. */
-  outcome: z.enum(["not-containable", "already-contained", "driven-elsewhere"]),
+  outcome: z.enum(["not-containable", "already-contained", "driven-elsewhere", "halted"]),
   caseId: z.string().optional(),
   reason: z.string(),
 });

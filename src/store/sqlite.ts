@@ -18,6 +18,7 @@ import {
   type ChainCheck,
   type Commit,
   type EffectRow,
+  type HaltState,
   type JournalEntry,
   type JournalInput,
   type NewRun,
@@ -630,6 +631,19 @@ export class SqliteCaseStore implements CaseStore {
           .prepare("UPDATE effects SET verified = ?, updated_at = ? WHERE idem_key = ?")
           .run(v.verified ? 1 : 0, this.iso(), v.idemKey);
       this.append(c.journal ?? []);
+    });
+  }
+
+  getHalt(): HaltState | undefined {
+    const v = this.meta("halt");
+    return v ? (JSON.parse(v) as HaltState) : undefined;
+  }
+
+  setHalt(h: HaltState | undefined, by: string, reason: string): void {
+    this.tx(() => {
+      if (h) this.db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('halt', ?)").run(JSON.stringify(h));
+      else this.db.prepare("DELETE FROM meta WHERE k = 'halt'").run();
+      this.append([{ kind: h ? "halt.on" : "halt.off", detail: { by, reason } }]);
     });
   }
 

@@ -128,6 +128,12 @@ export interface Commit {
   journal?: JournalInput[];
 }
 
+export interface HaltState {
+  reason: string;
+  by: string;
+  at: string;
+}
+
 export interface ChainCheck {
   ok: boolean;
   entries: number;
@@ -186,6 +192,9 @@ export interface CaseStore {
   openCasesDependingOn(actionId: string, targetId: string, exceptCaseId: string): string[];
 
   commit(c: Commit): void;
+  /** The kill switch: when set, no step writes (journalled as halt.on / halt.off). */
+  getHalt(): HaltState | undefined;
+  setHalt(h: HaltState | undefined, by: string, reason: string): void;
   /** Sets a run's record state outside the machine (rollback), journalled in the same transaction. */
   setRunState(runId: string, state: string, entry: JournalInput): void;
   journal(filter?: { caseId?: string; runId?: string }): JournalEntry[];

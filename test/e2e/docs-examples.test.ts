@@ -55,6 +55,18 @@ const PLAN: Record<string, Plan> = {
   "docs/hunting.md: mailwarden hunt -c tenant.yaml": { run: "hunting.md" },
   "docs/hunting.md: mailwarden hunt --print-kql --target sentinel": { run: "hunting.md" },
   "docs/hunting.md: mailwarden hunt --offline ./exports/ --profile seed": { run: "hunting.md" },
+  "docs/approvals.md: mailwarden approvals list -c tenant.yaml": { run: "approvals.md" },
+  'docs/approvals.md: mailwarden approvals approve 5d0193c1 -c tenant.yaml --plan 9f2c41d07a3e --as alice@contoso.com --reason "confirmed with the user"':
+    { run: "approvals.md" },
+  'docs/approvals.md: mailwarden approvals reject  8eb62f86 -c tenant.yaml --as bob@contoso.com --reason "the rule is the user\'s own"':
+    { run: "approvals.md" },
+  'docs/approvals.md: mailwarden halt -c tenant.yaml --as soc-lead --reason "false positive storm"': {
+    run: "approvals.md",
+  },
+  "docs/approvals.md: mailwarden halt -c tenant.yaml --status": { run: "approvals.md" },
+  'docs/approvals.md: mailwarden halt -c tenant.yaml --off --as soc-lead --reason "explained"': {
+    run: "approvals.md",
+  },
   "docs/emulator.md: mailwarden emulator start --write-config emu.json": { run: "emulator.md" },
   "docs/emulator.md: mailwarden emulator start --scenario my-tenant.yaml --faults faults.yaml": {
     run: "emulator.md",
@@ -264,6 +276,66 @@ describe("the docs' commands", () => {
       await expectOk("docs/hunting.md: mailwarden hunt --offline ./exports/ --profile seed", dir);
     }, 300_000);
   });
+
+  it("approvals.md", async () => {
+    const t = await startTestTenant({
+      config: (c) => ({
+        ...c,
+        guardrails: {
+          protectedAccounts: ["AdeleV@contoso.com", "MeganB@contoso.com"],
+          maxContainmentsPerRun: 25,
+        },
+      }),
+    });
+    try {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "mw-docs-approvals-"));
+      writeFileSync(path.join(dir, "tenant.yaml"), toYaml({ ...t.config, guardrails: t.cfg.guardrails }), {
+        mode: 0o600,
+      });
+      expect((await sh("mailwarden run -c tenant.yaml --yes", dir)).exitCode).toBe(4); // both cases wait
+      const list = await expectOk("docs/approvals.md: mailwarden approvals list -c tenant.yaml", dir);
+      expect(list.stderr).toContain("2 step(s) waiting");
+      const q = JSON.parse(
+        (await sh("mailwarden approvals list -c tenant.yaml --format json", dir)).stdout,
+      ) as {
+        runId: string;
+        planHash: string;
+        user: { upn: string };
+      }[];
+      const adele = q.find((w) => w.user.upn === "AdeleV@contoso.com")!;
+      const megan = q.find((w) => w.user.upn === "MeganB@contoso.com")!;
+      const ids = (s: string) =>
+        s
+          .replace("5d0193c1", adele.runId.slice(0, 8))
+          .replace("9f2c41d07a3e", adele.planHash.slice(0, 12))
+          .replace("8eb62f86", megan.runId.slice(0, 8));
+      const mark = t.mark();
+      await expectOk(
+        'docs/approvals.md: mailwarden approvals approve 5d0193c1 -c tenant.yaml --plan 9f2c41d07a3e --as alice@contoso.com --reason "confirmed with the user"',
+        dir,
+        ids,
+      );
+      expect(t.writes(mark)).toHaveLength(1);
+      await expectOk(
+        'docs/approvals.md: mailwarden approvals reject  8eb62f86 -c tenant.yaml --as bob@contoso.com --reason "the rule is the user\'s own"',
+        dir,
+        ids,
+      );
+      expect(t.writes(mark)).toHaveLength(1);
+      await expectOk(
+        'docs/approvals.md: mailwarden halt -c tenant.yaml --as soc-lead --reason "false positive storm"',
+        dir,
+      );
+      const st = await expectOk("docs/approvals.md: mailwarden halt -c tenant.yaml --status", dir);
+      expect(st.stdout).toContain("false positive storm");
+      await expectOk(
+        'docs/approvals.md: mailwarden halt -c tenant.yaml --off --as soc-lead --reason "explained"',
+        dir,
+      );
+    } finally {
+      await t.close();
+    }
+  }, 300_000);
 
   it("emulator.md", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mw-docs-emu-"));

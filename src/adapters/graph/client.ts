@@ -160,6 +160,12 @@ export function throttleBackoffMs(attempt: number, random: () => number = Math.r
 
 const enc = encodeURIComponent;
 
+/** A dropped connection is not a rate limit: retried quickly, twice (callers such as scan retry further). */
+const NETWORK_RETRIES = 2;
+export function networkBackoffMs(attempt: number, random: () => number = Math.random): number {
+  return Math.round(500 * 2 ** attempt * (0.5 + random() / 2));
+}
+
 export class GraphAdapter {
   readonly client: Client;
 
@@ -187,9 +193,9 @@ export class GraphAdapter {
 
   /**
    * Identity Protection allows 1 request per second per tenant and throttles without Retry-After (apis.md A5/A8):
-   * its calls are paced instead of retried into the limit.
+   * its calls are paced (1.25 s apart: a margin for network and event-loop jitter) instead of retried into the limit.
    */
-  private readonly identityProtection = pThrottle({ limit: 1, interval: 1_050 })(<T>(fn: () => Promise<T>) =>
+  private readonly identityProtection = pThrottle({ limit: 1, interval: 1_250 })(<T>(fn: () => Promise<T>) =>
     fn(),
   );
   /** Outlook-backed calls: at most 4 concurrent requests per app per mailbox (MailboxConcurrency, apis.md A8). */
@@ -224,8 +230,8 @@ export class GraphAdapter {
         // A dropped connection: the outcome is unknown, so only requests that may be repeated are retried — reads,
         // and PATCH (setting the same values again). POST (revoke, create) and DELETE are not: the action's
         // re-read on the next attempt decides.
-        if (err.kind === "network" && /^(GET|PATCH) /.test(what) && attempt < this.throttleRetries) {
-          await this.sleep(throttleBackoffMs(attempt));
+        if (err.kind === "network" && /^(GET|PATCH) /.test(what) && attempt < NETWORK_RETRIES) {
+          await this.sleep(networkBackoffMs(attempt));
           continue;
         }
         throw err;

@@ -130,7 +130,7 @@ export function runExitCode(o: RunOutcome, rejected: RejectedRecord[]): number {
   const bad = o.runs.filter((r) =>
     ["failed", "partial", "waiting", "halted", "rejected", "expired"].includes(r.state),
   );
-  if (bad.length) return EXIT.runFailed;
+  if (bad.length || o.hits.some((h) => h.outcome === "halted")) return EXIT.runFailed;
   if (o.notScanned.length || o.skipped.length || o.hits.some((h) => h.outcome === "driven-elsewhere"))
     return EXIT.incomplete;
   if (rejected.length) return EXIT.usage;

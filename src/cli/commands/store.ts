@@ -188,6 +188,42 @@ export function registerStoreCommands(program: Command): void {
       }
     });
 
+  program
+    .command("halt")
+    .description(
+      "the kill switch: while on, no step of any run writes (running runs end halted after their current step); --off ends it",
+    )
+    .requiredOption("-c, --config <file>", "config file")
+    .option("--off", "turn the kill switch off")
+    .option("--status", "only say whether it is on")
+    .option("--as <name>", "who (journalled)")
+    .option("--reason <text>", "why (journalled)")
+    .action((o: { config: string; off?: boolean; status?: boolean; as?: string; reason?: string }) => {
+      const config = requireConfig(o.config);
+      // The switch must be settable before anything ever ran: a missing store is created for it.
+      const store = openStore(config, { create: !o.status });
+      try {
+        const now = store.getHalt();
+        if (o.status) {
+          if (config.guardrails.halt) writeOut(`on (config guardrails.halt): ${config.guardrails.halt}`);
+          else writeOut(now ? `on since ${now.at} by ${now.by}: ${now.reason}` : "off");
+          return;
+        }
+        if (!o.as || !o.reason) throw new UsageError("say who and why: --as NAME --reason TEXT");
+        if (o.off) {
+          store.setHalt(undefined, o.as, o.reason);
+          writeOut(now ? "kill switch off" : "kill switch was already off");
+          if (config.guardrails.halt)
+            status(`note: the config's guardrails.halt is still set: ${config.guardrails.halt}`);
+        } else {
+          store.setHalt({ reason: o.reason, by: o.as, at: new Date().toISOString() }, o.as, o.reason);
+          writeOut("kill switch on: no step writes until `mailwarden halt --off`");
+        }
+      } finally {
+        store.close();
+      }
+    });
+
   const audit = program.command("audit").description("the effect journal");
   audit
     .command("verify")
