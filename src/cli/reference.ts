@@ -19,7 +19,7 @@ export function cliReference(): string {
     "",
     "## Exit codes",
     "",
-    "One mapper decides them (`src/cli/errors.ts`); `test/e2e/exit-codes.test.ts` triggers each through the built CLI.",
+    "One mapper decides them (`src/cli/errors.ts`); `test/slow/exit-codes.test.ts` triggers each through the built CLI.",
     "When several apply, `run` reports the worst: 4 before 5 before 2.",
     "",
     "| code | meaning | for example |",

@@ -22,7 +22,7 @@ const cli = (args: string[], file = cfgFile) =>
 
 beforeAll(async () => {
   t = await startTestTenant({ scenario: massScenario(8) });
-  t.emulator.ctx.faults!.replace(latencyFaults(60, 80), "halt test");
+  t.emulator.ctx.faults!.replace(latencyFaults(25, 40), "halt test");
   cfgFile = path.join(t.stateDir, "config.json");
   writeFileSync(cfgFile, JSON.stringify(t.config), { mode: 0o600 });
 });

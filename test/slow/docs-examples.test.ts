@@ -35,10 +35,10 @@ type Plan = { run: string; exit?: number[] } | { covered: string };
 /** How each documented command is exercised: `run` names the test below that runs it as written. */
 const PLAN: Record<string, Plan> = {
   "README.md: npm ci && npm run demo": { run: "README quick start" },
-  "README.md: npm test": { covered: "this very suite is `npm test` (and .ci/run calls it)" },
+  "README.md: npm test": { covered: "the default suite (.ci/run runs it, then this slow suite)" },
   "README.md: npm install -g .": { run: "README install" },
   "README.md: npm pack && npm install -g ./mailwarden-0.1.0.tgz": {
-    covered: "test/e2e/install.test.ts packs the package and installs the tarball into a temporary prefix",
+    covered: "test/slow/install.test.ts packs the package and installs the tarball into a temporary prefix",
   },
   "README.md: mailwarden scan -c tenant.yaml --format json > hits.json": { run: "README and runner.md" },
   "README.md: mailwarden run  -c tenant.yaml --hits hits.json --dry-run": { run: "README and runner.md" },

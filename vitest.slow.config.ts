@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// The slow suite: the docs' own commands, the install from a packed tarball, every exit code, the emulator's
+// command line. `npm run test:slow`; CI (.ci/run) runs it after `npm test`.
+export default defineConfig({
+  test: {
+    include: ["test/slow/**/*.test.ts"],
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    reporters: ["default"],
+  },
+});
