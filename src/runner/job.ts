@@ -8,7 +8,7 @@ import type { AuditLogger } from "../audit/log.js";
 import { machineIdentity, type RunMode, type StepInstance } from "../engine/machine.js";
 import { computeHitKey, hitSchema, type Hit } from "../model/hit.js";
 import type { Playbook } from "../playbooks/schema.js";
-import type { CaseRow, CaseStore, RunRow } from "../store/types.js";
+import { LeaseLostError, type CaseRow, type CaseStore, type RunRow } from "../store/types.js";
 import { resumeRun, startRun, type DriveEnv } from "./drive.js";
 import { idempotencyKey } from "./effects.js";
 import type { HitAccount, RunReport, SkippedRun } from "./report.js";
@@ -139,13 +139,38 @@ export class Job {
     if (lease.tookOverFrom)
       this.env.audit.warn("run.taken-over", { runId: row.runId, from: lease.tookOverFrom });
     const input = row.input as { user: { id: string; upn: string } };
-    this.out.runs.push(await resumeRun(this.driveEnv(input.user, "execute"), pb, row));
+    await this.guardLease(row.runId, row.caseId, () =>
+      resumeRun(this.driveEnv(input.user, "execute"), pb, row),
+    );
+  }
+
+  /** Drives a run; a lease lost mid-run (another process took the run over) is reported, never fatal to the job. */
+  private async guardLease(runId: string, caseId: string, drive: () => Promise<RunReport | undefined>) {
+    try {
+      const r = await drive();
+      if (r) this.out.runs.push(r);
+      return r;
+    } catch (e) {
+      if (!(e instanceof LeaseLostError)) throw e;
+      this.out.skipped.push({
+        runId,
+        caseId,
+        reason: "driven-elsewhere",
+        detail:
+          "another process took this run's lease over while this one drove it: it stopped before its next write",
+      });
+      return undefined;
+    }
   }
 
   /** Resumes every interrupted or waiting run in the store (execute mode only: a dry run never writes). */
   async resumePending(): Promise<void> {
     for (const row of this.env.store.listRuns({ active: true }))
-      if (row.mode === "execute" && !this.env.stop?.aborted) await this.resume(row);
+      if (row.mode === "execute" && !this.env.stop?.aborted) {
+        await this.resume(row);
+        // A resumed run that finished may have been its case's last open work.
+        this.maybeClose(row.caseId);
+      }
   }
 
   /** Effects of a case that are done and verified: their steps are not planned again. */
@@ -361,16 +386,21 @@ export class Job {
                 `${BUDGET_GATE} of ${this.env.guardrails.maxContainmentsPerRun} cases per invocation is spent: the next invocation continues`,
             }))
           : gated;
-      const r = await startRun(this.driveEnv(user, "execute"), pb, {
-        caseId: kase.caseId,
-        user,
-        mode: "execute",
-        steps: withBudget,
-        hitKeys: [...new Set(withBudget.flatMap((s) => (s.targetKey ? [s.targetKey] : [])))],
+      let created = true;
+      const r = await this.guardLease("(new)", kase.caseId, async () => {
+        const rep = await startRun(this.driveEnv(user, "execute"), pb, {
+          caseId: kase.caseId,
+          user,
+          mode: "execute",
+          steps: withBudget,
+          hitKeys: [...new Set(withBudget.flatMap((s) => (s.targetKey ? [s.targetKey] : [])))],
+        });
+        if (!rep) created = false;
+        return rep;
       });
-      if (!r) continue; // another process created the case's run a moment ago: go round to resume or skip it
+      if (!created) continue; // another process created the case's run a moment ago: go round to resume or skip it
+      if (!r) return; // lease lost: reported
       this.driven.add(r.runId);
-      this.out.runs.push(r);
       // Targets added by another process while this run went on are picked up in the next round.
       const covered = new Set(r.hitKeys);
       const more = this.caseTargets(kase.caseId, pb).some((t) => !covered.has(t.targetKey));

@@ -48,6 +48,13 @@ describe("the case store from the command line", () => {
   });
 
   it("run --yes creates the store 0600; a stored run of a vanished machine version is skipped, the rest go on (exit 5)", async () => {
+    // A dry run's id: rollback says it wrote nothing (no empty table, no "add --yes").
+    const dryFirst = await cli(["run", "-c", cfgFile, "--dry-run", "--format", "json"]);
+    const dryId = (JSON.parse(dryFirst.stdout) as { runs: { runId: string }[] }).runs[0]!.runId;
+    const rbDry = await cli(["rollback", "-c", cfgFile, "--run", dryId.slice(0, 8)]);
+    expect(rbDry.exitCode).toBe(0);
+    expect(rbDry.stderr).toContain("is a dry run: it wrote nothing, so there is nothing to roll back");
+    expect(rbDry.stdout).toBe("");
     const first = await cli(["run", "-c", cfgFile, "--yes", "--format", "json"]);
     expect(first.exitCode).toBe(0);
     expect(statSync(t.cfg.store.path).mode & 0o777).toBe(0o600);
