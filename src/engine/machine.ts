@@ -41,8 +41,17 @@ export interface StepPlan {
   target?: Json;
 }
 
-export type StepOutcome =
-  "pending" | "planned" | "skipped" | "waiting" | "done" | "already-done" | "failed" | "not-run";
+export const STEP_OUTCOMES = [
+  "pending",
+  "planned",
+  "skipped",
+  "waiting",
+  "done",
+  "already-done",
+  "failed",
+  "not-run",
+] as const;
+export type StepOutcome = (typeof STEP_OUTCOMES)[number];
 
 /** One step of the playbook applied to one target (object, tenant) or to the case (user). */
 export interface StepInstance {

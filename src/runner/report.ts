@@ -3,7 +3,7 @@
  * contract; `mailwarden schema run` prints its JSON Schema (docs/schemas/run.json).
  */
 import { z } from "zod";
-import type { RunContext } from "../engine/machine.js";
+import { STEP_OUTCOMES, type RunContext } from "../engine/machine.js";
 import type { RunRow } from "../store/types.js";
 
 export const RUN_SCHEMA_VERSION = 2 as const;
@@ -20,7 +20,7 @@ export const stepReportSchema = z.object({
   target: z.string().optional(),
   /** What the step acts on, for people: the rule (name and id) and mailbox, the forwarding address, the user. */
   object: z.string(),
-  outcome: z.enum(["pending", "planned", "skipped", "waiting", "done", "already-done", "failed", "not-run"]),
+  outcome: z.enum(STEP_OUTCOMES),
   transport: z.enum(["graph", "exchange", "none"]).optional(),
   reversibility: z.enum(["reversible", "partly-reversible", "irreversible"]).optional(),
   before: json.optional(),

@@ -141,17 +141,8 @@ export interface ChainCheck {
   firstBroken?: { seq: number; reason: string };
 }
 
-export interface NewRun {
-  runId: string;
-  caseId: string;
-  playbook: string;
-  mode: string;
-  machineId: string;
-  machineVersion: string;
-  state: string;
-  snapshot: unknown;
-  input: unknown;
-}
+/** A run as created: its row without the timestamps and the lease, which the store sets. */
+export type NewRun = Omit<RunRow, "createdAt" | "updatedAt" | "leaseOwner" | "leaseUntil">;
 
 export interface CaseStore {
   readonly file: string;
