@@ -118,6 +118,30 @@ export const configSchema = z.strictObject({
       halt: z.string().min(1).optional(),
     })
     .prefault({}),
+  unattended: z
+    .strictObject({
+      /**
+       * When true, `run` with none of --dry-run / --yes / --auto runs unattended at `minSeverity` (for schedulers).
+       * `run --auto [SEVERITY]` runs unattended either way.
+       */
+      enabled: z.boolean().default(false),
+      /** Unattended containment acts only on cases at least this severe (and only on steps whose approval is auto). */
+      minSeverity: z.enum(["low", "medium", "high"]).default("high"),
+      /**
+       * The blast-radius cap: at most `max` cases contained without a person per `window` per tenant, counted in
+       * the store (across invocations, processes and restarts). Beyond it cases wait for a person.
+       */
+      cap: z
+        .strictObject({
+          max: z.number().int().min(0).max(10_000).default(5),
+          window: z
+            .string()
+            .regex(/^\d+(s|m|h|d)$/, "a duration such as 30m, 1h or 1d")
+            .default("1h"),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   hunting: z
     .strictObject({
       /** Where `hunt` runs live: Defender XDR advanced hunting (Graph) or a Sentinel workspace (Log Analytics). */

@@ -19,7 +19,7 @@
 import { assign, fromPromise, setup } from "xstate";
 import type { Playbook } from "../playbooks/schema.js";
 
-export const ENGINE_VERSION = 2;
+export const ENGINE_VERSION = 3;
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -39,6 +39,8 @@ export interface StepPlan {
   warnings: string[];
   /** The live object the step acts on, as resolved at planning (e.g. a rule's ids after resolution). */
   target?: Json;
+  /** When the runner planned it (its clock): an approval timeout counts from here. */
+  plannedAt?: string;
 }
 
 export const STEP_OUTCOMES = [
@@ -66,6 +68,11 @@ export interface StepInstance {
   input: Json;
   /** Why this step may not run without a human (protected account, tenant scope, budget); absent: open. */
   gate?: string;
+  /** The playbook's approval policy for this step, resolved on the case: auto or manual, and why. */
+  approval?: { mode: "auto" | "manual"; why: string; severity: "low" | "medium" | "high" };
+  /** How long the step may wait for a human (ms from its plan) and what happens then. */
+  timeoutMs?: number;
+  onTimeout?: "fail" | "escalate" | "expire";
 }
 
 export interface StepState extends StepInstance {
@@ -78,6 +85,8 @@ export interface StepState extends StepInstance {
   verified?: boolean;
   observed?: Json;
   error?: string;
+  /** When its approval timeout passed and a notice escalated it (it keeps waiting). */
+  escalatedAt?: string;
 }
 
 export type RunMode = "dry-run" | "execute";
@@ -149,6 +158,10 @@ export type RunEvent =
   | { type: "RELEASE"; approval: Approval }
   | { type: "REJECT"; by: string; reason: string }
   | { type: "EXPIRE"; reason: string }
+  /** Waiting steps whose approval timed out with onTimeout fail: they fail, the rest of the run goes on. */
+  | { type: "TIMEOUT"; stepKeys: string[]; reason: string }
+  /** Waiting steps whose approval timed out with onTimeout escalate: noted; they keep waiting. */
+  | { type: "ESCALATE"; stepKeys: string[]; at: string }
   | { type: "HALT"; reason: string };
 
 const notProvided = (name: string) =>
@@ -320,6 +333,32 @@ export function createPlaybookMachine(p: Playbook) {
           EXPIRE: {
             target: "expired",
             actions: ["markNotRun", assign({ error: ({ event }) => `expired: ${event.reason}` })],
+          },
+          TIMEOUT: {
+            target: "next",
+            actions: assign({
+              steps: ({ context, event }) =>
+                context.steps.map((s) =>
+                  event.stepKeys.includes(s.key) && s.outcome === "waiting"
+                    ? {
+                        ...(({ gate: _g, ...rest }) => rest)(s),
+                        outcome: "failed" as const,
+                        error: `approval timed out: ${event.reason}`,
+                      }
+                    : s,
+                ),
+              waiting: () => undefined,
+            }),
+          },
+          ESCALATE: {
+            actions: assign({
+              steps: ({ context, event }) =>
+                context.steps.map((s) =>
+                  event.stepKeys.includes(s.key) && s.outcome === "waiting" && !s.escalatedAt
+                    ? { ...s, escalatedAt: event.at }
+                    : s,
+                ),
+            }),
           },
           HALT: { target: "halted", actions: "requestHalt" },
         },

@@ -43,6 +43,14 @@ export function parsePlaybook(text: string, file: string): Playbook {
     seen.add(s.id);
     if (!getAction(s.action))
       issues.push({ path: `steps.${i}.action`, message: `unknown action ${s.action}` });
+    if (s.onTimeout && !s.timeout)
+      issues.push({ path: `steps.${i}.onTimeout`, message: "needs a timeout (e.g. timeout: 4h)" });
+    const a = getAction(s.action);
+    if (a && s.approval && s.approval !== "manual" && (a.attendedOnly || a.scope === "tenant"))
+      issues.push({
+        path: `steps.${i}.approval`,
+        message: `${s.action} ${a.scope === "tenant" ? "is tenant-wide" : "is attended-only"}: it never runs unattended, so its approval can only be manual`,
+      });
   });
   if (issues.length) throw new PlaybookError(file, issues);
   return p;

@@ -4,13 +4,57 @@
  */
 import { z } from "zod";
 
-export const predicateSchema = z.union([
-  z.object({ path: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean()]) }).strict(),
-  z
-    .object({ path: z.string().min(1), in: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) })
-    .strict(),
-  z.object({ path: z.string().min(1), exists: z.boolean() }).strict(),
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/** An ordered comparison: numbers, or the ranks low < medium < high and weak < medium < strong. */
+const rankable = z.union([z.number(), z.enum(["low", "medium", "high", "weak", "strong"])]);
+
+export type Predicate =
+  | { path: string; equals: string | number | boolean }
+  | { path: string; in: (string | number | boolean)[] }
+  | { path: string; exists: boolean }
+  | { path: string; atLeast: number | "low" | "medium" | "high" | "weak" | "strong" }
+  | { path: string; atMost: number | "low" | "medium" | "high" | "weak" | "strong" }
+  | { all: Predicate[] }
+  | { any: Predicate[] }
+  | { not: Predicate };
+
+/** Declarative conditions: dotted path lookups and comparisons, combined with all / any / not. No code. */
+export const predicateSchema: z.ZodType<Predicate> = z.lazy(() =>
+  z.union([
+    z.strictObject({ path: z.string().min(1), equals: scalar }),
+    z.strictObject({ path: z.string().min(1), in: z.array(scalar).min(1) }),
+    z.strictObject({ path: z.string().min(1), exists: z.boolean() }),
+    z.strictObject({ path: z.string().min(1), atLeast: rankable }),
+    z.strictObject({ path: z.string().min(1), atMost: rankable }),
+    z.strictObject({ all: z.array(predicateSchema).min(1) }),
+    z.strictObject({ any: z.array(predicateSchema).min(1) }),
+    z.strictObject({ not: predicateSchema }),
+  ]),
+);
+
+/** A duration as data: 90s, 30m, 4h, 2d. */
+export const durationSchema = z
+  .string()
+  .regex(/^\d+(s|m|h|d)$/, "a duration such as 90s, 30m, 4h or 2d")
+  .refine((v) => parseDuration(v) > 0, "must be longer than 0");
+
+export function parseDuration(v: string): number {
+  const n = Number(v.slice(0, -1));
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as "s" | "m" | "h" | "d"];
+  return n * unit;
+}
+
+/**
+ * Who lets a step run. `auto`: it runs without a human where the invocation allows unattended action;
+ * `manual`: a person approves it (approvals approve, the console, or --yes for the invocation's own steps);
+ * `autoIf`: auto when the condition holds on the case (severity, score, linkStrength, user, hit, target), else manual.
+ */
+export const approvalSchema = z.union([
+  z.enum(["auto", "manual"]),
+  z.strictObject({ autoIf: predicateSchema }),
 ]);
+export type ApprovalPolicy = z.output<typeof approvalSchema>;
 
 export const stepSchema = z
   .object({
@@ -19,6 +63,15 @@ export const stepSchema = z
     description: z.string().optional(),
     /** Run the step only when this holds on `{ hit, target }`. */
     if: predicateSchema.optional(),
+    /**
+     * Default: a step on the targeted object is `{ autoIf: { path: severity, equals: high } }`; account-wide
+     * (user) and tenant-wide steps are `manual`.
+     */
+    approval: approvalSchema.optional(),
+    /** How long a step may wait for a human, measured on the runner's clock from when it was planned. */
+    timeout: durationSchema.optional(),
+    /** When the timeout passes: `expire` the run (nothing more is done), `fail` the step (the rest goes on), or `escalate` (a notice; it keeps waiting). */
+    onTimeout: z.enum(["fail", "escalate", "expire"]).optional(),
   })
   .strict();
 
@@ -44,4 +97,3 @@ export const playbookSchema = z
 
 export type Playbook = z.output<typeof playbookSchema>;
 export type PlaybookStep = z.output<typeof stepSchema>;
-export type Predicate = z.output<typeof predicateSchema>;

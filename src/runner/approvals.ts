@@ -9,7 +9,7 @@ import type { AuditLogger } from "../audit/log.js";
 import { machineIdentity, type Json, type RunContext } from "../engine/machine.js";
 import type { Playbook } from "../playbooks/schema.js";
 import type { CaseRow, CaseStore, JournalEntry, RunRow } from "../store/types.js";
-import { resumeRun, type DriveEnv } from "./drive.js";
+import { dueSteps, resumeRun, type DriveEnv } from "./drive.js";
 import { planHash } from "./plan-hash.js";
 import { describeObject, type RunReport } from "./report.js";
 
@@ -32,6 +32,12 @@ export interface WaitingItem {
   reversibility?: string;
   planHash: string;
   since: string;
+  /** The approval policy's answer on this case (auto / manual, and why). */
+  approval?: string;
+  /** When the step's approval times out, and what then happens. */
+  deadline?: string;
+  onTimeout?: string;
+  escalatedAt?: string;
 }
 
 function contextOf(run: RunRow): RunContext | undefined {
@@ -63,6 +69,14 @@ export function listWaiting(store: CaseStore): WaitingItem[] {
         ...(s.plan ? { transport: s.plan.transport, reversibility: s.plan.reversibility } : {}),
         planHash: planHash(s),
         since: run.updatedAt,
+        ...(s.approval ? { approval: `${s.approval.mode}: ${s.approval.why}` } : {}),
+        ...(s.timeoutMs && s.plan?.plannedAt
+          ? {
+              deadline: new Date(Date.parse(s.plan.plannedAt) + s.timeoutMs).toISOString(),
+              onTimeout: s.onTimeout ?? "expire",
+            }
+          : {}),
+        ...(s.escalatedAt ? { escalatedAt: s.escalatedAt } : {}),
       });
     }
   }
@@ -114,6 +128,7 @@ export interface DecideEnv {
   stop?: AbortSignal;
   /** The config's kill switch (guardrails.halt). */
   configHalt?: string;
+  onEscalate?: DriveEnv["onEscalate"];
 }
 
 /**
@@ -144,6 +159,25 @@ export async function decide(env: DecideEnv, d: Decision): Promise<RunReport> {
   const lease = env.store.acquireLease(d.runId, env.leaseMs);
   if (!lease.ok)
     throw new DecisionError(`run ${d.runId} is driven by another process (${lease.holder ?? "?"})`);
+  const base: DriveEnv = {
+    store: env.store,
+    audit: env.audit,
+    actionCtx: env.actionCtx,
+    leaseMs: env.leaseMs,
+    ...(env.stop ? { stop: env.stop } : {}),
+    ...(env.configHalt ? { configHalt: env.configHalt } : {}),
+    ...(env.onEscalate ? { onEscalate: env.onEscalate } : {}),
+  };
+  // Too late: a step whose approval timed out (expire / fail) is settled by its timeout, never by this decision.
+  const late = dueSteps(contextOf(run)?.steps ?? [], env.actionCtx.now()).filter(
+    (s) => keys.includes(s.key) && s.onTimeout !== "escalate",
+  );
+  if (late.length) {
+    const report = await resumeRun(base, pb, env.store.getRun(d.runId)!);
+    throw new DecisionError(
+      `too late: the approval of ${late.map((s) => s.key).join(", ")} timed out (onTimeout ${late[0]!.onTimeout ?? "expire"}); the run is now ${report.state} and nothing was ${d.decision === "approve" ? "approved" : "decided"}`,
+    );
+  }
   env.store.commit({
     run: { runId: d.runId, owner: env.store.actor },
     journal: [
@@ -156,12 +190,7 @@ export async function decide(env: DecideEnv, d: Decision): Promise<RunReport> {
     ],
   });
   const drive: DriveEnv = {
-    store: env.store,
-    audit: env.audit,
-    actionCtx: env.actionCtx,
-    leaseMs: env.leaseMs,
-    ...(env.stop ? { stop: env.stop } : {}),
-    ...(env.configHalt ? { configHalt: env.configHalt } : {}),
+    ...base,
     decision: {
       kind: d.decision,
       stepKeys: keys,

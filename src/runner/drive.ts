@@ -15,6 +15,7 @@ import {
   type Approval,
   type RunMode,
   type StepInstance,
+  type StepState,
 } from "../engine/machine.js";
 import type { Playbook } from "../playbooks/schema.js";
 import {
@@ -38,6 +39,8 @@ export interface DriveEnv {
   regate?: (step: StepInstance) => string | undefined;
   /** The config's kill switch (guardrails.halt), when set: no step writes. */
   configHalt?: string;
+  /** A waiting step's approval timed out with onTimeout escalate (raise a notice; it keeps waiting). */
+  onEscalate?: (run: RunRow, steps: StepState[]) => void;
   /** A person's decision on waiting steps (src/runner/approvals.ts), applied when the run reaches `waiting`. */
   decision?: {
     kind: "approve" | "reject";
@@ -227,6 +230,32 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
       const snap = actor.getSnapshot();
       if (lost || snap.status !== "active") break;
       const ctx = snap.context;
+      // Approval timeouts, on the runner's clock (data in the step, never a timer): before any decision.
+      const due = dueSteps(ctx.steps, env.actionCtx.now());
+      if (due.length) {
+        const first = (k: "expire" | "fail" | "escalate") => due.filter((s) => s.onTimeout === k);
+        const why = (ss: StepState[]) =>
+          `no decision on ${ss.map((s) => s.key).join(", ")} within ${ss.map((s) => `${Math.round((s.timeoutMs ?? 0) / 60_000)} min`).join(", ")} of planning`;
+        if (first("expire").length) {
+          actor.send({ type: "EXPIRE", reason: `${why(first("expire"))} (onTimeout expire)` });
+          continue;
+        }
+        if (first("fail").length) {
+          const ss = first("fail");
+          actor.send({ type: "TIMEOUT", stepKeys: ss.map((s) => s.key), reason: `${why(ss)} (onTimeout fail)` });
+          continue;
+        }
+        const esc = first("escalate");
+        pending.journal.push({
+          kind: "step.escalated",
+          caseId: row.caseId,
+          runId: row.runId,
+          detail: { steps: esc.map((s) => s.key), reason: why(esc) },
+        });
+        actor.send({ type: "ESCALATE", stepKeys: esc.map((s) => s.key), at: env.actionCtx.now().toISOString() });
+        env.onEscalate?.(row, esc);
+        continue;
+      }
       // A person's decision, once: the approval names the plans it approved (executeStep re-plans and compares).
       if (decision && ctx.steps.some((s) => s.outcome === "waiting" && decision!.stepKeys.includes(s.key))) {
         const d = decision;
@@ -240,7 +269,7 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
               stepKeys: d.stepKeys,
               by: d.by,
               reason: d.reason,
-              at: new Date().toISOString(),
+              at: env.actionCtx.now().toISOString(),
               planHashes: d.planHashes,
             },
           });
@@ -258,7 +287,7 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
         stepKeys: open.map((s) => s.key),
         by: `mailwarden:${owner}`,
         reason: "released: the gate is open for this invocation",
-        at: new Date().toISOString(),
+        at: env.actionCtx.now().toISOString(),
       };
       actor.send({ type: "RELEASE", approval });
     }
@@ -276,4 +305,13 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
   const report = toReport(row, playbook.metadata.id, String(snap.value), snap.context, input);
   audit.info("run.end", { runId: row.runId, caseId: row.caseId, state: report.state, error: report.error });
   return report;
+}
+
+/** Waiting steps whose approval timeout has passed (escalated ones only once). */
+export function dueSteps(steps: StepState[], now: Date): StepState[] {
+  return steps.filter((s) => {
+    if (s.outcome !== "waiting" || !s.timeoutMs || !s.plan?.plannedAt) return false;
+    if (s.onTimeout === "escalate" && s.escalatedAt) return false;
+    return Date.parse(s.plan.plannedAt) + s.timeoutMs <= now.getTime();
+  });
 }

@@ -69,6 +69,7 @@ export function effectActors(env: EffectEnv) {
     return {
       ...p,
       idempotencyKey: idempotencyKey(env.actionCtx.tenantId, caseId, action.id, action.targetId(s.input)),
+      plannedAt: env.actionCtx.now().toISOString(),
     };
   };
 

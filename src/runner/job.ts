@@ -5,14 +5,23 @@
  */
 import type { ActionContext } from "../actions/types.js";
 import type { AuditLogger } from "../audit/log.js";
-import { machineIdentity, type RunMode, type StepInstance } from "../engine/machine.js";
+import { machineIdentity, REAPPROVE, type RunMode, type StepInstance } from "../engine/machine.js";
 import { computeHitKey, hitSchema, type Hit } from "../model/hit.js";
 import type { Playbook } from "../playbooks/schema.js";
 import { LeaseLostError, type CaseRow, type CaseStore, type RunRow } from "../store/types.js";
 import { resumeRun, startRun, type DriveEnv } from "./drive.js";
 import { idempotencyKey } from "./effects.js";
 import type { HitAccount, RunReport, SkippedRun } from "./report.js";
-import { expandSteps, gateFor, requireAction, type CaseTarget, type GatePolicy } from "./steps.js";
+import {
+  approvalGate,
+  expandSteps,
+  GATE,
+  gateFor,
+  requireAction,
+  type CaseTarget,
+  type GatePolicy,
+  type Severity,
+} from "./steps.js";
 
 export interface Guardrails {
   protectedAccounts: string[];
@@ -20,6 +29,22 @@ export interface Guardrails {
   halt?: string | undefined;
   /** At most this many cases start containing in one invocation; the rest wait. */
   maxContainmentsPerRun: number;
+}
+
+/** Unattended containment (`run --auto`): who may act without a person, and the persisted blast-radius cap. */
+export interface UnattendedPolicy {
+  minSeverity: Severity;
+  cap: { max: number; windowMs: number };
+}
+
+/** What the job tells people (src/notify delivers it; a notice failing never fails a containment). */
+export interface JobNotice {
+  kind: "approval-needed" | "escalated" | "contained" | "cap-reached" | "halted" | "failed";
+  caseId: string;
+  runId?: string;
+  user: { id: string; upn: string };
+  summary: string;
+  steps?: string[];
 }
 
 export interface JobEnv {
@@ -33,6 +58,10 @@ export interface JobEnv {
   namedSteps?: string[];
   /** A human started this invocation (`--yes`); false for unattended runs. */
   attended?: boolean;
+  /** Set for unattended runs (with attended false). */
+  unattended?: UnattendedPolicy;
+  /** Raises a notice; awaited, but its failure is only logged. */
+  notify?: (n: JobNotice) => Promise<unknown>;
   stop?: AbortSignal;
 }
 
@@ -46,7 +75,7 @@ interface Budget {
   take(): boolean;
 }
 
-const BUDGET_GATE = "containment budget";
+const BUDGET_GATE = GATE.budget;
 
 const targetKeyOf = (h: Hit) => h.hitKey || computeHitKey(h.tenantId, h.target);
 
@@ -66,34 +95,142 @@ export class Job {
   }
 
   private policy(mode: RunMode): GatePolicy {
+    const attended = this.env.attended ?? true;
     return {
       mode,
       protectedAccounts: this.env.guardrails.protectedAccounts,
       namedSteps: this.env.namedSteps ?? [],
-      attended: this.env.attended ?? true,
+      attended,
+      ...(!attended && this.env.unattended
+        ? { unattended: { minSeverity: this.env.unattended.minSeverity } }
+        : {}),
     };
   }
 
-  private driveEnv(user: { id: string; upn: string }, mode: RunMode): DriveEnv {
+  /** Every gate that does not depend on budget or cap: guardrails, scope, and (unattended) the approval policy. */
+  private staticGate(s: StepInstance, user: { id: string; upn: string }, mode: RunMode) {
+    const p = this.policy(mode);
+    return gateFor(s, user, p) ?? approvalGate(s, p);
+  }
+
+  private now(): Date {
+    return this.env.actionCtx.now();
+  }
+
+  /** Unattended: one slot of the persisted cap for this case, or the cap's gate text (and a notice). */
+  private takeSlot(caseId: string, user: { id: string; upn: string }): string | undefined {
+    const u = this.env.unattended!;
+    const r = this.env.store.takeAutoSlot({
+      tenantId: this.env.actionCtx.tenantId,
+      caseId,
+      max: u.cap.max,
+      windowMs: u.cap.windowMs,
+      now: this.now(),
+    });
+    if (r.ok) return undefined;
+    const text = `${GATE.cap} ${u.cap.max} unattended containment(s) per ${Math.round(u.cap.windowMs / 60_000)} min for this tenant reached (${r.used} held; the next frees at ${r.freesAt ?? "?"}): waits for a person`;
+    this.notice({
+      kind: "cap-reached",
+      caseId,
+      user,
+      summary: `unattended containment cap reached (${r.used}/${u.cap.max}); case waits for a person`,
+    });
+    return text;
+  }
+
+  private readonly notices: Promise<unknown>[] = [];
+
+  private notice(n: JobNotice): void {
+    if (!this.env.notify) return;
+    const p = this.env
+      .notify(n)
+      .catch((e: unknown) =>
+        this.env.audit.warn("notice.failed", { kind: n.kind, caseId: n.caseId, error: String(e) }),
+      );
+    this.notices.push(p);
+  }
+
+  /** Waits for notices in flight (their failure never fails the job). */
+  async flushNotices(): Promise<void> {
+    await Promise.allSettled(this.notices.splice(0));
+  }
+
+  /** The notice a finished or waiting run calls for, if any. */
+  private noticeFor(r: RunReport): void {
+    if (r.mode !== "execute") return;
+    const user = { id: "", upn: r.user };
+    const base = { caseId: r.caseId, runId: r.runId, user };
+    const waiting = r.steps.filter((s) => s.outcome === "waiting");
+    if (r.state === "waiting")
+      this.notice({
+        ...base,
+        kind: "approval-needed",
+        summary: `${waiting.length} step(s) wait for approval: ${r.waiting ?? ""}`,
+        steps: waiting.map((s) => s.key),
+      });
+    else if (r.state === "done")
+      this.notice({
+        ...base,
+        kind: "contained",
+        summary: `contained and verified: ${r.steps.filter((s) => s.outcome === "done").length} change(s)`,
+        steps: r.steps.filter((s) => s.outcome === "done").map((s) => s.key),
+      });
+    else if (r.state === "halted")
+      this.notice({ ...base, kind: "halted", summary: r.error ?? "halted" });
+    else if (r.state === "failed" || r.state === "partial")
+      this.notice({ ...base, kind: "failed", summary: `${r.state}: ${r.error ?? ""}` });
+  }
+
+  private driveEnv(user: { id: string; upn: string }, mode: RunMode, caseId: string): DriveEnv {
     return {
       store: this.env.store,
       audit: this.env.audit,
       actionCtx: this.env.actionCtx,
       leaseMs: this.env.leaseMs,
       ...(this.env.stop ? { stop: this.env.stop } : {}),
-      regate: this.regate(user, mode),
+      regate: this.regate(user, mode, caseId),
+      onEscalate: (run, steps) =>
+        this.notice({
+          kind: "escalated",
+          caseId: run.caseId,
+          runId: run.runId,
+          user,
+          summary: `no decision in time on ${steps.map((s) => s.key).join(", ")}: escalated, still waiting for a person`,
+          steps: steps.map((s) => s.key),
+        }),
       ...(this.env.guardrails.halt ? { configHalt: this.env.guardrails.halt } : {}),
     };
   }
 
-  /** A waiting step's gate now: guardrails as configured, and a budget gate opens only if budget is left. */
-  private regate(user: { id: string; upn: string }, mode: RunMode): (s: StepInstance) => string | undefined {
+  /**
+   * A waiting step's gate now. Guardrails and (unattended) the approval policy as configured; unattended, a slot
+   * of the persisted cap; attended (`--yes`), a budget gate opens only if budget is left. Steps waiting for a
+   * person's approval (the approval policy, the cap, a changed plan) are never released by `--yes`: a person
+   * decides them (approvals approve, the console).
+   */
+  private regate(
+    user: { id: string; upn: string },
+    mode: RunMode,
+    caseId: string,
+  ): (s: StepInstance) => string | undefined {
     let budgetTaken = false;
+    let slotTaken = false;
     return (s) => {
-      const g = gateFor(s, user, this.policy(mode));
+      const g = this.staticGate(s, user, mode);
       if (g) return g;
-      if (s.gate?.startsWith(BUDGET_GATE) && !budgetTaken) {
-        if (!this.budget.take()) return s.gate;
+      const gate = s.gate ?? "";
+      if (gate === REAPPROVE) return gate;
+      if (this.policy(mode).unattended) {
+        if (!slotTaken) {
+          const cap = this.takeSlot(caseId, user);
+          if (cap) return cap;
+          slotTaken = true;
+        }
+        return undefined;
+      }
+      if (gate.startsWith(GATE.approval) || gate.startsWith(GATE.cap)) return gate;
+      if (gate.startsWith(BUDGET_GATE) && !budgetTaken) {
+        if (!this.budget.take()) return gate;
         budgetTaken = true;
       }
       return undefined;
@@ -140,7 +277,7 @@ export class Job {
       this.env.audit.warn("run.taken-over", { runId: row.runId, from: lease.tookOverFrom });
     const input = row.input as { user: { id: string; upn: string } };
     await this.guardLease(row.runId, row.caseId, () =>
-      resumeRun(this.driveEnv(input.user, "execute"), pb, row),
+      resumeRun(this.driveEnv(input.user, "execute", row.caseId), pb, row),
     );
   }
 
@@ -148,7 +285,10 @@ export class Job {
   private async guardLease(runId: string, caseId: string, drive: () => Promise<RunReport | undefined>) {
     try {
       const r = await drive();
-      if (r) this.out.runs.push(r);
+      if (r) {
+        this.out.runs.push(r);
+        this.noticeFor(r);
+      }
       return r;
     } catch (e) {
       if (!(e instanceof LeaseLostError)) throw e;
@@ -335,10 +475,10 @@ export class Job {
 
   private async planCasePlaybook(kase: CaseRow, user: { id: string; upn: string }, pb: Playbook) {
     const steps = expandSteps(pb, this.caseTargets(kase.caseId, pb)).map((s) => {
-      const gate = gateFor(s, user, this.policy("execute"));
+      const gate = this.staticGate(s, user, "execute");
       return gate ? { ...s, gate } : s;
     });
-    const r = await startRun(this.driveEnv(user, "dry-run"), pb, {
+    const r = await startRun(this.driveEnv(user, "dry-run", kase.caseId), pb, {
       caseId: kase.caseId,
       user,
       mode: "dry-run",
@@ -373,22 +513,22 @@ export class Job {
       newKeys.clear(); // planned from here on: a later round plans only what is still open
       if (!steps.length) return;
       const gated = steps.map((s) => {
-        const gate = gateFor(s, user, this.policy("execute"));
+        const gate = this.staticGate(s, user, "execute");
         return gate ? { ...s, gate } : s;
       });
       const needsBudget = gated.some((s) => !s.gate);
-      const withBudget =
-        needsBudget && !this.budget.take()
-          ? gated.map((s) => ({
-              ...s,
-              gate:
-                s.gate ??
-                `${BUDGET_GATE} of ${this.env.guardrails.maxContainmentsPerRun} cases per invocation is spent: the next invocation continues`,
-            }))
-          : gated;
+      // Unattended: a slot of the persisted cap; attended: the invocation's budget.
+      const spent = !needsBudget
+        ? undefined
+        : this.policy("execute").unattended
+          ? this.takeSlot(kase.caseId, user)
+          : this.budget.take()
+            ? undefined
+            : `${BUDGET_GATE} of ${this.env.guardrails.maxContainmentsPerRun} cases per invocation is spent: the next invocation continues`;
+      const withBudget = spent ? gated.map((s) => ({ ...s, gate: s.gate ?? spent })) : gated;
       let created = true;
       const r = await this.guardLease("(new)", kase.caseId, async () => {
-        const rep = await startRun(this.driveEnv(user, "execute"), pb, {
+        const rep = await startRun(this.driveEnv(user, "execute", kase.caseId), pb, {
           caseId: kase.caseId,
           user,
           mode: "execute",

@@ -17,6 +17,8 @@ import {
   type CaseStore,
   type ChainCheck,
   type Commit,
+  type AutoSlotRequest,
+  type AutoSlotResult,
   type EffectRow,
   type HaltState,
   type JournalEntry,
@@ -644,6 +646,56 @@ export class SqliteCaseStore implements CaseStore {
       if (h) this.db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('halt', ?)").run(JSON.stringify(h));
       else this.db.prepare("DELETE FROM meta WHERE k = 'halt'").run();
       this.append([{ kind: h ? "halt.on" : "halt.off", detail: { by, reason } }]);
+    });
+  }
+
+  private slotsInWindow(tenantId: string, windowMs: number, now: Date): { c: string; t: string }[] {
+    const from = new Date(now.getTime() - windowMs).toISOString();
+    return this.db
+      .prepare(
+        `SELECT case_id c, json_extract(detail, '$.at') t FROM journal
+         WHERE kind = 'auto.slot' AND json_extract(detail, '$.tenantId') = ? AND json_extract(detail, '$.at') > ?
+         ORDER BY t`,
+      )
+      .all(tenantId, from) as { c: string; t: string }[];
+  }
+
+  autoSlotsHeld(tenantId: string, windowMs: number, now: Date): string[] {
+    return [...new Set(this.slotsInWindow(tenantId, windowMs, now).map((h) => h.c))];
+  }
+
+  takeAutoSlot(a: AutoSlotRequest): AutoSlotResult {
+    return this.tx(() => {
+      const held = this.slotsInWindow(a.tenantId, a.windowMs, a.now);
+      const cases = new Set(held.map((h) => h.c));
+      if (cases.has(a.caseId)) return { ok: true, used: cases.size, taken: false };
+      if (cases.size >= a.max) {
+        const freesAt = new Date(Date.parse(held[0]!.t) + a.windowMs).toISOString();
+        this.append([
+          {
+            kind: "auto.cap-reached",
+            caseId: a.caseId,
+            ...(a.runId ? { runId: a.runId } : {}),
+            detail: { tenantId: a.tenantId, at: a.now.toISOString(), max: a.max, windowMs: a.windowMs, freesAt },
+          },
+        ]);
+        return { ok: false, used: cases.size, taken: false, freesAt };
+      }
+      this.append([
+        {
+          kind: "auto.slot",
+          caseId: a.caseId,
+          ...(a.runId ? { runId: a.runId } : {}),
+          detail: {
+            tenantId: a.tenantId,
+            at: a.now.toISOString(),
+            slot: cases.size + 1,
+            max: a.max,
+            windowMs: a.windowMs,
+          },
+        },
+      ]);
+      return { ok: true, used: cases.size + 1, taken: true };
     });
   }
 

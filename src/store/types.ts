@@ -144,6 +144,25 @@ export interface ChainCheck {
 /** A run as created: its row without the timestamps and the lease, which the store sets. */
 export type NewRun = Omit<RunRow, "createdAt" | "updatedAt" | "leaseOwner" | "leaseUntil">;
 
+export interface AutoSlotRequest {
+  tenantId: string;
+  caseId: string;
+  runId?: string;
+  max: number;
+  windowMs: number;
+  /** The runner's clock (injectable); the window is counted on it. */
+  now: Date;
+}
+export interface AutoSlotResult {
+  ok: boolean;
+  /** Slots held in the window after this call (this case's included when ok). */
+  used: number;
+  /** True when this call took a new slot (false: refused, or the case already held one). */
+  taken: boolean;
+  /** When the oldest slot in the window leaves it (refusals only). */
+  freesAt?: string;
+}
+
 export interface CaseStore {
   readonly file: string;
   readonly storeId: string;
@@ -188,6 +207,14 @@ export interface CaseStore {
   setHalt(h: HaltState | undefined, by: string, reason: string): void;
   /** Sets a run's record state outside the machine (rollback), journalled in the same transaction. */
   setRunState(runId: string, state: string, entry: JournalInput): void;
+  /**
+   * The blast-radius cap of unattended containment: takes one of `max` slots per `windowMs` for the tenant, for
+   * this case (a case that holds a slot in the window needs no second one). Atomic across processes; every slot
+   * taken is a journal entry (`auto.slot`), and so is a refusal (`auto.cap-reached`) — the cap survives restarts.
+   */
+  takeAutoSlot(a: AutoSlotRequest): AutoSlotResult;
+  /** The cases holding a slot of the cap in the window ending `now` (read-only: dry runs and reports). */
+  autoSlotsHeld(tenantId: string, windowMs: number, now: Date): string[];
   journal(filter?: { caseId?: string; runId?: string }): JournalEntry[];
   verifyChain(): ChainCheck;
   close(): void;

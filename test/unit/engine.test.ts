@@ -261,7 +261,7 @@ describe("playbook machine", () => {
   it("names its version from the playbook and the engine", () => {
     expect(machineIdentity(pb)).toEqual({
       id: "playbook:t",
-      version: expect.stringMatching(/^1\+engine\.2\+disable-rule:inboxRule.disable,/),
+      version: expect.stringMatching(/^1\+engine\.3\+disable-rule:inboxRule.disable,/),
     });
   });
 });
@@ -324,6 +324,16 @@ describe("every path ends in a terminal state (xstate/graph)", () => {
           },
           { type: "REJECT", by: "h", reason: "r" },
           { type: "EXPIRE", reason: "timeout" },
+          {
+            type: "TIMEOUT",
+            stepKeys: snap.context.steps.filter((s) => s.outcome === "waiting").map((s) => s.key),
+            reason: "4h passed",
+          },
+          {
+            type: "ESCALATE",
+            stepKeys: snap.context.steps.filter((s) => s.outcome === "waiting").map((s) => s.key),
+            at: "t",
+          },
           halt,
         ];
       default:

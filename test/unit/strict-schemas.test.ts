@@ -72,6 +72,8 @@ interface ObjectNode {
 /** Every object node of a schema, with where it sits in a document. */
 function objectNodes(schema: z.ZodType): ObjectNode[] {
   const out: ObjectNode[] = [];
+  // A recursive schema (a lazy that contains itself, e.g. predicates' all / any / not) is walked once per path.
+  const lazyOnPath = new Set<unknown>();
   const walk = (s: z.ZodType, pattern: Seg[], label: string, depth: number): void => {
     if (depth > 40) throw new Error(`schema too deep at ${label}`);
     const d = defOf(s);
@@ -81,8 +83,13 @@ function objectNodes(schema: z.ZodType): ObjectNode[] {
         walk(d.in!, pattern, label, depth + 1);
         walk(d.out!, pattern, label, depth + 1);
         return;
-      case "lazy":
-        return walk(d.getter!(), pattern, label, depth + 1);
+      case "lazy": {
+        if (lazyOnPath.has(s)) return;
+        lazyOnPath.add(s);
+        walk(d.getter!(), pattern, label, depth + 1);
+        lazyOnPath.delete(s);
+        return;
+      }
       case "object":
         out.push({ label: label || "(root)", pattern, schema: s });
         for (const [k, v] of Object.entries(d.shape!))
@@ -149,6 +156,7 @@ const configBase = {
   hunting: { target: "defender" },
   store: { path: "runs.db" },
   audit: { path: "audit.jsonl" },
+  unattended: { enabled: false, minSeverity: "high", cap: { max: 3, window: "1h" } },
 };
 const recipient = { address: "x@fabrikam.example", name: "X" };
 const conditions = { subjectContainsWords: ["a"], from: [recipient], sentTo: [recipient] };
@@ -192,6 +200,28 @@ const subjects: Subject[] = [
           step("a", { path: "hit.target.hidden", equals: true }),
           step("b", { path: "hit.severity", in: ["high"] }),
           step("c", { path: "target.ruleIdentity", exists: true }),
+          step("d", { path: "hit.score", atLeast: 70 }),
+          step("e", { path: "hit.severity", atMost: "medium" }),
+          step("f", { all: [{ path: "hit.score", atLeast: 1 }] }),
+          step("g", { any: [{ path: "hit.score", atLeast: 1 }] }),
+          step("h", { not: { path: "hit.score", atLeast: 1 } }),
+          {
+            id: "i",
+            action: "inboxRule.disable",
+            approval: { autoIf: { path: "severity", equals: "high" } },
+            timeout: "4h",
+            onTimeout: "escalate",
+          },
+          { id: "j", action: "inboxRule.disable", approval: "manual" },
+          ...[
+            { path: "severity", in: ["high"] },
+            { path: "user.upn", exists: true },
+            { path: "score", atLeast: 70 },
+            { path: "linkStrength", atMost: "strong" },
+            { all: [{ path: "score", atLeast: 1 }] },
+            { any: [{ path: "score", atLeast: 1 }] },
+            { not: { path: "score", atLeast: 1 } },
+          ].map((autoIf, i) => ({ id: `k${i}`, action: "inboxRule.disable", approval: { autoIf } })),
         ],
       },
     ],

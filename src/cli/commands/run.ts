@@ -5,7 +5,8 @@ import type { Config } from "../../config/schema.js";
 import type { RunMode } from "../../engine/machine.js";
 import type { Hit } from "../../model/hit.js";
 import type { NotScanned } from "../../scan/scan.js";
-import type { JobOutcome } from "../../runner/job.js";
+import type { JobOutcome, UnattendedPolicy } from "../../runner/job.js";
+import { parseDuration } from "../../playbooks/schema.js";
 import { RUN_SCHEMA_VERSION, type RunOutput } from "../../runner/report.js";
 import { readHitsFile, requireConfig, type RejectedRecord } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -34,6 +35,8 @@ export function actionContext(config: Config, t: TenantHandles): ActionContext {
 
 export interface RunHitsOptions {
   actionCtx?: Partial<ActionContext>;
+  /** Unattended (`--auto`): no person at the keyboard; only auto-approved steps on severe enough cases run. */
+  unattended?: UnattendedPolicy;
   /** Tenant-scope / attended-only step ids the invocation names (`--tenant-step`). */
   namedSteps?: string[];
   newStore?: boolean;
@@ -64,10 +67,15 @@ export async function runHits(
       guardrails: config.guardrails,
       leaseMs: config.store.leaseSeconds * 1000,
       namedSteps: o.namedSteps ?? [],
-      attended: true,
+      attended: !o.unattended,
+      ...(o.unattended ? { unattended: o.unattended } : {}),
       ...(o.stop ? { stop: o.stop } : {}),
     });
-    return await job.run(hits, mode);
+    try {
+      return await job.run(hits, mode);
+    } finally {
+      await job.flushNotices();
+    }
   } finally {
     store.close();
     await closeAuditLog(audit);
@@ -137,6 +145,33 @@ export function runExitCode(o: RunOutcome, rejected: RejectedRecord[]): number {
   return EXIT.ok;
 }
 
+/**
+ * Which of the three ways the invocation runs: exactly one of --dry-run, --yes, --auto [SEVERITY]; none of them
+ * runs unattended only when the config says `unattended.enabled: true`. Returns the unattended policy, if any.
+ */
+export function unattendedPolicy(
+  config: Config,
+  o: { dryRun?: boolean; yes?: boolean; auto?: boolean | string; tenantStep?: string[] },
+): UnattendedPolicy | undefined {
+  const chosen = [o.dryRun, o.yes, o.auto !== undefined].filter(Boolean).length;
+  if (chosen > 1)
+    throw new UsageError("choose one of --dry-run (plan, no writes), --yes (contain) or --auto (unattended)");
+  if (chosen === 0 && !config.unattended.enabled)
+    throw new UsageError(
+      "choose one of --dry-run (plan, no writes), --yes (contain) or --auto [SEVERITY] (contain unattended)",
+    );
+  if (o.dryRun || o.yes) return undefined;
+  const sev = typeof o.auto === "string" ? o.auto : config.unattended.minSeverity;
+  if (!["low", "medium", "high"].includes(sev))
+    throw new UsageError(`--auto ${sev}: the severity is one of low, medium, high`);
+  if (o.tenantStep?.length)
+    throw new UsageError("--tenant-step needs a person: tenant-scope steps never run unattended (use --yes)");
+  return {
+    minSeverity: sev as UnattendedPolicy["minSeverity"],
+    cap: { max: config.unattended.cap.max, windowMs: parseDuration(config.unattended.cap.window) },
+  };
+}
+
 export function registerRun(program: Command): void {
   program
     .command("run")
@@ -151,6 +186,10 @@ export function registerRun(program: Command): void {
     .option(
       "--yes",
       "contain: apply the plan (guardrails still apply; tenant-scope steps need --tenant-step)",
+    )
+    .option(
+      "--auto [severity]",
+      "contain unattended: only steps whose approval is auto, on cases at least this severe (default unattended.minSeverity), within the blast-radius cap; the rest wait for a person",
     )
     .option("--hits <file>", "hits from `scan --format json` or `--format jsonl` instead of scanning")
     .option("-u, --user <upn...>", "scan only these users")
@@ -168,16 +207,16 @@ export function registerRun(program: Command): void {
         config: string;
         dryRun?: boolean;
         yes?: boolean;
+        auto?: boolean | string;
         hits?: string;
         user?: string[];
         tenantStep?: string[];
         newStore?: boolean;
         format: string;
       }) => {
-        if (!!o.dryRun === !!o.yes)
-          throw new UsageError("choose exactly one of --dry-run (plan, no writes) or --yes (contain)");
         const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
         const config = requireConfig(o.config);
+        const unattended = unattendedPolicy(config, o);
         const read = o.hits ? readHitsFile(o.hits) : undefined;
         const rejected = read?.rejected ?? [];
         for (const r of rejected) status(`rejected: ${r.file} ${r.at}: ${r.reason}`);
@@ -197,6 +236,7 @@ export function registerRun(program: Command): void {
           }
           const job = await runHits(config, t, hits, o.dryRun ? "dry-run" : "execute", {
             namedSteps: o.tenantStep ?? [],
+            ...(unattended ? { unattended } : {}),
             ...(o.newStore ? { newStore: true } : {}),
             stop: shutdownSignal,
           });
