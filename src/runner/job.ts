@@ -118,7 +118,7 @@ export class Job {
   }
 
   /** Unattended: one slot of the persisted cap for this case, or the cap's gate text (and a notice). */
-  private takeSlot(caseId: string, user: { id: string; upn: string }): string | undefined {
+  private takeSlot(caseId: string, user: { id: string; upn: string }, quiet = false): string | undefined {
     const u = this.env.unattended!;
     const r = this.env.store.takeAutoSlot({
       tenantId: this.env.actionCtx.tenantId,
@@ -126,9 +126,12 @@ export class Job {
       max: u.cap.max,
       windowMs: u.cap.windowMs,
       now: this.now(),
+      quiet,
     });
     if (r.ok) return undefined;
     const text = `${GATE.cap} ${u.cap.max} unattended containment(s) per ${Math.round(u.cap.windowMs / 60_000)} min for this tenant reached (${r.used} held; the next frees at ${r.freesAt ?? "?"}): waits for a person`;
+    // A case already waiting at the cap was recorded and noticed when it first met it.
+    if (quiet) return text;
     this.notice({
       kind: "cap-reached",
       caseId,
@@ -222,7 +225,7 @@ export class Job {
       if (gate === REAPPROVE) return gate;
       if (this.policy(mode).unattended) {
         if (!slotTaken) {
-          const cap = this.takeSlot(caseId, user);
+          const cap = this.takeSlot(caseId, user, true);
           if (cap) return cap;
           slotTaken = true;
         }

@@ -670,16 +670,23 @@ export class SqliteCaseStore implements CaseStore {
       const cases = new Set(held.map((h) => h.c));
       if (cases.has(a.caseId)) return { ok: true, used: cases.size, taken: false };
       if (cases.size >= a.max) {
-        const freesAt = new Date(Date.parse(held[0]!.t) + a.windowMs).toISOString();
-        this.append([
+        const freesAt = held[0] ? new Date(Date.parse(held[0].t) + a.windowMs).toISOString() : undefined;
+        if (!a.quiet)
+          this.append([
           {
             kind: "auto.cap-reached",
             caseId: a.caseId,
             ...(a.runId ? { runId: a.runId } : {}),
-            detail: { tenantId: a.tenantId, at: a.now.toISOString(), max: a.max, windowMs: a.windowMs, freesAt },
-          },
-        ]);
-        return { ok: false, used: cases.size, taken: false, freesAt };
+              detail: {
+                tenantId: a.tenantId,
+                at: a.now.toISOString(),
+                max: a.max,
+                windowMs: a.windowMs,
+                freesAt: freesAt ?? null,
+              },
+            },
+          ]);
+        return { ok: false, used: cases.size, taken: false, ...(freesAt ? { freesAt } : {}) };
       }
       this.append([
         {

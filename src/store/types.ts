@@ -152,6 +152,8 @@ export interface AutoSlotRequest {
   windowMs: number;
   /** The runner's clock (injectable); the window is counted on it. */
   now: Date;
+  /** A refusal is not journalled (a case already recorded as waiting at the cap, checked again). */
+  quiet?: boolean;
 }
 export interface AutoSlotResult {
   ok: boolean;

@@ -5,7 +5,7 @@ import type { Config } from "../../config/schema.js";
 import type { RunMode } from "../../engine/machine.js";
 import type { Hit } from "../../model/hit.js";
 import type { NotScanned } from "../../scan/scan.js";
-import type { JobOutcome, UnattendedPolicy } from "../../runner/job.js";
+import type { JobEnv, JobOutcome, UnattendedPolicy } from "../../runner/job.js";
 import { parseDuration } from "../../playbooks/schema.js";
 import { RUN_SCHEMA_VERSION, type RunOutput } from "../../runner/report.js";
 import { readHitsFile, requireConfig, type RejectedRecord } from "../common.js";
@@ -37,6 +37,8 @@ export interface RunHitsOptions {
   actionCtx?: Partial<ActionContext>;
   /** Unattended (`--auto`): no person at the keyboard; only auto-approved steps on severe enough cases run. */
   unattended?: UnattendedPolicy;
+  /** Where notices go (approval needed, contained, cap reached, halted); never fails the run. */
+  notify?: JobEnv["notify"];
   /** Tenant-scope / attended-only step ids the invocation names (`--tenant-step`). */
   namedSteps?: string[];
   newStore?: boolean;
@@ -69,6 +71,7 @@ export async function runHits(
       namedSteps: o.namedSteps ?? [],
       attended: !o.unattended,
       ...(o.unattended ? { unattended: o.unattended } : {}),
+      ...(o.notify ? { notify: o.notify } : {}),
       ...(o.stop ? { stop: o.stop } : {}),
     });
     try {
