@@ -70,6 +70,8 @@ export interface StepInstance {
   gate?: string;
   /** The playbook's approval policy for this step, resolved on the case: auto or manual, and why. */
   approval?: { mode: "auto" | "manual"; why: string; severity: "low" | "medium" | "high" };
+  /** Dry runs (an audit): whether an unattended run under the configured policy would do this step, and why. */
+  unattended?: { auto: boolean; why: string };
   /** How long the step may wait for a human (ms from its plan) and what happens then. */
   timeoutMs?: number;
   onTimeout?: "fail" | "escalate" | "expire";

@@ -242,7 +242,11 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
         }
         if (first("fail").length) {
           const ss = first("fail");
-          actor.send({ type: "TIMEOUT", stepKeys: ss.map((s) => s.key), reason: `${why(ss)} (onTimeout fail)` });
+          actor.send({
+            type: "TIMEOUT",
+            stepKeys: ss.map((s) => s.key),
+            reason: `${why(ss)} (onTimeout fail)`,
+          });
           continue;
         }
         const esc = first("escalate");
@@ -252,7 +256,11 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
           runId: row.runId,
           detail: { steps: esc.map((s) => s.key), reason: why(esc) },
         });
-        actor.send({ type: "ESCALATE", stepKeys: esc.map((s) => s.key), at: env.actionCtx.now().toISOString() });
+        actor.send({
+          type: "ESCALATE",
+          stepKeys: esc.map((s) => s.key),
+          at: env.actionCtx.now().toISOString(),
+        });
         env.onEscalate?.(row, esc);
         continue;
       }

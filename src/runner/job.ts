@@ -60,6 +60,8 @@ export interface JobEnv {
   attended?: boolean;
   /** Set for unattended runs (with attended false). */
   unattended?: UnattendedPolicy;
+  /** The configured unattended policy, for dry runs to say what an unattended run would do (an audit). */
+  auditPolicy?: UnattendedPolicy;
   /** Raises a notice; awaited, but its failure is only logged. */
   notify?: (n: JobNotice) => Promise<unknown>;
   stop?: AbortSignal;
@@ -178,8 +180,7 @@ export class Job {
         summary: `contained and verified: ${r.steps.filter((s) => s.outcome === "done").length} change(s)`,
         steps: r.steps.filter((s) => s.outcome === "done").map((s) => s.key),
       });
-    else if (r.state === "halted")
-      this.notice({ ...base, kind: "halted", summary: r.error ?? "halted" });
+    else if (r.state === "halted") this.notice({ ...base, kind: "halted", summary: r.error ?? "halted" });
     else if (r.state === "failed" || r.state === "partial")
       this.notice({ ...base, kind: "failed", summary: `${r.state}: ${r.error ?? ""}` });
   }
@@ -476,8 +477,46 @@ export class Job {
       .filter((t) => routeHit(this.env.playbooks, t.hit) === pb);
   }
 
+  /** Dry runs: the cases that would hold a slot of the cap (those in the store's window, then this run's). */
+  private simSlots?: Set<string>;
+
+  /** What an unattended run under the configured policy would do with each step (dry runs, for auditors). */
+  private unattendedVerdicts(caseId: string, user: { id: string; upn: string }, steps: StepInstance[]) {
+    const u = this.env.auditPolicy;
+    if (!u) return steps;
+    const policy: GatePolicy = {
+      mode: "execute",
+      protectedAccounts: this.env.guardrails.protectedAccounts,
+      namedSteps: [],
+      attended: false,
+      unattended: { minSeverity: u.minSeverity },
+    };
+    const verdicts = steps.map((s) => gateFor(s, user, policy) ?? approvalGate(s, policy));
+    if (verdicts.some((v) => v === undefined)) {
+      this.simSlots ??= new Set(
+        this.env.store.autoSlotsHeld(this.env.actionCtx.tenantId, u.cap.windowMs, this.now()),
+      );
+      if (!this.simSlots.has(caseId)) {
+        if (this.simSlots.size < u.cap.max) this.simSlots.add(caseId);
+        else
+          verdicts.forEach((v, i) => {
+            if (v === undefined)
+              verdicts[i] =
+                `${GATE.cap} ${u.cap.max} unattended containment(s) per ${Math.round(u.cap.windowMs / 60_000)} min would be reached (counting the cases held in the store and those before this one)`;
+          });
+      }
+    }
+    return steps.map((s, i) => ({
+      ...s,
+      unattended: verdicts[i]
+        ? { auto: false, why: verdicts[i] }
+        : { auto: true, why: `${s.approval?.why ?? "approval auto"}; within the cap` },
+    }));
+  }
+
   private async planCasePlaybook(kase: CaseRow, user: { id: string; upn: string }, pb: Playbook) {
-    const steps = expandSteps(pb, this.caseTargets(kase.caseId, pb)).map((s) => {
+    const expanded = expandSteps(pb, this.caseTargets(kase.caseId, pb));
+    const steps = this.unattendedVerdicts(kase.caseId, user, expanded).map((s) => {
       const gate = this.staticGate(s, user, "execute");
       return gate ? { ...s, gate } : s;
     });

@@ -30,6 +30,10 @@ export const stepReportSchema = z.object({
   warnings: z.array(z.string()),
   /** Why the step waits (or, in a dry run, would wait) for a human. */
   gate: z.string().optional(),
+  /** The playbook's approval policy on this case: `auto: …` or `manual: …`, with the reason. */
+  approval: z.string().optional(),
+  /** Dry runs: whether an unattended run (`--auto`) under the configured policy would do this step, and why not. */
+  unattended: z.object({ auto: z.boolean(), why: z.string() }).optional(),
   error: z.string().optional(),
 });
 
@@ -164,6 +168,8 @@ export function toReport(
       ...(s.observed !== undefined ? { observed: s.observed } : {}),
       warnings: s.plan?.warnings ?? [],
       ...(s.gate ? { gate: s.gate } : {}),
+      ...(s.approval ? { approval: `${s.approval.mode}: ${s.approval.why}` } : {}),
+      ...(s.unattended ? { unattended: s.unattended } : {}),
       ...(s.error ? { error: s.error } : {}),
     })),
     approvals: ctx.approvals,

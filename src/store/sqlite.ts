@@ -673,10 +673,10 @@ export class SqliteCaseStore implements CaseStore {
         const freesAt = held[0] ? new Date(Date.parse(held[0].t) + a.windowMs).toISOString() : undefined;
         if (!a.quiet)
           this.append([
-          {
-            kind: "auto.cap-reached",
-            caseId: a.caseId,
-            ...(a.runId ? { runId: a.runId } : {}),
+            {
+              kind: "auto.cap-reached",
+              caseId: a.caseId,
+              ...(a.runId ? { runId: a.runId } : {}),
               detail: {
                 tenantId: a.tenantId,
                 at: a.now.toISOString(),

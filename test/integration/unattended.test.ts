@@ -87,7 +87,9 @@ describe("unattended containment (run --auto)", () => {
     expect(writes.some((w) => w.path.includes("revokeSignInSessions"))).toBe(false);
     const touched = new Set(contained.map((r) => r.user));
     for (const u of massUsers(t.emulator.ctx.state).map((x) => x.userPrincipalName)) {
-      const enabled = mailboxOf(u).rules.filter((r) => !r.system).every((r) => r.enabled);
+      const enabled = mailboxOf(u)
+        .rules.filter((r) => !r.system)
+        .every((r) => r.enabled);
       expect(enabled, u).toBe(!touched.has(u));
     }
     expect(notices.filter((n) => n.kind === "cap-reached")).toHaveLength(3);
@@ -182,7 +184,9 @@ describe("approval timeouts on the runner's clock", () => {
       store: { ...t.cfg.store, path: path.join(t.stateDir, "timed.db") },
     };
     const megan = hits.filter((h) => h.user.upn === "MeganB@contoso.com"); // a rule only
-    const alex = hits.filter((h) => h.user.upn === "AdeleV@contoso.com" && h.target.kind === "mailboxForwarding");
+    const alex = hits.filter(
+      (h) => h.user.upn === "AdeleV@contoso.com" && h.target.kind === "mailboxForwarding",
+    );
     notices.length = 0;
     const out = await runHits(cfg, t.handles, [...megan, ...alex], "execute", {
       actionCtx: ctx(),

@@ -1,4 +1,7 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
+import { renderPlanReport } from "../../runner/plan-report.js";
 import { trustCaInProcess } from "../../adapters/tls.js";
 import type { ActionContext } from "../../actions/types.js";
 import type { Config } from "../../config/schema.js";
@@ -71,6 +74,10 @@ export async function runHits(
       namedSteps: o.namedSteps ?? [],
       attended: !o.unattended,
       ...(o.unattended ? { unattended: o.unattended } : {}),
+      auditPolicy: o.unattended ?? {
+        minSeverity: config.unattended.minSeverity,
+        cap: { max: config.unattended.cap.max, windowMs: parseDuration(config.unattended.cap.window) },
+      },
       ...(o.notify ? { notify: o.notify } : {}),
       ...(o.stop ? { stop: o.stop } : {}),
     });
@@ -175,6 +182,36 @@ export function unattendedPolicy(
   };
 }
 
+/** Writes the dry run's plan report (Markdown, 0600: it holds before-images); returns its path. */
+export function writePlanReport(config: Config, configFile: string, o: RunOutcome, file?: string): string {
+  const generatedAt = new Date().toISOString();
+  const out =
+    file ??
+    path.join(
+      path.dirname(path.resolve(config.store.path)),
+      "reports",
+      `plan-${generatedAt.replace(/[:.]/g, "-")}.md`,
+    );
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    renderPlanReport(o, {
+      generatedAt,
+      tenantId: config.tenant.id,
+      configFile,
+      playbooks: config.playbooks.selected,
+      unattended: {
+        minSeverity: config.unattended.minSeverity,
+        capMax: config.unattended.cap.max,
+        capWindow: config.unattended.cap.window,
+      },
+      protectedAccounts: config.guardrails.protectedAccounts.length,
+    }),
+    { mode: 0o600 },
+  );
+  return out;
+}
+
 export function registerRun(program: Command): void {
   program
     .command("run")
@@ -204,6 +241,10 @@ export function registerRun(program: Command): void {
       "--new-store",
       "start a new run store although the audit log records an earlier one at store.path",
     )
+    .option(
+      "--report <file>",
+      "dry runs: where to write the plan report for audit (Markdown; default <store folder>/reports/plan-<time>.md)",
+    )
     .option("-f, --format <format>", "output: table | json", "table")
     .action(
       async (o: {
@@ -215,6 +256,7 @@ export function registerRun(program: Command): void {
         user?: string[];
         tenantStep?: string[];
         newStore?: boolean;
+        report?: string;
         format: string;
       }) => {
         const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
@@ -248,6 +290,7 @@ export function registerRun(program: Command): void {
           await t.close();
         }
         writeOut(renderRuns(outcome, format, rejected));
+        if (o.dryRun) status(`plan report: ${writePlanReport(config, o.config, outcome, o.report)}`);
         if (o.dryRun) {
           // A dry run never resumes anything (it never writes): say what a --yes run would pick up first.
           const store = openStore(config);
