@@ -64,6 +64,8 @@ const PLAN: Record<string, Plan> = {
     run: "approvals.md",
   },
   "docs/approvals.md: mailwarden halt -c tenant.yaml --status": { run: "approvals.md" },
+  "docs/approvals.md: mailwarden run -c tenant.yaml --auto high": { run: "approvals.md" },
+  "docs/approvals.md: mailwarden run -c tenant.yaml --dry-run --report plan.md": { run: "approvals.md" },
   'docs/approvals.md: mailwarden halt -c tenant.yaml --off --as soc-lead --reason "explained"': {
     run: "approvals.md",
   },
@@ -332,6 +334,18 @@ describe("the docs' commands", () => {
         'docs/approvals.md: mailwarden halt -c tenant.yaml --off --as soc-lead --reason "explained"',
         dir,
       );
+      // The dry run as an audit, then unattended: both protected accounts wait (exit 4), nothing is written.
+      const plan = await expectOk(
+        "docs/approvals.md: mailwarden run -c tenant.yaml --dry-run --report plan.md",
+        dir,
+      );
+      expect(plan.stderr).toContain("plan report: plan.md");
+      expect(readFileSync(path.join(dir, "plan.md"), "utf8")).toContain(
+        "Unattended: waits: `protected account",
+      );
+      const mark2 = t.mark();
+      await expectOk("docs/approvals.md: mailwarden run -c tenant.yaml --auto high", dir, undefined, [4]);
+      expect(t.writes(mark2)).toEqual([]);
     } finally {
       await t.close();
     }
