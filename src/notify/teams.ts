@@ -1,0 +1,133 @@
+/**
+ * Teams notices: a channel message through Graph (`POST /teams/{id}/channels/{id}/messages`) as HTML, every
+ * event string escaped. Graph posts channel messages only for a signed-in user (delegated ChannelMessage.Send);
+ * an app-only token is refused (403 without Teamwork.Migrate.All, 401 with it: that permission is for importing
+ * messages into a channel in migration mode). So the Teams channel takes its own delegated credential.
+ */
+import { UsernamePasswordCredential, type TokenCredential } from "@azure/identity";
+import { extraCaTransport } from "../adapters/credential.js";
+import { GraphAdapter } from "../adapters/graph/client.js";
+import type { GraphApiError } from "../adapters/graph/errors.js";
+import type { NotifyConfig } from "../config/schema.js";
+import type { NoticePayload } from "./event.js";
+import { SafeHtml, html } from "./html.js";
+
+const PUBLIC_AUTHORITY = "https://login.microsoftonline.com";
+
+/** Teams' message size bound is about 28 KB [D Teams bot message limits; I for Graph]: content stays under 24 KB. */
+export const MAX_CONTENT_BYTES = 24 * 1024;
+
+const TITLES: Record<NoticePayload["kind"], string> = {
+  "approval-needed": "Approval needed",
+  contained: "Contained",
+  "cap-reached": "Containment cap reached",
+  halted: "Halted",
+  failed: "Failed",
+};
+
+function stepLine(s: NoticePayload["steps"][number]): SafeHtml {
+  const action = s.action ? html` (${s.action})` : html``;
+  const target = s.target !== undefined ? html` — ${s.target}` : html``;
+  const status = s.status ? html`: <b>${s.status}</b>` : html``;
+  return html`<li><code>${s.id}</code>${action}${target}${status}</li>`;
+}
+
+/** The message's HTML. Steps beyond what fits are summarised ("… and N more"). */
+export function renderTeamsHtml(p: NoticePayload): string {
+  const user = p.user.upn ?? p.user.id ?? "(unknown user)";
+  const counts = Object.entries(p.counts);
+  const head = SafeHtml.join([
+    html`<p><b>mailwarden — ${TITLES[p.kind]}</b></p>`,
+    html`<p>${p.summary}</p>`,
+    html`<p>User: <b>${user}</b><br />Case: <code>${p.caseId}</code></p>`,
+    p.runId ? html`<br />Run: <code>${p.runId}</code>` : html``,
+    html`<br>Tenant: <code>${p.tenant}</code><br>Time: ${p.timestamp}</p>`,
+    counts.length > 0
+      ? html`<p>
+          ${SafeHtml.join(
+            counts.map(([k, v]) => html`${k}: ${v}`),
+            ", ",
+          )}
+        </p>`
+      : html``,
+  ]);
+  const tail = p.hint ? html`<p>Next: <code>${p.hint}</code></p>` : html``;
+  const size = (s: string) => Buffer.byteLength(s, "utf8");
+  const lines = p.steps.map(stepLine);
+  let shown = lines.length;
+  const build = (n: number) => {
+    if (lines.length === 0) return head.value + tail.value;
+    const more = n < lines.length ? html`<li>… and ${lines.length - n} more</li>` : html``;
+    return head.value + `<ul>${SafeHtml.join(lines.slice(0, n)).value}${more.value}</ul>` + tail.value;
+  };
+  let out = build(shown);
+  while (size(out) > MAX_CONTENT_BYTES && shown > 0) out = build(--shown);
+  // A summary or hint alone too big is cut by the schema's bounds (4,000 and 1,000 characters): this fits.
+  return out;
+}
+
+export interface TeamsDeps {
+  tenantId: string;
+  authorityHost: string;
+  graphBaseUrl: string;
+  graphTimeoutMs: number;
+  env: NodeJS.ProcessEnv;
+  /** Replaces the configured delegated credential (tests; another delegated credential type). */
+  credential?: TokenCredential;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type TeamsConfig = NonNullable<NotifyConfig["teams"]>;
+
+export type TeamsOutcome = { ok: true; messageId: string } | { ok: false; reason: string };
+
+function credentialFor(cfg: TeamsConfig, deps: TeamsDeps): TokenCredential | string {
+  if (deps.credential) return deps.credential;
+  const c = cfg.credential;
+  const password = deps.env[c.passwordEnv];
+  if (!password)
+    return `environment variable ${c.passwordEnv} (notify.teams.credential.passwordEnv) is not set`;
+  const authorityHost = deps.authorityHost.replace(/\/+$/, "");
+  // Resource owner password credentials: deprecated by @azure/identity because it cannot do MFA; the only
+  // unattended delegated flow it offers (docs/notices.md says what this asks of the notices account).
+  return new UsernamePasswordCredential(deps.tenantId, c.clientId, c.username, password, {
+    authorityHost,
+    disableInstanceDiscovery: authorityHost !== PUBLIC_AUTHORITY,
+    ...extraCaTransport(),
+  });
+}
+
+/** Graph's answers to an app-only token, turned into what to do about it. */
+function explain(err: GraphApiError): string {
+  const appOnly =
+    (err.status === 401 && /application-only context/i.test(err.message)) ||
+    (err.status === 403 && /Missing role permissions/i.test(err.message));
+  if (appOnly) {
+    return `${err.message} — Graph posts channel messages only with a delegated token (ChannelMessage.Send); an app-only credential cannot post: configure notify.teams.credential`;
+  }
+  return err.message;
+}
+
+export async function sendTeams(
+  cfg: TeamsConfig,
+  payload: NoticePayload,
+  deps: TeamsDeps,
+): Promise<TeamsOutcome> {
+  const credential = credentialFor(cfg, deps);
+  if (typeof credential === "string") return { ok: false, reason: credential };
+  const graph = new GraphAdapter({
+    credential,
+    baseUrl: deps.graphBaseUrl,
+    timeoutMs: deps.graphTimeoutMs,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  });
+  try {
+    const msg = await graph.postChannelMessage(cfg.teamId, cfg.channelId, {
+      body: { contentType: "html", content: renderTeamsHtml(payload) },
+    });
+    return { ok: true, messageId: msg.id };
+  } catch (e) {
+    const err = e as GraphApiError;
+    return { ok: false, reason: err.name === "GraphApiError" ? explain(err) : String(err.message ?? e) };
+  }
+}
