@@ -15,8 +15,14 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => ENTITIES[ch] ?? ch);
 }
 
-/** A tagged template that escapes every interpolated value (raw HTML only from the literal parts). */
-export function html(strings: TemplateStringsArray, ...values: Array<string | number | SafeHtml>): SafeHtml {
+/**
+ * A tagged template that escapes every interpolated value (raw HTML only from the literal parts). Not named `html`:
+ * prettier would reformat the literal parts as HTML.
+ */
+export function markup(
+  strings: TemplateStringsArray,
+  ...values: Array<string | number | SafeHtml>
+): SafeHtml {
   let out = strings[0] ?? "";
   values.forEach((v, i) => {
     out += v instanceof SafeHtml ? v.value : escapeHtml(String(v));
@@ -25,7 +31,7 @@ export function html(strings: TemplateStringsArray, ...values: Array<string | nu
   return new SafeHtml(out);
 }
 
-/** HTML built by {@link html}: already escaped, joined without escaping again. */
+/** HTML built by {@link markup}: already escaped, joined without escaping again. */
 export class SafeHtml {
   constructor(readonly value: string) {}
   static join(parts: SafeHtml[], sep = ""): SafeHtml {

@@ -10,7 +10,7 @@ import { GraphAdapter } from "../adapters/graph/client.js";
 import type { GraphApiError } from "../adapters/graph/errors.js";
 import type { NotifyConfig } from "../config/schema.js";
 import type { NoticePayload } from "./event.js";
-import { SafeHtml, html } from "./html.js";
+import { SafeHtml, markup } from "./html.js";
 
 const PUBLIC_AUTHORITY = "https://login.microsoftonline.com";
 
@@ -26,44 +26,47 @@ const TITLES: Record<NoticePayload["kind"], string> = {
 };
 
 function stepLine(s: NoticePayload["steps"][number]): SafeHtml {
-  const action = s.action ? html` (${s.action})` : html``;
-  const target = s.target !== undefined ? html` — ${s.target}` : html``;
-  const status = s.status ? html`: <b>${s.status}</b>` : html``;
-  return html`<li><code>${s.id}</code>${action}${target}${status}</li>`;
+  const action = s.action ? markup` (${s.action})` : markup``;
+  const target = s.target !== undefined ? markup` — ${s.target}` : markup``;
+  const status = s.status ? markup`: <b>${s.status}</b>` : markup``;
+  return markup`<li><code>${s.id}</code>${action}${target}${status}</li>`;
 }
 
 /** The message's HTML. Steps beyond what fits are summarised ("… and N more"). */
 export function renderTeamsHtml(p: NoticePayload): string {
   const user = p.user.upn ?? p.user.id ?? "(unknown user)";
-  const counts = Object.entries(p.counts);
+  const counts = Object.entries(p.counts).map(([k, v]) => markup`${k}: ${v}`);
   const head = SafeHtml.join([
-    html`<p><b>mailwarden — ${TITLES[p.kind]}</b></p>`,
-    html`<p>${p.summary}</p>`,
-    html`<p>User: <b>${user}</b><br />Case: <code>${p.caseId}</code></p>`,
-    p.runId ? html`<br />Run: <code>${p.runId}</code>` : html``,
-    html`<br>Tenant: <code>${p.tenant}</code><br>Time: ${p.timestamp}</p>`,
-    counts.length > 0
-      ? html`<p>
-          ${SafeHtml.join(
-            counts.map(([k, v]) => html`${k}: ${v}`),
-            ", ",
-          )}
-        </p>`
-      : html``,
+    markup`<p><b>mailwarden — ${TITLES[p.kind]}</b></p>`,
+    markup`<p>${p.summary}</p>`,
+    markup`<p>User: <b>${user}</b><br>Case: <code>${p.caseId}</code>`,
+    p.runId ? markup`<br>Run: <code>${p.runId}</code>` : markup``,
+    markup`<br>Tenant: <code>${p.tenant}</code><br>Time: ${p.timestamp}</p>`,
+    counts.length > 0 ? markup`<p>${SafeHtml.join(counts, ", ")}</p>` : markup``,
   ]);
-  const tail = p.hint ? html`<p>Next: <code>${p.hint}</code></p>` : html``;
+  const tail = p.hint ? markup`<p>Next: <code>${p.hint}</code></p>` : markup``;
   const size = (s: string) => Buffer.byteLength(s, "utf8");
   const lines = p.steps.map(stepLine);
-  let shown = lines.length;
-  const build = (n: number) => {
+  const build = (n: number): string => {
     if (lines.length === 0) return head.value + tail.value;
-    const more = n < lines.length ? html`<li>… and ${lines.length - n} more</li>` : html``;
-    return head.value + `<ul>${SafeHtml.join(lines.slice(0, n)).value}${more.value}</ul>` + tail.value;
+    const more = n < lines.length ? markup`<li>… and ${lines.length - n} more</li>` : markup``;
+    return `${head.value}<ul>${SafeHtml.join(lines.slice(0, n)).value}${more.value}</ul>${tail.value}`;
   };
-  let out = build(shown);
-  while (size(out) > MAX_CONTENT_BYTES && shown > 0) out = build(--shown);
-  // A summary or hint alone too big is cut by the schema's bounds (4,000 and 1,000 characters): this fits.
-  return out;
+  // The most steps that fit (binary search: a case can have hundreds of targets).
+  let lo = 0;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (size(build(mid)) <= MAX_CONTENT_BYTES) lo = mid;
+    else hi = mid - 1;
+  }
+  const out = build(lo);
+  if (size(out) <= MAX_CONTENT_BYTES) return out;
+  // Even without steps too big (long fields full of characters that escape long): a short message instead.
+  const cut = (v: string) => (v.length > 200 ? `${v.slice(0, 200)}…` : v);
+  const title = markup`<p><b>mailwarden — ${TITLES[p.kind]}</b></p>`;
+  return markup`${title}<p>Case <code>${cut(p.caseId)}</code>: the details are too long for a Teams message; see the webhook notice or the case report.</p>`
+    .value;
 }
 
 export interface TeamsDeps {
