@@ -35,9 +35,10 @@ export interface Notifier {
 
 const USER_AGENT = "mailwarden-notices/1";
 
-/** Removes any occurrence of a secret from a reason (belt and braces: reasons are built without secrets). */
+/** One line, with any occurrence of a secret removed (belt and braces: reasons are built without secrets). */
 function scrub(reason: string, secrets: string[]): string {
-  let out = reason;
+  // One line: Entra's error descriptions span several.
+  let out = reason.replace(/\s*\r?\n\s*/g, " ");
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
   return out;
 }

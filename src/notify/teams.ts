@@ -84,7 +84,11 @@ type TeamsConfig = NonNullable<NotifyConfig["teams"]>;
 
 export type TeamsOutcome = { ok: true; messageId: string } | { ok: false; reason: string };
 
-function credentialFor(cfg: TeamsConfig, deps: TeamsDeps): TokenCredential | string {
+/** The delegated credential Teams notices use, or why there is none (a missing password variable). */
+export function teamsCredential(
+  cfg: TeamsConfig,
+  deps: Pick<TeamsDeps, "tenantId" | "authorityHost" | "env" | "credential">,
+): TokenCredential | string {
   if (deps.credential) return deps.credential;
   const c = cfg.credential;
   const password = deps.env[c.passwordEnv];
@@ -116,7 +120,7 @@ export async function sendTeams(
   payload: NoticePayload,
   deps: TeamsDeps,
 ): Promise<TeamsOutcome> {
-  const credential = credentialFor(cfg, deps);
+  const credential = teamsCredential(cfg, deps);
   if (typeof credential === "string") return { ok: false, reason: credential };
   const graph = new GraphAdapter({
     credential,

@@ -35,6 +35,10 @@ beforeAll(async () => {
 });
 afterAll(async () => t.stop());
 
+type GraphBody = Record<string, unknown> & {
+  error: { code: string; message: string; innerError?: Record<string, string> };
+};
+
 async function post(token: string, body: unknown, path = PATH) {
   const res = await fetch(`${t.emu.baseUrl}${path}`, {
     method: "POST",
@@ -42,7 +46,7 @@ async function post(token: string, body: unknown, path = PATH) {
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as GraphBody };
 }
 
 async function delegatedToken(): Promise<string> {

@@ -57,9 +57,10 @@ function fakeTime() {
   return {
     sleeps,
     now: () => new Date(t),
-    sleep: async (ms: number) => {
+    sleep: (ms: number) => {
       sleeps.push(ms);
       t += ms;
+      return Promise.resolve();
     },
   };
 }
