@@ -5,10 +5,11 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
+import { tsImport } from "tsx/esm/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { notifySchema } from "../../src/config/schema.js";
 import { createNotifier, type NoticeEvent } from "../../src/notify/index.js";
@@ -278,6 +279,33 @@ describe("webhook notices", () => {
     expect(bad[0]).toMatchObject({ status: "failed" });
     expect(bad[0]?.reason).toMatch(/^invalid notice event: kind/);
     expect(received).toHaveLength(0);
+  });
+});
+
+describe("the receiver recipe in docs/notices.md", () => {
+  it("verifies a real delivery, and refuses a tampered one", async () => {
+    const doc = await readFile("docs/notices.md", "utf8");
+    const block = /```ts\n([\s\S]*?verifyMailwardenNotice[\s\S]*?)```/.exec(doc)?.[1];
+    expect(block, "docs/notices.md shows the recipe").toBeDefined();
+    const dir = await mkdtemp(path.join(tmpdir(), "mw-recipe-"));
+    try {
+      const file = path.join(dir, "verify.ts");
+      await writeFile(file, block!);
+      const { verifyMailwardenNotice: verify } = (await tsImport(file, import.meta.url)) as {
+        verifyMailwardenNotice: (body: string, headers: Record<string, string>, secret: string) => boolean;
+      };
+      const config = notifySchema.parse({ webhook: { url: `${base}/r`, secretEnv: "MW_HOOK_SECRET" } });
+      // The real clock: the recipe checks freshness against Date.now().
+      expect((await createNotifier(config, { tenantId: "t", env }).notify(event))[0]?.status).toBe("sent");
+      const r = received[0]!;
+      const headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)]));
+      expect(verify(r.body, headers, SECRET)).toBe(true);
+      expect(verify(`${r.body} `, headers, SECRET)).toBe(false);
+      expect(verify(r.body, headers, "not-the-secret")).toBe(false);
+      expect(verify(r.body, { ...headers, "x-mailwarden-timestamp": "1700000000" }, SECRET)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
