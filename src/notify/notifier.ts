@@ -9,7 +9,7 @@ import { trustingFetch, type FetchLike } from "../adapters/tls.js";
 import type { Config, NotifyConfig } from "../config/schema.js";
 import { noticeEventSchema, type NoticeEvent, type NoticePayload, type NoticeResult } from "./event.js";
 import { resolveSecret } from "./secret.js";
-import { sendTeams } from "./teams.js";
+import { createTeamsSender } from "./teams.js";
 import { deliverWebhook } from "./webhook.js";
 
 export interface NotifierDeps {
@@ -73,35 +73,54 @@ export function createNotifier(config: NotifyConfig | undefined, deps: NotifierD
         };
   }
 
+  const teamsSender = config?.teams
+    ? createTeamsSender(config.teams, {
+        tenantId: deps.tenantId,
+        authorityHost: deps.endpoints?.authorityHost ?? "https://login.microsoftonline.com",
+        graphBaseUrl: deps.endpoints?.graphBaseUrl ?? "https://graph.microsoft.com/",
+        graphTimeoutMs: deps.endpoints?.graphTimeoutMs ?? 120_000,
+        env,
+        sleep,
+        ...(deps.teamsCredential ? { credential: deps.teamsCredential } : {}),
+      })
+    : undefined;
+
   async function teams(
     cfg: NonNullable<NotifyConfig["teams"]>,
     payload: NoticePayload,
   ): Promise<NoticeResult> {
-    const out = await sendTeams(cfg, payload, {
-      tenantId: deps.tenantId,
-      authorityHost: deps.endpoints?.authorityHost ?? "https://login.microsoftonline.com",
-      graphBaseUrl: deps.endpoints?.graphBaseUrl ?? "https://graph.microsoft.com/",
-      graphTimeoutMs: deps.endpoints?.graphTimeoutMs ?? 120_000,
-      env,
-      sleep,
-      ...(deps.teamsCredential ? { credential: deps.teamsCredential } : {}),
-    });
+    if (!teamsSender) return { channel: "teams", status: "failed", reason: "notify.teams is not configured" };
+    const out = await teamsSender(payload);
     const password = env[cfg.credential.passwordEnv];
     return out.ok
       ? { channel: "teams", status: "sent", messageId: out.messageId }
       : { channel: "teams", status: "failed", reason: scrub(out.reason, password ? [password] : []) };
   }
 
-  /** Runs a channel, turning anything it throws into a failed result. */
+  /**
+   * Runs a channel, turning anything it throws into a failed result, within a deadline (a backstop: each channel
+   * bounds its own calls; this also covers a sign-in that hangs).
+   */
   async function guarded(
     channel: NoticeResult["channel"],
+    deadlineMs: number,
     fn: () => Promise<NoticeResult>,
   ): Promise<NoticeResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<NoticeResult>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ channel, status: "failed", reason: `no answer within ${deadlineMs} ms` }),
+        deadlineMs,
+      );
+      timer.unref();
+    });
     try {
-      return await fn();
+      return await Promise.race([fn(), late]);
     } catch (e) {
       const name = (e as Error | undefined)?.name ?? "Error";
       return { channel, status: "failed", reason: `unexpected ${name} while sending the notice` };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -133,8 +152,11 @@ export function createNotifier(config: NotifyConfig | undefined, deps: NotifierD
       };
       const jobs: Promise<NoticeResult>[] = [];
       const { webhook: w, teams: t } = config;
-      if (w) jobs.push(guarded("webhook", () => webhook(w, payload)));
-      if (t) jobs.push(guarded("teams", () => teams(t, payload)));
+      // The webhook bounds itself by maxTotalMs (on the injectable clock); the backstop allows one more attempt.
+      if (w) jobs.push(guarded("webhook", w.maxTotalMs + w.timeoutMs, () => webhook(w, payload)));
+      // Graph calls are bounded by graphTimeoutMs; the sign-in and Teams pacing come on top.
+      const graphBound = deps.endpoints?.graphTimeoutMs ?? 120_000;
+      if (t) jobs.push(guarded("teams", graphBound + 30_000, () => teams(t, payload)));
       return Promise.all(jobs);
     },
   };

@@ -5,6 +5,7 @@
  * messages into a channel in migration mode). So the Teams channel takes its own delegated credential.
  */
 import { UsernamePasswordCredential, type TokenCredential } from "@azure/identity";
+import pThrottle from "p-throttle";
 import { extraCaTransport } from "../adapters/credential.js";
 import { GraphAdapter } from "../adapters/graph/client.js";
 import type { GraphApiError } from "../adapters/graph/errors.js";
@@ -115,26 +116,41 @@ function explain(err: GraphApiError): string {
   return err.message;
 }
 
-export async function sendTeams(
+/**
+ * The Teams channel of one notifier: the credential and Graph client are made once and posts are paced to Teams' documented 10 messages per 10 seconds, so a burst of cases waits instead
+ * of being throttled.
+ */
+export function createTeamsSender(
   cfg: TeamsConfig,
-  payload: NoticePayload,
   deps: TeamsDeps,
-): Promise<TeamsOutcome> {
-  const credential = teamsCredential(cfg, deps);
-  if (typeof credential === "string") return { ok: false, reason: credential };
-  const graph = new GraphAdapter({
-    credential,
-    baseUrl: deps.graphBaseUrl,
-    timeoutMs: deps.graphTimeoutMs,
-    ...(deps.sleep ? { sleep: deps.sleep } : {}),
-  });
-  try {
-    const msg = await graph.postChannelMessage(cfg.teamId, cfg.channelId, {
-      body: { contentType: "html", content: renderTeamsHtml(payload) },
-    });
-    return { ok: true, messageId: msg.id };
-  } catch (e) {
-    const err = e as GraphApiError;
-    return { ok: false, reason: err.name === "GraphApiError" ? explain(err) : String(err.message ?? e) };
-  }
+): (p: NoticePayload) => Promise<TeamsOutcome> {
+  let graph: GraphAdapter | string | undefined;
+  const paced = pThrottle({ limit: 10, interval: 10_000 })(<T>(fn: () => Promise<T>) => fn());
+  return async (payload) => {
+    if (graph === undefined) {
+      const credential = teamsCredential(cfg, deps);
+      graph =
+        typeof credential === "string"
+          ? credential
+          : new GraphAdapter({
+              credential,
+              baseUrl: deps.graphBaseUrl,
+              timeoutMs: deps.graphTimeoutMs,
+              ...(deps.sleep ? { sleep: deps.sleep } : {}),
+            });
+    }
+    if (typeof graph === "string") return { ok: false, reason: graph };
+    const client = graph;
+    try {
+      const msg = await paced(() =>
+        client.postChannelMessage(cfg.teamId, cfg.channelId, {
+          body: { contentType: "html", content: renderTeamsHtml(payload) },
+        }),
+      );
+      return { ok: true, messageId: msg.id };
+    } catch (e) {
+      const err = e as GraphApiError;
+      return { ok: false, reason: err.name === "GraphApiError" ? explain(err) : String(err.message ?? e) };
+    }
+  };
 }

@@ -94,6 +94,23 @@ describe("Teams notices", () => {
     expect(post).toMatchObject({ status: 201, write: true });
   });
 
+  it("one notifier sends notice after notice, each its own message", async () => {
+    const n = createNotifier(teamsConfig(), deps());
+    const before = channelMessages().length;
+    const ids: (string | undefined)[] = [];
+    for (const i of [1, 2, 3]) {
+      const [r] = await n.notify({ ...event, tenant: t.emu.tenantId, caseId: `case-${i}` });
+      expect(r?.status).toBe("sent");
+      ids.push(r?.messageId);
+    }
+    expect(new Set(ids).size).toBe(3);
+    expect(
+      channelMessages()
+        .slice(before)
+        .map((m) => m.id),
+    ).toEqual(ids);
+  });
+
   it("an app-only credential is refused like Graph refuses it, and the reason says what to configure", async () => {
     const before = channelMessages().length;
     const n = createNotifier(teamsConfig(), { ...deps(), teamsCredential: secretCredential(t.emu) });

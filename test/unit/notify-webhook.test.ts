@@ -282,6 +282,18 @@ describe("webhook notices", () => {
   });
 });
 
+describe("the notifier's backstop", () => {
+  it("cuts off a channel that never settles (a fetch deaf to its abort signal)", async () => {
+    const config = notifySchema.parse({
+      webhook: { url: `${base}/x`, secretEnv: "MW_HOOK_SECRET", timeoutMs: 100, maxTotalMs: 100 },
+    });
+    const n = createNotifier(config, { tenantId: "t", env, fetch: () => new Promise<Response>(() => {}) });
+    expect(await n.notify(event)).toEqual([
+      { channel: "webhook", status: "failed", reason: "no answer within 200 ms" },
+    ]);
+  });
+});
+
 describe("the receiver recipe in docs/notices.md", () => {
   it("verifies a real delivery, and refuses a tampered one", async () => {
     const doc = await readFile("docs/notices.md", "utf8");
