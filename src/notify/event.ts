@@ -20,8 +20,8 @@ export const noticeStepSchema = z.strictObject({
 
 export const noticeEventSchema = z.strictObject({
   kind: z.enum(NOTICE_KINDS),
-  /** The tenant id. */
-  tenant: z.string().min(1),
+  /** The tenant id; defaults to the notifier's (config.tenant.id). */
+  tenant: z.string().min(1).optional(),
   caseId: z.string().min(1),
   runId: z.string().min(1).optional(),
   user: z.strictObject({ upn: z.string().min(1).optional(), id: z.string().min(1).optional() }),
@@ -45,6 +45,7 @@ export interface NoticePayload extends z.output<typeof noticeEventSchema> {
   schemaVersion: 1;
   /** Unique per notice, the same across the retries of one delivery: receivers de-duplicate on it. */
   id: string;
+  tenant: string;
   timestamp: string;
 }
 

@@ -148,6 +148,7 @@ export function createNotifier(config: NotifyConfig | undefined, deps: NotifierD
         schemaVersion: 1,
         id: randomUUID(),
         ...parsed.data,
+        tenant: parsed.data.tenant ?? deps.tenantId,
         timestamp: parsed.data.timestamp ?? now().toISOString(),
       };
       const jobs: Promise<NoticeResult>[] = [];

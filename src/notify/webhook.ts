@@ -96,8 +96,8 @@ export async function deliverWebhook(
         },
         body,
       });
-      // The body is not needed; reading it frees the connection.
-      await res.arrayBuffer().catch(() => undefined);
+      // The receiver's body is not needed (and not read: it could be large): discarding it frees the connection.
+      await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) return { ok: true, attempts: attempt, status: res.status };
       last = `${origin} answered ${res.status}`;
       if (res.status >= 300 && res.status < 400) {

@@ -137,6 +137,13 @@ describe("webhook notices", () => {
     expect(payload["id"]).toBe(r.headers["x-mailwarden-delivery"]);
   });
 
+  it("fills the tenant from the notifier when the event leaves it out", async () => {
+    const { n } = notifier({});
+    const { tenant: _omitted, ...withoutTenant } = event;
+    expect((await n.notify(withoutTenant))[0]?.status).toBe("sent");
+    expect(JSON.parse(received[0]!.body)).toMatchObject({ tenant: "t-1", caseId: "case-42" });
+  });
+
   it("retries 503s with exponential backoff, the same delivery id, a fresh signature each time", async () => {
     respond = (k, _r, res) => (k < 3 ? res.writeHead(503).end("busy") : res.writeHead(200).end("ok"));
     const { n, time } = notifier({ baseDelayMs: 1000, maxAttempts: 5 });
