@@ -55,7 +55,7 @@ export function createCredential(config: Config, env: NodeJS.ProcessEnv = proces
  * https.Agent trusting it. Not the pipeline's `agent` option: that would also be used for the plain-HTTP managed
  * identity endpoints (IMDS), where an https.Agent fails.
  */
-function extraCaTransport(): Pick<TokenCredentialOptions, "additionalPolicies"> {
+export function extraCaTransport(): Pick<TokenCredentialOptions, "additionalPolicies"> {
   const agent = trustedHttpsAgent();
   if (!agent) return {};
   return {

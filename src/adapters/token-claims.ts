@@ -1,6 +1,7 @@
 /**
  * Reads the claims of our own access tokens: the tenant they were issued for (every write checks it against the
- * configured tenant) and the granted application permissions (`roles`) for `doctor`. The token is never logged.
+ * configured tenant) and the granted application permissions (`roles`) — or delegated ones (`scp`) — for `doctor`.
+ * The token is never logged.
  */
 import type { TokenCredential } from "@azure/identity";
 
@@ -9,6 +10,11 @@ export interface TokenClaims {
   appid?: string;
   aud?: string;
   roles: string[];
+  /** Delegated permissions of a user token (`scp`, space-separated in the token); absent for app-only tokens. */
+  scp?: string[];
+  /** `app` or `user` (Entra's optional `idtyp` claim). */
+  idtyp?: string;
+  upn?: string;
 }
 
 export function decodeClaims(jwt: string): TokenClaims {
@@ -23,10 +29,12 @@ export function decodeClaims(jwt: string): TokenClaims {
     ? payload.roles.filter((r): r is string => typeof r === "string")
     : [];
   const out: TokenClaims = { roles };
-  for (const k of ["tid", "appid", "aud"] as const) {
+  for (const k of ["tid", "appid", "aud", "idtyp", "upn"] as const) {
     const v = str(k);
     if (v !== undefined) out[k] = v;
   }
+  const scp = str("scp");
+  if (scp !== undefined) out.scp = scp.split(" ").filter(Boolean);
   return out;
 }
 

@@ -38,6 +38,78 @@ export const credentialSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("default") }),
 ]);
 
+export const NOTICE_KINDS = ["approval-needed", "contained", "cap-reached", "halted", "failed"] as const;
+
+/** https, or plain http to a loopback address only (a local relay): notices carry UPNs and case ids. */
+const webhookUrl = z.url({ protocol: /^https?$/, error: "an https:// URL" }).refine((u) => {
+  const url = new URL(u);
+  return url.protocol === "https:" || ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
+}, "an https:// URL (plain http only to 127.0.0.1, [::1] or localhost)");
+
+/**
+ * A delegated credential for Teams notices: Graph posts channel messages only on behalf of a user
+ * (ChannelMessage.Send, delegated); application permission (Teamwork.Migrate.All) is for migration only.
+ */
+const teamsCredentialSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("usernamePassword"),
+    /** A public-client app registration granted the delegated ChannelMessage.Send permission (admin consent). */
+    clientId: guid,
+    /** The notices account (a member of the team), e.g. mailwarden-notices@contoso.com. */
+    username: z.string().min(3),
+    /** Environment variable holding its password (never in the file). */
+    passwordEnv: z.string().min(1),
+  }),
+]);
+
+export const notifySchema = z
+  .strictObject({
+    /** Which events send notices; default: all of them. */
+    on: z
+      .array(z.enum(NOTICE_KINDS))
+      .min(1)
+      .default([...NOTICE_KINDS]),
+    webhook: z
+      .strictObject({
+        url: webhookUrl,
+        /** The HMAC-SHA256 key: an environment variable name, or a file (first line) — exactly one. */
+        secretEnv: z.string().min(1).optional(),
+        secretFile: z.string().min(1).optional(),
+        /** Attempts in all (the first one included); retried on network errors, 408, 429 and 5xx. */
+        maxAttempts: z.number().int().min(1).max(10).default(5),
+        /** Backoff: baseDelayMs·2ⁿ with 50–100 % jitter, capped at maxDelayMs; a Retry-After is honoured. */
+        baseDelayMs: z.number().int().min(0).max(60_000).default(1_000),
+        maxDelayMs: z.number().int().min(0).max(300_000).default(30_000),
+        /** Bound on one attempt, and on the whole delivery with its retries. */
+        timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+        maxTotalMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(15 * 60_000)
+          .default(120_000),
+      })
+      .refine((w) => (w.secretEnv === undefined) !== (w.secretFile === undefined), {
+        message: "set exactly one of secretEnv and secretFile",
+        path: ["secretEnv"],
+      })
+      .optional(),
+    teams: z
+      .strictObject({
+        /** The team's id (its Microsoft 365 group id). */
+        teamId: guid,
+        /** The channel's id, e.g. 19:…@thread.tacv2. */
+        channelId: z
+          .string()
+          .regex(/^19:[^/\\?#\s]+@thread\.(tacv2|skype)$/, "a channel id (19:…@thread.tacv2)"),
+        credential: teamsCredentialSchema,
+      })
+      .optional(),
+  })
+  .refine((n) => n.webhook !== undefined || n.teams !== undefined, {
+    message: "configure at least one of notify.webhook and notify.teams",
+  });
+
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   tenant: z.strictObject({
@@ -179,8 +251,12 @@ export const configSchema = z.strictObject({
       path: z.string().min(1).default(".mailwarden/audit.jsonl"),
     })
     .prefault({}),
+  /** Notices to people when a case needs approval, is contained, hits the cap, is halted or fails (docs/notices.md). */
+  notify: notifySchema.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type CredentialConfig = z.output<typeof credentialSchema>;
+export type NotifyConfig = z.output<typeof notifySchema>;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];

@@ -11,6 +11,7 @@ import { tokenClaims } from "../adapters/token-claims.js";
 import type { Config } from "../config/schema.js";
 import type { Playbook } from "../playbooks/schema.js";
 import type { ExchangeReader } from "../scan/scan.js";
+import { noticeChecks } from "./notices.js";
 import { openQuestions } from "./open-questions.js";
 import { satisfied, SCAN_NEEDS } from "./permissions.js";
 
@@ -42,6 +43,9 @@ export interface DoctorInput {
   probe: boolean;
   /** With probe: also ask the developer-facing diagnostics (apis.md §E open questions). */
   verbose?: boolean;
+  /** Where notice secrets are read (default process.env), and a Teams credential replacing the configured one. */
+  env?: NodeJS.ProcessEnv;
+  teamsCredential?: TokenCredential;
 }
 
 /** The rows the user must act on: a missing grant, a failed token or probe. Diagnostics never count. */
@@ -125,6 +129,7 @@ export async function runDoctor(d: DoctorInput): Promise<Check[]> {
     }
   }
 
+  checks.push(...(await noticeChecks(config, d.env ?? process.env, d.teamsCredential)));
   if (d.probe) checks.push(...(await probes(d)));
   return checks;
 }

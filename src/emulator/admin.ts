@@ -12,10 +12,11 @@ import type { TenantState } from "./state.js";
 
 const REDACTED = "***redacted***";
 
-/** A deep copy of the tenant state with client secrets replaced (certificates are public and kept). */
+/** A deep copy of the tenant state with client secrets and password hashes replaced (certificates are public and kept). */
 export function redactedState(state: TenantState): TenantState {
   const copy = structuredClone(state);
   for (const app of copy.apps) app.secrets = app.secrets.map(() => REDACTED);
+  for (const user of copy.users) if (user.passwordHash !== undefined) user.passwordHash = REDACTED;
   return copy;
 }
 

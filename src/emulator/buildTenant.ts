@@ -2,6 +2,7 @@
  * Turns a validated scenario into the tenant state every face shares. Deterministic: ids come from the IdSource in
  * a fixed order (tenant, then per user: id, mailbox, folders, rules; then apps).
  */
+import { createHash } from "node:crypto";
 import type {
   ParsedScenario,
   ScenarioActions,
@@ -9,6 +10,7 @@ import type {
   ScenarioConditions,
   ScenarioMailbox,
   ScenarioRecipient,
+  ScenarioTeam,
   ScenarioUser,
 } from "./scenario.js";
 import { ScenarioError } from "./scenarioError.js";
@@ -21,6 +23,7 @@ import type {
   RecipientRef,
   RuleActions,
   RuleConditions,
+  TeamState,
   TenantState,
   UserState,
 } from "./state.js";
@@ -241,6 +244,7 @@ function buildUserAndMailbox(
     proxyAddresses: u.proxyAddresses ?? mailbox?.emailAddresses ?? [],
     createdDateTime: created,
     ...(u.privilegedRoles ? { privilegedRoles: u.privilegedRoles } : {}),
+    ...(u.password !== undefined ? { passwordHash: passwordHash(u.password) } : {}),
   };
   return { user, mailbox };
 }
@@ -256,6 +260,48 @@ function buildApp(a: ScenarioApp, ids: IdSource): AppRegistrationState {
     exchangeRoles: [...a.exchangeRoles],
     logAnalyticsRoles: [...a.logAnalyticsRoles],
     directoryRoles: [...a.directoryRoles],
+    ...(a.publicClient ? { publicClient: true } : {}),
+    ...(a.delegatedGraphScopes.length > 0 ? { delegatedGraphScopes: [...a.delegatedGraphScopes] } : {}),
+  };
+}
+
+/** How the emulator keeps a sign-in password: `sha256:<hex>` (compared by the token face's password grant). */
+export function passwordHash(password: string): string {
+  return `sha256:${createHash("sha256").update(password, "utf8").digest("hex")}`;
+}
+
+/** `19:<32 hex>@thread.tacv2`, from the id source. */
+function channelId(ids: IdSource): string {
+  return `19:${ids.guid().replaceAll("-", "")}@thread.tacv2`;
+}
+
+function buildTeam(t: ScenarioTeam, users: UserState[], ids: IdSource): TeamState {
+  const id = t.id?.toLowerCase() ?? ids.guid();
+  const channels = t.channels.map((c) => ({
+    id: c.id ?? channelId(ids),
+    displayName: c.displayName,
+    membershipType: c.membershipType,
+    messages: [],
+  }));
+  if (!channels.some((c) => c.displayName.toLowerCase() === "general")) {
+    channels.unshift({
+      id: channelId(ids),
+      displayName: "General",
+      membershipType: "standard",
+      messages: [],
+    });
+  }
+  const memberIds = t.members.map((upn) => {
+    const u = users.find((x) => x.userPrincipalName.toLowerCase() === upn.toLowerCase());
+    if (!u) throw new ScenarioError("scenario", [{ path: "teams", message: `no user '${upn}'` }]);
+    return u.id;
+  });
+  return {
+    id,
+    displayName: t.displayName,
+    memberIds,
+    channels,
+    ...(t.isArchived ? { isArchived: true } : {}),
   };
 }
 
@@ -269,13 +315,16 @@ export function buildTenant(scenario: ParsedScenario, ids: IdSource): TenantStat
     users.push(built.user);
     if (built.mailbox) mailboxes.push(built.mailbox);
   });
+  const apps = scenario.apps.map((a) => buildApp(a, ids));
+  // Team and channel ids are drawn after the apps', so scenarios without teams keep their ids.
+  const teams = scenario.teams.map((t) => buildTeam(t, users, ids));
   return {
     tenantId,
     displayName: scenario.tenant.displayName,
     domains: [...scenario.tenant.domains],
     users,
     mailboxes,
-    apps: scenario.apps.map((a) => buildApp(a, ids)),
+    apps,
     transportRules: [],
     riskyUsers: [],
     riskDetections: [],
@@ -283,5 +332,6 @@ export function buildTenant(scenario: ParsedScenario, ids: IdSource): TenantStat
     alerts: [],
     incidents: [],
     logs: { defender: {}, sentinel: {} },
+    ...(teams.length > 0 ? { teams } : {}),
   };
 }

@@ -38,6 +38,10 @@ export interface VerifiedToken {
   roles: string[];
   /** Directory role template ids of the service principal (`wids` claim); empty when absent. */
   wids?: string[];
+  /** Delegated permissions (`scp` claim) of a user token; undefined for an app-only token. */
+  scp?: string[];
+  /** A user token's user principal name (`upn`). */
+  upn?: string;
 }
 
 export type BearerCheck =

@@ -137,6 +137,8 @@ const userSchema = z.strictObject({
   proxyAddresses: z.array(z.string()).optional(),
   createdDateTime: isoDateTime.optional(),
   privilegedRoles: z.array(z.string()).optional(),
+  /** A password the resource-owner password grant accepts (kept as a SHA-256 hash), e.g. for a notices account. */
+  password: z.string().min(1).optional(),
   /** Present when the user has an Exchange Online mailbox. */
   mailbox: mailboxSchema.optional(),
 });
@@ -154,6 +156,29 @@ const appSchema = z.strictObject({
   /** Application permissions on the Log Analytics API (Data.Read), for the Sentinel query face. */
   logAnalyticsRoles: z.array(z.string()).default([]),
   directoryRoles: z.array(z.string()).default([]),
+  /** "Allow public client flows" (the password grant without a client secret). */
+  publicClient: z.boolean().default(false),
+  /** Delegated Graph permissions consented for the tenant's users (e.g. ChannelMessage.Send). */
+  delegatedGraphScopes: z.array(z.string()).default([]),
+});
+
+const channelSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^19:[A-Za-z0-9_-]+@thread\.tacv2$/, "expected a channel id (19:…@thread.tacv2)")
+    .optional(),
+  displayName: z.string().min(1),
+  membershipType: z.enum(["standard", "private", "shared"]).default("standard"),
+});
+
+/** A team; it always has its General channel (added when not listed). */
+const teamSchema = z.strictObject({
+  id: guid.optional(),
+  displayName: z.string().min(1),
+  /** Members by UPN (users of this scenario). */
+  members: z.array(smtpAddress).default([]),
+  channels: z.array(channelSchema).default([]),
+  isArchived: z.boolean().default(false),
 });
 
 export const scenarioSchema = z
@@ -167,6 +192,7 @@ export const scenarioSchema = z
     startTime: isoDateTime.default("2025-06-02T09:00:00Z"),
     users: z.array(userSchema).default([]),
     apps: z.array(appSchema).min(1, "at least one app registration is needed (the responder's app)"),
+    teams: z.array(teamSchema).default([]),
   })
   .superRefine((s, ctx) => {
     const domains = new Set(s.tenant.domains.map((d) => d.toLowerCase()));
@@ -192,6 +218,16 @@ export const scenarioSchema = z
         });
       }
     });
+    s.teams.forEach((t, i) =>
+      t.members.forEach((m, j) => {
+        if (!seen.has(m.toLowerCase()))
+          ctx.addIssue({
+            code: "custom",
+            path: ["teams", i, "members", j],
+            message: `no user '${m}' in this scenario`,
+          });
+      }),
+    );
   });
 
 /** A scenario as authors write it (defaults not yet applied). */
@@ -203,6 +239,7 @@ export type ScenarioMailbox = z.output<typeof mailboxSchema>;
 export type ScenarioRule = z.output<typeof ruleSchema>;
 export type ScenarioFolder = z.output<typeof folderSchema>;
 export type ScenarioApp = ParsedScenario["apps"][number];
+export type ScenarioTeam = ParsedScenario["teams"][number];
 export type ScenarioRecipient = z.output<typeof recipient>;
 export type ScenarioConditions = z.output<typeof conditionsSchema>;
 export type ScenarioActions = z.output<typeof actionsSchema>;

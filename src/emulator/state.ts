@@ -202,6 +202,11 @@ export interface UserState {
   /** Last password change (moved by a passwordProfile PATCH); the password itself is never stored. */
   lastPasswordChangeDateTime?: string;
   forceChangePasswordNextSignIn?: boolean;
+  /**
+   * `sha256:<hex>` of the password the token face's resource-owner password grant accepts (delegated tokens, e.g.
+   * a notices account). Absent = the user cannot sign in with a password.
+   */
+  passwordHash?: string;
 }
 
 export interface AppRegistrationState {
@@ -221,6 +226,42 @@ export interface AppRegistrationState {
   logAnalyticsRoles?: string[];
   /** Entra / Exchange RBAC roles assigned to the service principal (e.g. "Exchange Administrator"). */
   directoryRoles: string[];
+  /** "Allow public client flows": the password grant needs no client secret or assertion. */
+  publicClient?: boolean;
+  /** Delegated permissions on Microsoft Graph consented for the tenant's users (the `scp` claim of user tokens). */
+  delegatedGraphScopes?: string[];
+}
+
+/** A message posted to a channel (Graph chatMessage, the fields the emulator keeps). */
+export interface ChannelMessageState {
+  id: string;
+  createdDateTime: string;
+  /** The posting user's object id and display name (delegated tokens only post). */
+  fromUserId: string;
+  fromDisplayName: string;
+  /** The client app that posted it. */
+  appId: string;
+  subject: string | null;
+  importance: "normal" | "high" | "urgent";
+  body: { contentType: "text" | "html"; content: string };
+}
+
+export interface ChannelState {
+  /** `19:…@thread.tacv2`. */
+  id: string;
+  displayName: string;
+  membershipType: "standard" | "private" | "shared";
+  messages: ChannelMessageState[];
+}
+
+/** A team (its id is the Microsoft 365 group's id) with its members (user object ids) and channels. */
+export interface TeamState {
+  id: string;
+  displayName: string;
+  memberIds: string[];
+  channels: ChannelState[];
+  /** Archived teams are read-only: posting is refused. */
+  isArchived?: boolean;
 }
 
 export interface TenantState {
@@ -250,6 +291,8 @@ export interface TenantState {
   logs: { defender: Record<string, LogRow[]>; sentinel: Record<string, LogRow[]> };
   /** The Sentinel (Log Analytics) workspace id the query face answers for; absent = any GUID [I]. */
   sentinelWorkspaceId?: string;
+  /** Microsoft Teams teams and channels (the channel messages face); absent = none. */
+  teams?: TeamState[];
 }
 
 export type LogValue = null | boolean | number | string | LogValue[] | { [k: string]: LogValue };

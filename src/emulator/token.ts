@@ -1,6 +1,7 @@
 /**
  * Token face: the slice of Entra ID (login.microsoftonline.com) that app-only clients use — OpenID discovery, JWKS
- * and the v2.0 token endpoint with the client-credentials grant (client secret or certificate assertion).
+ * and the v2.0 token endpoint with the client-credentials grant (client secret or certificate assertion) — and the
+ * password grant for a delegated Graph token (passwordGrant.ts: a notices account).
  * `{tenant}` is the tenant id or one of its verified domains.
  */
 import type { Context, Hono } from "hono";
@@ -10,6 +11,7 @@ import type { EntraError } from "./entraErrors.js";
 import { entraErrorResponse, entraHeaders, missingParameter } from "./entraErrors.js";
 import { bodyText, requestOrigin } from "./http.js";
 import { resourceForIdentifier, type ResourceInfo } from "./resources.js";
+import { passwordGrant } from "./passwordGrant.js";
 import { matchesTenant } from "./tenantLookup.js";
 import { TOKEN_LIFETIME_SECONDS, type TokenIssuer } from "./tokenIssuer.js";
 
@@ -133,6 +135,7 @@ async function handleToken(
 
   const grantType = field("grant_type");
   if (grantType === undefined) return fail(missingParameter("grant_type"));
+  if (grantType === "password") return passwordGrant(c, ctx, issuer, form, basic);
   if (grantType !== "client_credentials") {
     return fail({
       status: 400,

@@ -7,7 +7,7 @@ import { SignJWT, exportJWK, jwtVerify, errors as joseErrors, type JWK, type JWT
 import { issueClientCertificate } from "./ca.js";
 import type { Audience, BearerCheck, VerifiedToken } from "./context.js";
 import { RESOURCES, roleTemplateIds } from "./resources.js";
-import type { AppRegistrationState, TenantState } from "./state.js";
+import type { AppRegistrationState, TenantState, UserState } from "./state.js";
 
 /** Lifetime of issued access tokens, seconds (Entra's `expires_in` for app tokens). */
 export const TOKEN_LIFETIME_SECONDS = 3599;
@@ -18,6 +18,16 @@ export interface TokenIssuer {
   jwks(): { keys: JWK[] };
   /** Mints an app-only access token. `credential`: how the client authenticated (appidacr 1 = secret, 2 = cert). */
   mint(app: AppRegistrationState, audience: Audience, credential: "secret" | "certificate"): Promise<string>;
+  /**
+   * Mints a delegated (user) access token for Graph with the consented `scp`, and the id token and client_info a
+   * public client's password grant gets back.
+   */
+  mintDelegated(
+    app: AppRegistrationState,
+    user: UserState,
+    scopes: string[],
+    origin: string,
+  ): Promise<{ accessToken: string; idToken: string; clientInfo: string }>;
   verifyBearer(authorization: string | undefined, audience: Audience): Promise<BearerCheck>;
 }
 
@@ -82,6 +92,60 @@ export async function createTokenIssuer(state: TenantState): Promise<TokenIssuer
       .sign(privateKey);
   }
 
+  async function mintDelegated(app: AppRegistrationState, user: UserState, scopes: string[], origin: string) {
+    const resource = RESOURCES.graph;
+    const iss = issuerFor(state.tenantId);
+    const now = Math.floor(Date.now() / 1000);
+    const header = { typ: "JWT", alg: "RS256", x5t: kid, kid } as const;
+    const claims: JWTPayload & Record<string, unknown> = {
+      acct: 0,
+      acr: "1",
+      aio: randomUUID().replaceAll("-", ""),
+      amr: ["pwd"],
+      app_displayname: app.displayName,
+      appid: app.clientId,
+      appidacr: "0",
+      idtyp: "user",
+      name: user.displayName,
+      oid: user.id,
+      scp: scopes.join(" "),
+      tid: state.tenantId,
+      unique_name: user.userPrincipalName,
+      upn: user.userPrincipalName,
+      uti: randomUUID().replaceAll("-", "").slice(0, 22),
+      ver: "1.0",
+    };
+    const accessToken = await new SignJWT(claims)
+      .setProtectedHeader(header)
+      .setAudience(resource.uri)
+      .setIssuer(iss)
+      .setSubject(user.id)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
+      .sign(privateKey);
+    // The v2.0 id token: audience the client, issuer the tenant's v2.0 authority.
+    const idToken = await new SignJWT({
+      name: user.displayName,
+      oid: user.id,
+      preferred_username: user.userPrincipalName,
+      tid: state.tenantId,
+      ver: "2.0",
+    })
+      .setProtectedHeader(header)
+      .setAudience(app.clientId)
+      .setIssuer(`${origin}/${state.tenantId}/v2.0`)
+      .setSubject(user.id)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
+      .sign(privateKey);
+    const clientInfo = Buffer.from(JSON.stringify({ uid: user.id, utid: state.tenantId })).toString(
+      "base64url",
+    );
+    return { accessToken, idToken, clientInfo };
+  }
+
   async function verifyBearer(authorization: string | undefined, audience: Audience): Promise<BearerCheck> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
     if (!authorization || authorization.trim() === "") return { ok: false, reason: "missing" };
@@ -118,9 +182,11 @@ export async function createTokenIssuer(state: TenantState): Promise<TokenIssuer
       aud: aud[0] ?? "",
       roles: stringArray(payload["roles"]),
       wids: stringArray(payload["wids"]),
+      ...(typeof payload["scp"] === "string" ? { scp: payload["scp"].split(" ").filter(Boolean) } : {}),
+      ...(typeof payload["upn"] === "string" ? { upn: payload["upn"] } : {}),
     };
     return { ok: true, token, app };
   }
 
-  return { jwks: () => ({ keys: [{ ...jwk }] }), mint, verifyBearer };
+  return { jwks: () => ({ keys: [{ ...jwk }] }), mint, mintDelegated, verifyBearer };
 }

@@ -180,6 +180,24 @@ const subjects: Subject[] = [
       { ...configBase, credential: { type: "certificate", clientId: APP, certificatePath: "app.pem" } },
       { ...configBase, credential: { type: "managedIdentity", clientId: APP } },
       { ...configBase, credential: { type: "default" } },
+      {
+        ...configBase,
+        credential: { type: "default" },
+        notify: {
+          on: ["contained"],
+          webhook: { url: "https://hooks.example.com/x", secretEnv: "HOOK" },
+          teams: {
+            teamId: TENANT,
+            channelId: "19:abc@thread.tacv2",
+            credential: {
+              type: "usernamePassword",
+              clientId: APP,
+              username: "n@contoso.com",
+              passwordEnv: "PW",
+            },
+          },
+        },
+      },
     ],
     load(doc) {
       const f = path.join(dir, `c${n++}.json`);
@@ -263,6 +281,9 @@ const subjects: Subject[] = [
           },
         ],
         apps: [{ displayName: "app" }],
+        teams: [
+          { displayName: "SOC", members: ["a@fabrikam.onmicrosoft.com"], channels: [{ displayName: "c" }] },
+        ],
       },
     ],
     load(doc) {

@@ -462,6 +462,30 @@ export class GraphAdapter {
     });
   }
 
+  /**
+   * `POST /teams/{team-id}/channels/{channel-id}/messages` → 201 with the chatMessage. Needs a *delegated* token
+   * (ChannelMessage.Send): Graph refuses app-only tokens outside migration. Not retried on a dropped connection (a
+   * second message would be a duplicate); 429/503/504 are retried by the SDK like every call.
+   */
+  postChannelMessage(
+    teamId: string,
+    channelId: string,
+    message: {
+      body: { contentType: "html" | "text"; content: string };
+      subject?: string;
+      importance?: string;
+    },
+    opts: CallOptions = {},
+  ): Promise<{ id: string; webUrl?: string }> {
+    return this.call(
+      "POST channel message",
+      async () =>
+        (await this.req(`/teams/${enc(teamId)}/channels/${enc(channelId)}/messages`)
+          .option("signal", this.bounded(opts.signal))
+          .post(message)) as { id: string; webUrl?: string },
+    );
+  }
+
   async listComments(
     kind: "alert" | "incident",
     id: string,

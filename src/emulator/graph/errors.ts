@@ -7,7 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Clock, EmulatorEnv } from "../context.js";
 import { clientRequestId, graphJson } from "./respond.js";
 
-export type Workload = "directory" | "outlook" | "security";
+export type Workload = "directory" | "outlook" | "security" | "teams";
 
 export type GraphErrorSpec = readonly [status: ContentfulStatusCode, code: string, message: string];
 
@@ -49,7 +49,7 @@ export const GraphErrors = {
     ] as const,
   invalidUser: () => [404, "ErrorInvalidUser", "The requested user is invalid."] as const,
   itemNotFound: () => [404, "ErrorItemNotFound", "The specified object was not found in the store."] as const,
-  accessDenied: (workload: Workload): GraphErrorSpec =>
+  accessDenied: (workload: Exclude<Workload, "teams">): GraphErrorSpec =>
     workload === "directory"
       ? ([403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."] as const)
       : workload === "outlook"

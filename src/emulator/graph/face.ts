@@ -8,7 +8,7 @@ import type { BearerCheck, EmulatorContext, EmulatorEnv } from "../context.js";
 import { requestOrigin } from "../http.js";
 import { fail, type GraphCall } from "./call.js";
 import { GraphErrors, graphError } from "./errors.js";
-import { PERMISSIONS, isPermitted } from "./permissions.js";
+import { accessDeniedFor, isPermitted } from "./permissions.js";
 import { limitFamily } from "../faults/limits.js";
 import { mailboxThrottled, throttled } from "../faults/responses.js";
 import { matchRoute, splitGraphPath, type GraphRoute } from "./router.js";
@@ -41,8 +41,8 @@ async function handle(
   if (match.kind === "segment") return fail({ c, ctx }, GraphErrors.segmentNotFound(match.segment));
   if (match.kind === "method") return fail({ c, ctx }, GraphErrors.methodNotAllowed());
   const { route, params } = match;
-  if (!isPermitted(route.operation, check.token.roles)) {
-    return fail({ c, ctx }, GraphErrors.accessDenied(PERMISSIONS[route.operation].workload));
+  if (!isPermitted(route.operation, check.token)) {
+    return fail({ c, ctx }, accessDeniedFor(route.operation, check.token));
   }
   const call: GraphCall = {
     c,

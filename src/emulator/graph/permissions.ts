@@ -2,7 +2,7 @@
  * Which application permissions (token `roles`) satisfy each Graph operation, least privileged first
  * (apis.md A2–A4 [D], except where noted). A token with none of them gets 403 in the workload's error shape.
  */
-import type { Workload } from "./errors.js";
+import { GraphErrors, type GraphErrorSpec, type Workload } from "./errors.js";
 
 export type GraphOperation =
   | "users.read"
@@ -20,9 +20,17 @@ export type GraphOperation =
   | "alerts.write"
   | "incidents.read"
   | "incidents.write"
-  | "hunting.run";
+  | "hunting.run"
+  | "channelMessages.send";
 
-export const PERMISSIONS: Record<GraphOperation, { workload: Workload; roles: readonly string[] }> = {
+/**
+ * `roles`: application permissions that pass the check; `scopes`: delegated permissions (`scp`) that do — only
+ * operations that list them accept a user token (delegated access is modelled for Teams notices alone).
+ */
+export const PERMISSIONS: Record<
+  GraphOperation,
+  { workload: Workload; roles: readonly string[]; scopes?: readonly string[] }
+> = {
   // [I] standard; User.ReadBasic.All (basic profile only) is not modelled.
   "users.read": {
     workload: "directory",
@@ -70,6 +78,14 @@ export const PERMISSIONS: Record<GraphOperation, { workload: Workload; roles: re
   "incidents.write": { workload: "security", roles: ["SecurityIncident.ReadWrite.All"] },
   // apis.md A1 [D]: the only permission ("Higher privileged: Not available").
   "hunting.run": { workload: "security", roles: ["ThreatHunting.Read.All"] },
+  // [D chatmessage-post / channel-post-messages]: delegated ChannelMessage.Send (Group.ReadWrite.All for backward
+  // compatibility); application Teamwork.Migrate.All "only supported for migration" — an app token holding it
+  // passes this check and is refused by the handler (teams.ts) unless the channel is in migration mode.
+  "channelMessages.send": {
+    workload: "teams",
+    roles: ["Teamwork.Migrate.All"],
+    scopes: ["ChannelMessage.Send", "Group.ReadWrite.All"],
+  },
 };
 
 /**
@@ -79,6 +95,33 @@ export const PERMISSIONS: Record<GraphOperation, { workload: Workload; roles: re
  */
 export const SIGNINS_ALSO_NEEDS = ["Directory.Read.All", "Directory.ReadWrite.All"] as const;
 
-export function isPermitted(operation: GraphOperation, roles: readonly string[]): boolean {
-  return PERMISSIONS[operation].roles.some((r) => roles.includes(r));
+export function isPermitted(
+  operation: GraphOperation,
+  token: { roles: readonly string[]; scp?: readonly string[] | undefined },
+): boolean {
+  const p = PERMISSIONS[operation];
+  // A user token (scp) is judged by its delegated scopes only, an app token by its roles only.
+  if (token.scp !== undefined) return (p.scopes ?? []).some((s) => token.scp?.includes(s));
+  return p.roles.some((r) => token.roles.includes(r));
+}
+
+/** The 403 for a token the check refused, in the operation's workload shape. */
+export function accessDeniedFor(
+  operation: GraphOperation,
+  token: { roles: readonly string[]; scp?: readonly string[] | undefined },
+): GraphErrorSpec {
+  const p = PERMISSIONS[operation];
+  if (p.workload !== "teams") return GraphErrors.accessDenied(p.workload);
+  // Teams' own wording [T msteams-docs#14043 for roles; I for scopes, by analogy].
+  return token.scp !== undefined
+    ? [
+        403,
+        "Forbidden",
+        `Missing scope permissions on the request. API requires one of '${(p.scopes ?? []).join(", ")}'. Scopes on the request '${token.scp.join(",")}'.`,
+      ]
+    : [
+        403,
+        "Forbidden",
+        `Missing role permissions on the request. API requires one of '${p.roles.join(", ")}'. Roles on the request '${token.roles.join(",")}'.`,
+      ];
 }

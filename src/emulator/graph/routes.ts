@@ -23,6 +23,7 @@ import {
   patchIncident,
 } from "./security.js";
 import { listSignIns } from "./signIns.js";
+import { postChannelMessage } from "./teams.js";
 import { patchUser } from "./userPatch.js";
 import { getUser, listUsers } from "./users.js";
 
@@ -108,4 +109,10 @@ export const GRAPH_ROUTES: readonly GraphRoute[] = [
     handler: commentIncident,
   },
   { method: "POST", path: "/security/runHuntingQuery", operation: "hunting.run", handler: runHuntingQuery },
+  {
+    method: "POST",
+    path: "/teams/:team/channels/:channel/messages",
+    operation: "channelMessages.send",
+    handler: postChannelMessage,
+  },
 ];
