@@ -151,6 +151,76 @@ describe("unattended containment (run --auto)", () => {
   });
 });
 
+describe("notices from the runner (config.notify)", () => {
+  it("an unattended run's waiting cases and cap reach a real, signed webhook; a dead webhook fails nothing", async () => {
+    const { createServer } = await import("node:http");
+    const { signNotice, SIGNATURE_HEADER, TIMESTAMP_HEADER } = await import("../../src/notify/index.js");
+    const got: { kind: string; caseId: string; ok: boolean }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        const ts = String(req.headers[TIMESTAMP_HEADER.toLowerCase()]);
+        const sig = String(req.headers[SIGNATURE_HEADER.toLowerCase()]);
+        const ev = JSON.parse(body) as { kind: string; caseId: string };
+        got.push({ ...ev, ok: sig === signNotice("hook-secret", ts, body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    process.env.MW_TEST_HOOK = "hook-secret";
+    try {
+      const cfg = (url: string, db: string) => ({
+        ...t.cfg,
+        store: { ...t.cfg.store, path: path.join(t.stateDir, db) },
+        notify: {
+          on: ["approval-needed", "contained", "cap-reached", "halted", "failed"] as const,
+          webhook: {
+            url,
+            secretEnv: "MW_TEST_HOOK",
+            maxAttempts: 2,
+            baseDelayMs: 0,
+            maxDelayMs: 0,
+            timeoutMs: 2_000,
+            maxTotalMs: 5_000,
+          },
+        },
+      });
+      const mass = hits.filter((h) => /^user00[0-3]@/.test(h.user.upn));
+      const out = await runHits(
+        cfg(`http://127.0.0.1:${port}/hook`, "notify.db") as never,
+        t.handles,
+        mass,
+        "execute",
+        {
+          actionCtx: ctx(),
+          unattended: unattended(1),
+        },
+      );
+      expect(out.runs.length).toBe(4);
+      expect(got.every((g) => g.ok)).toBe(true);
+      expect(got.filter((g) => g.kind === "cap-reached")).toHaveLength(3);
+      expect(got.filter((g) => g.kind === "approval-needed")).toHaveLength(4);
+      // A webhook that refuses connections: the containment runs the same, the failure goes to the audit log.
+      const dead = await runHits(
+        cfg("http://127.0.0.1:9/hook", "notify-dead.db") as never,
+        t.handles,
+        mass,
+        "execute",
+        {
+          actionCtx: ctx(),
+          unattended: unattended(1),
+        },
+      );
+      expect(dead.runs.map((r) => r.state)).toEqual(out.runs.map(() => "waiting"));
+    } finally {
+      server.close();
+      delete process.env.MW_TEST_HOOK;
+    }
+  });
+});
+
 describe("approval timeouts on the runner's clock", () => {
   it("approving after the timeout finds the run expired and writes nothing; escalate raises a notice and keeps waiting", async () => {
     const dir = path.join(t.stateDir, "pb");

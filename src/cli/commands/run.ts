@@ -62,6 +62,12 @@ export async function runHits(
   const playbooks = config.playbooks.selected.map((id) => loadPlaybook(id, config.playbooks.dirs));
   const store = openStore(config, { create: true, ...(o.newStore ? { allowNew: true } : {}) });
   const audit = createAuditLog(config.audit.path);
+  let notify = o.notify;
+  if (!notify && config.notify && mode === "execute") {
+    const { notifierFromConfig } = await import("../../notify/index.js");
+    const { noticeSink } = await import("../../runner/notices.js");
+    notify = noticeSink(notifierFromConfig(config), audit);
+  }
   audit.info("store.opened", { storePath: store.file, storeId: store.storeId, actor: store.actor });
   try {
     const job = new Job({
@@ -78,7 +84,7 @@ export async function runHits(
         minSeverity: config.unattended.minSeverity,
         cap: { max: config.unattended.cap.max, windowMs: parseDuration(config.unattended.cap.window) },
       },
-      ...(o.notify ? { notify: o.notify } : {}),
+      ...(notify ? { notify } : {}),
       ...(o.stop ? { stop: o.stop } : {}),
     });
     try {
