@@ -8,14 +8,18 @@ import { status, table, writeOut } from "../output.js";
 import { openTenant } from "../tenant.js";
 import { trustCaInProcess } from "../../adapters/tls.js";
 import { DEFAULT_CA_DIR, launchEmulator } from "./emulator.js";
-import { renderRuns, runHits } from "./run.js";
+import type { Config } from "../../config/schema.js";
+import type { RunReport } from "../../runner/report.js";
+import type { TenantHandles } from "../tenant.js";
+import { actionContext, renderRuns, runHits } from "./run.js";
+import { openStore } from "./store.js";
 import { renderScan, scanWith } from "./scan.js";
 
 export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description(
-      "hunt the emulated tenant's Defender tables, then scan it, dry-run the playbook, contain with --yes, verify; print a summary",
+      "hunt the emulated tenant's Defender tables, then scan it, dry-run the playbook, contain with --yes, approve a protected account's steps one by one, verify; print a summary",
     )
     .option(
       "--state-dir <dir>",
@@ -34,7 +38,14 @@ export function registerDemo(program: Command): void {
         caDir: o.caDir,
         scenario: "default",
       });
-      const config = configSchema.parse(input);
+      // Megan is a protected account here: her case waits for a person, who approves it step by step (stage 4).
+      const config = configSchema.parse({
+        ...input,
+        guardrails: {
+          ...input.guardrails,
+          protectedAccounts: [...(input.guardrails?.protectedAccounts ?? []), "MeganB@contoso.com"],
+        },
+      });
       const t = await openTenant(config);
       let ok = false;
       try {
@@ -60,7 +71,13 @@ export function registerDemo(program: Command): void {
           .filter((r) => r.write).length;
         writeOut(renderRuns(wet, "table"));
 
-        status("== 4. scan again");
+        status(
+          "== 4. approvals: the protected account's case waits; a responder approves each step on its plan",
+        );
+        const approved = await approveAll(config, t);
+        const final = wet.runs.map((r) => approved.find((a) => a.runId === r.runId) ?? r);
+
+        status("== 5. scan again");
         const after = await scanWith(config, t);
         const active = after.mailboxes.reduce(
           (n, m) =>
@@ -76,10 +93,16 @@ export function registerDemo(program: Command): void {
             (after.hits.some((h) => h.target.kind === "mailboxForwarding" && h.target.upn === m.upn) ? 1 : 0),
           0,
         );
-        const contained = wet.runs.filter((r) => r.state === "done").length;
-        const verified = wet.runs.flatMap((r) => r.steps).filter((s) => s.verified === true).length;
+        const contained = final.filter((r) => r.state === "done").length;
+        const verified = final.flatMap((r) => r.steps).filter((s) => s.verified === true).length;
+        const waitedForPerson = wet.runs.filter((r) => r.state === "waiting").length;
         ok =
-          hunt.ok && dryWrites === 0 && contained === wet.runs.length && wet.runs.length > 0 && active === 0;
+          hunt.ok &&
+          dryWrites === 0 &&
+          contained === wet.runs.length &&
+          wet.runs.length > 0 &&
+          waitedForPerson > 0 &&
+          active === 0;
         status("== summary");
         writeOut(
           table(
@@ -95,10 +118,14 @@ export function registerDemo(program: Command): void {
               ["dry run: runs planned", dry.runs.filter((r) => r.state === "planned").length],
               ["dry run: tenant writes", dryWrites],
               [
-                "--yes: cases contained (done and verified)",
-                `${contained} of ${wet.runs.length} (${new Set(wet.runs.map((r) => r.caseId)).size} case(s))`,
+                "cases contained (done and verified)",
+                `${contained} of ${final.length} (${new Set(final.map((r) => r.caseId)).size} case(s))`,
               ],
               ["--yes: tenant writes", writes],
+              [
+                "approvals: cases that waited for a person, steps approved on their plan",
+                `${waitedForPerson}, ${approved.reduce((n, r) => n + r.approvals.length, 0)}`,
+              ],
               ["steps verified by re-reading", verified],
               ["suspect rules/forwarding still active", active],
               ["elapsed", `${((Date.now() - started) / 1000).toFixed(1)} s`],
@@ -159,4 +186,63 @@ async function huntStage(
   } finally {
     await emulator.close();
   }
+}
+
+/** Stage 4: every waiting step approved in turn by "demo-responder", each bound to the plan it was shown. */
+async function approveAll(config: Config, t: TenantHandles): Promise<RunReport[]> {
+  const { createAuditLog, closeAuditLog } = await import("../../audit/log.js");
+  const { loadPlaybook } = await import("../../playbooks/load.js");
+  const { decide, listWaiting } = await import("../../runner/approvals.js");
+  const store = openStore(config);
+  const audit = createAuditLog(config.audit.path);
+  const out = new Map<string, RunReport>();
+  try {
+    for (let i = 0; i < 20; i++) {
+      const w = listWaiting(store)[0];
+      if (!w) break;
+      writeOut(
+        table(
+          ["run", "user", "step", "waits because", "before → after", "plan"],
+          [
+            [
+              w.runId.slice(0, 8),
+              w.user.upn,
+              `${w.stepId}\n${w.object}`,
+              w.gate,
+              `${JSON.stringify(w.before)}\n→ ${JSON.stringify(w.after)}`,
+              w.planHash.slice(0, 12),
+            ],
+          ],
+          { wrap: 48 },
+        ),
+      );
+      status(
+        `approvals approve ${w.runId.slice(0, 8)} --step ${w.stepKey} --plan ${w.planHash.slice(0, 12)} --as demo-responder`,
+      );
+      const r = await decide(
+        {
+          store,
+          audit,
+          actionCtx: actionContext(config, t),
+          leaseMs: config.store.leaseSeconds * 1000,
+          playbooks: config.playbooks.selected.map((id) => loadPlaybook(id, config.playbooks.dirs)),
+        },
+        {
+          runId: w.runId,
+          stepKeys: [w.stepKey],
+          decision: "approve",
+          by: "demo-responder",
+          reason: "confirmed with the user by phone",
+          planHashes: { [w.stepKey]: w.planHash },
+        },
+      );
+      out.set(r.runId, r);
+    }
+  } finally {
+    store.close();
+    await closeAuditLog(audit);
+  }
+  const reports = [...out.values()];
+  writeOut(renderRuns({ runs: reports, hits: [], skipped: [], notScanned: [] }, "table"));
+  return reports;
 }
