@@ -74,7 +74,8 @@ export function createConsoleApp(o: ConsoleAppOptions) {
         baseUri: ["'none'"],
       },
       xFrameOptions: "DENY",
-      referrerPolicy: "no-referrer",
+      // same-origin, not no-referrer: with no-referrer a form POST carries `Origin: null`, and the origin check needs it.
+      referrerPolicy: "same-origin",
       crossOriginResourcePolicy: "same-origin",
       crossOriginOpenerPolicy: "same-origin",
       strictTransportSecurity: o.secure ? "max-age=31536000" : false,

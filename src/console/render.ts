@@ -35,7 +35,7 @@ function layout(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 ${ctx.csrf ? h`<meta name="csrf-token" content="${ctx.csrf}">` : ""}
 <title>${title} · mailwarden console</title>
 <link rel="stylesheet" href="/assets/console.css">
