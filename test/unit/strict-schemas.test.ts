@@ -172,6 +172,15 @@ const subjects: Subject[] = [
       { ...configBase, credential: { type: "certificate", clientId: APP, certificatePath: "app.pem" } },
       { ...configBase, credential: { type: "managedIdentity", clientId: APP } },
       { ...configBase, credential: { type: "default" } },
+      {
+        ...configBase,
+        credential: { type: "default" },
+        console: {
+          host: "0.0.0.0",
+          tls: { certPath: "console.pem", keyPath: "console-key.pem" },
+          approvers: [{ name: "alice", sha256: "0".repeat(64) }],
+        },
+      },
     ],
     load(doc) {
       const f = path.join(dir, `c${n++}.json`);
