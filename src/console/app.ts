@@ -58,6 +58,7 @@ export function createConsoleApp(o: ConsoleAppOptions) {
   const hasOperator = o.holders.some((h) => h.operator);
   /** Runs a decision of this console is carrying out: one at a time per run. */
   const PENDING_RUNS = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
 
   const app = new Hono<Env>();
 
@@ -206,7 +207,7 @@ export function createConsoleApp(o: ConsoleAppOptions) {
       });
     } else {
       PENDING_RUNS.add(runId);
-      void (async () => {
+      const work = (async () => {
         try {
           const env = await o.decideEnv();
           const report = await decide(env, {
@@ -232,6 +233,8 @@ export function createConsoleApp(o: ConsoleAppOptions) {
           PENDING_RUNS.delete(runId);
         }
       })();
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
     }
     if (c.get("bearer")) return c.json(entry, 202);
     return c.redirect(`/cases/${encodeURIComponent(run.caseId)}#activity`, 303);
@@ -256,7 +259,13 @@ export function createConsoleApp(o: ConsoleAppOptions) {
     return c.text("internal error\n", 500);
   });
 
-  return { app, activity, pending: () => PENDING_RUNS.size };
+  return {
+    app,
+    activity,
+    pending: () => PENDING_RUNS.size,
+    /** Resolves when the decisions being carried out have returned (they stop within a step on shutdown). */
+    settled: async () => void (await Promise.allSettled([...inFlight])),
+  };
 
   function fromOwnPage(c: Context<Env>): boolean {
     return sameOrigin(

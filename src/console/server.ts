@@ -26,6 +26,8 @@ export interface RunningConsole {
   host: string;
   /** Decisions still being carried out. */
   pending(): number;
+  /** Resolves when no decision is being carried out. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,7 +38,7 @@ export async function startConsole(o: StartConsoleOptions): Promise<RunningConso
   if (!isLoopbackHost(cfg.host) && !cfg.tls)
     throw new Error(`console.host ${cfg.host} is not loopback: binding it needs console.tls`);
   let allowed = new Set<string>();
-  const { app, pending } = createConsoleApp({
+  const { app, pending, settled } = createConsoleApp({
     store: o.store,
     decideEnv: o.decideEnv,
     holders: o.holders,
@@ -67,6 +69,7 @@ export async function startConsole(o: StartConsoleOptions): Promise<RunningConso
     port,
     host: cfg.host,
     pending,
+    settled,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

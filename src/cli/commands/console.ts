@@ -33,7 +33,14 @@ async function serveConsole(config: Config, port: number | undefined): Promise<v
       { name: "console-operator", sha256: hashToken(operatorToken), operator: true },
       ...config.console.approvers,
     ],
-    decideEnv: async () => (await (opened ??= openDecisions(config, store))).env,
+    // Opened on the first decision; a failure (say, the credential) is reported and tried again next time.
+    decideEnv: async () =>
+      (
+        await (opened ??= openDecisions(config, store).catch((e: unknown) => {
+          opened = undefined;
+          throw e;
+        }))
+      ).env,
   });
   status(`console listening on ${running.url} (Ctrl-C stops it)`);
   status(`operator token for this start, shown once: ${operatorToken}`);
@@ -43,9 +50,14 @@ async function serveConsole(config: Config, port: number | undefined): Promise<v
     if (shutdownSignal.aborted) return resolve();
     shutdownSignal.addEventListener("abort", () => resolve(), { once: true });
   });
-  await running.close();
-  if (opened) await (await opened).close();
-  store.close();
+  try {
+    await running.close();
+    // A decision in progress sees the same shutdown signal: its run stops within one step.
+    await running.settled();
+    if (opened) await (await opened).close();
+  } finally {
+    store.close();
+  }
 }
 
 export function registerConsole(program: Command): void {
