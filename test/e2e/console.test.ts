@@ -10,7 +10,7 @@
  * - requests without a session or token, with a wrong CSRF token, from another origin or another Host are refused;
  * - nothing listens on a non-loopback address by default, and a non-loopback host without TLS is a config error.
  */
-import { randomUUID, createHash } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -55,6 +55,18 @@ let browser: Browser;
 let hostileCaseId: string;
 
 const cli = (args: string[]) => execa(process.execPath, [BIN, ...args], { reject: false, timeout: 120_000 });
+/** Hostile rule names put in Megan's mailbox: they travel the real way (Graph, Exchange, scan, the store). */
+const TENANT_HOSTILE = [
+  "<img src=x onerror=window.__pwned=1>",
+  '"><script>window.__pwned=1</script>',
+  "Invoice\u202Efdp.exe",
+  '=HYPERLINK("http://evil.example","click")',
+  "adm\u200Bin <b id=pwned-bold>rule</b>",
+];
+const meganMailbox = () => {
+  const u = t.emulator.ctx.state.users.find((x) => x.userPrincipalName === "MeganB@contoso.com")!;
+  return t.emulator.ctx.state.mailboxes.find((m) => m.userId === u.id)!;
+};
 const adele = () => t.emulator.ctx.state.users.find((u) => u.userPrincipalName === "AdeleV@contoso.com")!;
 const adeleMailbox = () => t.emulator.ctx.state.mailboxes.find((m) => m.userId === adele().id)!;
 
@@ -279,6 +291,18 @@ beforeAll(async () => {
     }),
     { mode: 0o600 },
   );
+  // Copies of Megan's hiding rule "." under hostile names, each with its own identities.
+  const mb = meganMailbox();
+  const hiding = mb.rules.find((r) => r.name === ".")!;
+  TENANT_HOSTILE.forEach((name, i) =>
+    mb.rules.push({
+      ...structuredClone(hiding),
+      name,
+      priority: mb.rules.length + 1,
+      ruleIdentity: `${9_000_000_000_000_000_000n + BigInt(i)}`,
+      graphId: randomBytes(8).toString("base64"),
+    }),
+  );
   const run = await cli(["run", "-c", cfgFile, "--yes"]);
   expect(run.exitCode, run.stderr).toBe(4); // both protected accounts wait
   hostileCaseId = seedHostileCase();
@@ -452,6 +476,12 @@ describe("the web console in a browser", () => {
       const queueTexts = await page.$$eval("#queue bdi.v", (els) => els.map((e) => e.textContent));
       expect(queueTexts).toContain(asHtmlText(HOSTILE_UPN));
       expect(queueTexts).toContain(asHtmlText(`protected account ${HOSTILE_STRINGS[1]!}`));
+      // A live update re-renders the rows with textContent: the same text, still inert.
+      await expect
+        .poll(() => page.locator("#live-status").innerText(), { timeout: 60_000 })
+        .toContain("updated");
+      await inert();
+      expect(await page.$$eval("#queue bdi.v", (els) => els.map((e) => e.textContent))).toEqual(queueTexts);
 
       // The case: every hit's fields, the waiting step's plan.
       await page.goto(`${base}/cases/${hostileCaseId}`);
@@ -472,6 +502,16 @@ describe("the web console in a browser", () => {
       expect(missing).toEqual([]);
       const diff = await page.$$eval("table.diff bdi.v", (els) => els.map((e) => e.textContent));
       for (const i of [2, 3, 5]) expect(diff).toContain(asHtmlText(HOSTILE_STRINGS[i]!));
+
+      // Megan's case: the hostile rule names that came from the tenant through scan, as text.
+      const megan = new SqliteCaseStore(t.cfg.store.path);
+      const meganCase = megan.listCases().find((c) => c.userUpn === "MeganB@contoso.com")!;
+      megan.close();
+      await page.goto(`${base}/cases/${meganCase.caseId}`);
+      await inert();
+      const meganTexts = await page.$$eval("#evidence bdi.v", (els) => els.map((e) => e.textContent));
+      for (const name of TENANT_HOSTILE) expect(meganTexts).toContain(name);
+      await page.goto(`${base}/cases/${hostileCaseId}`);
 
       // Live updates insert text with textContent: let one poll run, then look again.
       await expect

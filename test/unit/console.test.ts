@@ -2,13 +2,19 @@
  * The console's pieces without a browser: escaping of hostile text, the plan diff, tokens and sessions, the
  * config's binding rules, and the app's refusals (Host, sign-in, CSRF) through Hono's own request().
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createConsoleApp } from "../../src/console/app.js";
 import { findHolder, hashToken, newToken, sameOrigin, Sessions } from "../../src/console/auth.js";
 import { planDiff } from "../../src/console/diff.js";
 import { escapeHtml, hiddenCharacters, text } from "../../src/console/text.js";
 import { configSchema, isLoopbackHost } from "../../src/config/schema.js";
+import { startConsole } from "../../src/console/server.js";
+import { ensureCa, issueServerCert } from "../../src/emulator/ca.js";
 import { SqliteCaseStore } from "../../src/store/sqlite.js";
+import { caDir } from "../helpers/tenant.js";
 import { HOSTILE_STRINGS } from "../fixtures/hostile-strings.js";
 
 describe("text", () => {
@@ -217,4 +223,36 @@ describe("the app's refusals", () => {
     expect((await post({ csrf })).status).toBe(303);
     expect((await req("/api/queue", { headers: { cookie: session } })).status).toBe(401);
   });
+});
+
+describe("TLS", () => {
+  it("with console.tls: HTTPS, HSTS, Secure __Host- cookies", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mw-console-tls-"));
+    const cert = issueServerCert(await ensureCa(caDir()), ["127.0.0.1"]);
+    writeFileSync(path.join(dir, "cert.pem"), cert.certPem);
+    writeFileSync(path.join(dir, "key.pem"), cert.keyPem, { mode: 0o600 });
+    const store = new SqliteCaseStore(":memory:", { create: true });
+    const parsed = configSchema.parse({
+      tenant: { id: "00000000-0000-0000-0000-000000000001", domains: ["contoso.com"] },
+      credential: { type: "default" },
+      console: { port: 0, tls: { certPath: path.join(dir, "cert.pem"), keyPath: path.join(dir, "key.pem") } },
+    });
+    const running = await startConsole({
+      store,
+      console: parsed.console,
+      holders: [{ name: "alice", sha256: hashToken(newToken()) }],
+      decideEnv: () => Promise.reject(new Error("no tenant in this test")),
+    });
+    try {
+      expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+      const r = await fetch(`${running.url}login`); // the test CA is trusted (NODE_EXTRA_CA_CERTS)
+      expect(r.status).toBe(200);
+      expect(r.headers.get("strict-transport-security")).toContain("max-age=");
+      expect(r.headers.getSetCookie()[0]).toMatch(/^__Host-mw_login=.*; Secure/);
+      await expect(fetch(running.url.replace("https:", "http:"))).rejects.toThrow();
+    } finally {
+      await running.close();
+      store.close();
+    }
+  }, 60_000);
 });
