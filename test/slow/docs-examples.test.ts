@@ -371,7 +371,7 @@ describe("the docs' commands", () => {
         p!.stderr!.on("data", (d: Buffer) => {
           err += d.toString();
           const m = /console listening on (\S+)/.exec(err);
-          if (m) resolve(m[1]!);
+          if (m && err.includes("operator token for this start")) resolve(m[1]!);
         });
         void p!.then((r) => reject(new Error(`${key}: exited ${r.exitCode}\n${err}`)));
       });
