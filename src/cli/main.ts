@@ -12,6 +12,7 @@ import { registerMisc } from "./commands/misc.js";
 import { registerRun } from "./commands/run.js";
 import { registerStoreCommands } from "./commands/store.js";
 import { registerApprovals } from "./commands/approvals.js";
+import { registerConsole } from "./commands/console.js";
 import { registerScan } from "./commands/scan.js";
 import { errorLines, EXIT, exitCodeFor } from "./errors.js";
 import { termSafe } from "./output.js";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerMisc(program);
   registerStoreCommands(program);
   registerApprovals(program);
+  registerConsole(program);
   program.addHelpText(
     "after",
     `\nExit codes: 0 ok, 1 unexpected failure, 2 usage/config/bad input (or rejected input records, a bad run store), 3 tenant refused (auth/permission),\n4 a run failed, partial, waiting or halted, 5 incomplete (not scanned, driven elsewhere, needs migration), 6 journal chain broken (audit verify).\nSee docs/cli.md. Quick start: mailwarden demo`,

@@ -79,6 +79,8 @@ const PATH_FIELDS = [
   "exchange.scriptPath",
   "store.path",
   "audit.path",
+  "console.tls.certPath",
+  "console.tls.keyPath",
 ];
 
 /** The keys a credential of this type takes, or undefined for an unknown type (the schema reports that). */

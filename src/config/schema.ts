@@ -3,6 +3,7 @@
  * Every object is strict, at every depth: an unknown (e.g. misspelt) key is an error naming its dotted path
  * (src/config/issues.ts adds "did you mean …"), never a silently ignored setting.
  */
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 
 const guid = z
@@ -108,6 +109,67 @@ export const notifySchema = z
   })
   .refine((n) => n.webhook !== undefined || n.teams !== undefined, {
     message: "configure at least one of notify.webhook and notify.teams",
+  });
+
+/** A host the console may bind without TLS: a loopback address or `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === "localhost") return true;
+  const h = host.replace(/^\[(.*)\]$/, "$1");
+  if (!ipaddr.isValid(h)) return false;
+  const a = ipaddr.process(h);
+  return a.range() === "loopback";
+}
+
+/**
+ * `mailwarden console` (docs/console.md): where it listens, its TLS files (required to bind anything but
+ * loopback), and the named approvers' tokens, stored as sha256 hashes (`mailwarden console hash-token`).
+ */
+export const consoleSchema = z
+  .strictObject({
+    host: z.string().min(1).default("127.0.0.1"),
+    /** 0 = a free port (printed at start). */
+    port: z.number().int().min(0).max(65_535).default(8787),
+    tls: z
+      .strictObject({
+        /** PEM certificate (chain) and private key. */
+        certPath: z.string().min(1),
+        keyPath: z.string().min(1),
+      })
+      .optional(),
+    /** Host names (with :port when not the default) the console answers besides loopback: the Host header check. */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    /** Named approvers: an approval's `by` is the name of the token that signed in. */
+    approvers: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(200),
+          sha256: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/, "the token's sha256 in hex (mailwarden console hash-token)"),
+        }),
+      )
+      .default([]),
+    /** A signed-in browser session ends after this many minutes (and when the console stops). */
+    sessionMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(8 * 60),
+  })
+  .superRefine((c, ctx) => {
+    if (!isLoopbackHost(c.host) && !c.tls)
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls"],
+        message: `host ${c.host} is not loopback: binding it needs tls (certPath and keyPath)`,
+      });
+    const names = c.approvers.map((a) => a.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) ctx.addIssue({ code: "custom", path: ["approvers"], message: `approver ${dup} is named twice` });
+    const hashes = c.approvers.map((a) => a.sha256);
+    if (hashes.some((h, i) => hashes.indexOf(h) !== i))
+      ctx.addIssue({ code: "custom", path: ["approvers"], message: "two approvers share one token" });
   });
 
 export const configSchema = z.strictObject({
@@ -253,6 +315,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Notices to people when a case needs approval, is contained, hits the cap, is halted or fails (docs/notices.md). */
   notify: notifySchema.optional(),
+  console: consoleSchema.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;

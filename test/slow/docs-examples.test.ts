@@ -69,6 +69,8 @@ const PLAN: Record<string, Plan> = {
   'docs/approvals.md: mailwarden halt -c tenant.yaml --off --as soc-lead --reason "explained"': {
     run: "approvals.md",
   },
+  "docs/console.md: mailwarden console -c tenant.yaml": { run: "console.md" },
+  "docs/console.md: mailwarden console hash-token --name alice@contoso.com": { run: "console.md" },
   "docs/emulator.md: mailwarden emulator start --write-config emu.json": { run: "emulator.md" },
   "docs/emulator.md: mailwarden emulator start --scenario my-tenant.yaml --faults faults.yaml": {
     run: "emulator.md",
@@ -347,6 +349,56 @@ describe("the docs' commands", () => {
       await expectOk("docs/approvals.md: mailwarden run -c tenant.yaml --auto high", dir, undefined, [4]);
       expect(t.writes(mark2)).toEqual([]);
     } finally {
+      await t.close();
+    }
+  }, 300_000);
+
+  it("console.md", async () => {
+    const t = await startTestTenant({
+      config: (c) => ({
+        ...c,
+        guardrails: { protectedAccounts: ["AdeleV@contoso.com"], maxContainmentsPerRun: 25 },
+      }),
+    });
+    let p: ResultPromise | undefined;
+    try {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "mw-docs-console-"));
+      const hashed = await expectOk(
+        "docs/console.md: mailwarden console hash-token --name alice@contoso.com",
+        dir,
+      );
+      const token = /: (mwc_\S+)/.exec(hashed.stderr)![1]!;
+      const entry = JSON.parse(hashed.stdout) as { name: string; sha256: string };
+      expect(entry.name).toBe("alice@contoso.com");
+      // The sandbox's tenant.yaml: the approver entry as printed, and a free port (the default 8787 may be taken).
+      writeFileSync(
+        path.join(dir, "tenant.yaml"),
+        toYaml({ ...t.config, guardrails: t.cfg.guardrails, console: { port: 0, approvers: [entry] } }),
+        { mode: 0o600 },
+      );
+      expect((await sh("mailwarden run -c tenant.yaml --yes", dir)).exitCode).toBe(4); // Adele's case waits
+      const key = "docs/console.md: mailwarden console -c tenant.yaml";
+      expect(PLAN[key]).toBeDefined();
+      p = sh(cmdOf(key), dir);
+      let err = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        p!.stderr!.on("data", (d: Buffer) => {
+          err += d.toString();
+          const m = /console listening on (\S+)/.exec(err);
+          if (m && err.includes("operator token for this start")) resolve(m[1]!);
+        });
+        void p!.then((r) => reject(new Error(`${key}: exited ${r.exitCode}\n${err}`)));
+      });
+      expect(new URL(url).hostname).toBe("127.0.0.1");
+      expect(err).toContain("operator token for this start");
+      const q = await fetch(`${url}api/queue`, { headers: { authorization: `Bearer ${token}` } });
+      expect(q.status).toBe(200);
+      const body = (await q.json()) as { waiting: { user: { upn: string } }[] };
+      expect(body.waiting.map((w) => w.user.upn)).toContain("AdeleV@contoso.com");
+      p.kill("SIGTERM");
+      expect((await p).exitCode).toBe(0);
+    } finally {
+      p?.kill("SIGKILL");
       await t.close();
     }
   }, 300_000);

@@ -197,6 +197,11 @@ const subjects: Subject[] = [
             },
           },
         },
+        console: {
+          host: "0.0.0.0",
+          tls: { certPath: "console.pem", keyPath: "console-key.pem" },
+          approvers: [{ name: "alice", sha256: "0".repeat(64) }],
+        },
       },
     ],
     load(doc) {

@@ -4,14 +4,12 @@
  * tenant changed since, the step is planned again and waits for a new approval.
  */
 import type { Command } from "commander";
-import { trustCaInProcess } from "../../adapters/tls.js";
 import { decide, listWaiting, type WaitingItem } from "../../runner/approvals.js";
 import { requireConfig } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { status, table, writeOut } from "../output.js";
-import { shutdownSignal } from "../shutdown.js";
-import { openTenant } from "../tenant.js";
-import { actionContext, renderRuns } from "./run.js";
+import { openDecisions } from "../decisions.js";
+import { renderRuns } from "./run.js";
 import { parseFormat } from "./scan.js";
 import { openStore, resolveId } from "./store.js";
 
@@ -100,8 +98,6 @@ export function registerApprovals(program: Command): void {
         ) => {
           const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
           const config = requireConfig(o.config);
-          const { loadPlaybook } = await import("../../playbooks/load.js");
-          const { closeAuditLog, createAuditLog } = await import("../../audit/log.js");
           const store = openStore(config);
           try {
             const runId = resolveId(
@@ -124,29 +120,22 @@ export function registerApprovals(program: Command): void {
               // A prefix of the live plan's hash, or a hash of another plan: decide() refuses the latter.
               planHashes = { [step]: w.planHash.startsWith(o.plan) ? w.planHash : o.plan };
             }
-            trustCaInProcess(config.endpoints.caFile);
-            const t = await openTenant(config);
-            const audit = createAuditLog(config.audit.path);
+            const opened = await openDecisions(config, store);
             try {
-              const report = await decide(
-                {
-                  store,
-                  audit,
-                  actionCtx: actionContext(config, t),
-                  leaseMs: config.store.leaseSeconds * 1000,
-                  playbooks: config.playbooks.selected.map((id) => loadPlaybook(id, config.playbooks.dirs)),
-                  stop: shutdownSignal,
-                  ...(config.guardrails.halt ? { configHalt: config.guardrails.halt } : {}),
-                },
-                { runId, stepKeys: [step], decision: kind, by: o.as, reason: o.reason, planHashes },
-              );
+              const report = await decide(opened.env, {
+                runId,
+                stepKeys: [step],
+                decision: kind,
+                by: o.as,
+                reason: o.reason,
+                planHashes,
+              });
               const outcome = { runs: [report], hits: [], skipped: [], notScanned: [] };
               writeOut(renderRuns(outcome, format));
               if (report.state === "waiting") status(`waiting: ${report.waiting ?? ""}`);
               if (!["done", "rejected", "waiting"].includes(report.state)) process.exitCode = EXIT.runFailed;
             } finally {
-              await closeAuditLog(audit);
-              await t.close();
+              await opened.close();
             }
           } finally {
             store.close();
