@@ -36,6 +36,14 @@ export interface SeedComparison {
   missedBySeed: { operation: string; user: string; recordId?: string; severity: string; linkKey?: string }[];
   /** Seed rows that mailwarden does not report as a hit (ReportIds). */
   seedOnly: string[];
+  /**
+   * Which sign-in table each side read: the seed names AADSignInEventsBeta, mailwarden EntraIdSignInEvents; both
+   * names show the same loaded rows (`rowsFrom`: the tables the export filled), so the comparison is like with like.
+   */
+  signInTables: {
+    seed: { table: string; rowsFrom: string[]; rows: number };
+    mailwarden: { table: string; rowsFrom: string[]; rows: number };
+  };
 }
 
 export interface OfflineRun {
@@ -77,6 +85,12 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
   const engine = await KqlEngine.create();
   try {
     const load = await loadExports(engine, o.paths);
+    // An export holds its sign-ins under one of the table's two names; queries may read either (the seed the old one).
+    const signIns = await engine.bindSignInTables();
+    const signInRead = (table: string) => {
+      const b = signIns.find((x) => x.table === table);
+      return { table, rowsFrom: b?.rowsFrom ?? [], rows: b?.rows ?? 0 };
+    };
     const targets =
       o.targets ??
       (["defender", "sentinel"] as const).filter((t) => (load.tableRows[ACTION_TABLE[t]] ?? 0) > 0);
@@ -149,6 +163,10 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
               ...(x.links[0] ? { linkKey: x.links[0].key } : {}),
             })),
           seedOnly: [...seedIds].filter((id) => !found.has(id)),
+          signInTables: {
+            seed: signInRead("AADSignInEventsBeta"),
+            mailwarden: signInRead("EntraIdSignInEvents"),
+          },
         };
         run.problems = h.problems;
       }

@@ -174,10 +174,16 @@ function printOffline(
     status(
       `${run.target}: as of ${run.now} (${run.nowSource}); ${run.rows.length} row(s)${profile === "seed" ? "" : `, ${run.hits.length} hit(s): ${countBy(run.hits.map((h) => h.severity))}`}`,
     );
-    if (run.comparison)
+    if (run.comparison) {
+      const { seed, mailwarden } = run.comparison.signInTables;
+      const from = (x: { rowsFrom: string[] }) => x.rowsFrom.join(" + ") || "no sign-in table";
       status(
         `seed vs mailwarden: the seed returns ${run.comparison.seedRows} row(s); mailwarden finds ${run.comparison.mailwardenHits} hit(s) (${run.comparison.mailwardenHigh} high); the seed misses ${run.comparison.missedBySeed.length}: ${countBy(run.comparison.missedBySeed.map((m) => m.operation))}`,
       );
+      status(
+        `sign-ins read: the seed ${seed.table} (${seed.rows} row(s) of the export's ${from(seed)}), mailwarden ${mailwarden.table} (${mailwarden.rows} row(s) of ${from(mailwarden)})`,
+      );
+    }
     for (const p of run.problems) status(`row problem: ${p.at}: ${termSafe(p.reason)}`);
   }
   if (!r.runs.length) status("no hunting tables have rows: nothing to hunt in (see the load report)");
