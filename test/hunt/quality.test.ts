@@ -157,7 +157,9 @@ describe("seed profile", () => {
     const expected = seedOracle(g, "EntraIdSignInEvents");
     expect(expected.size).toBeGreaterThan(0);
     expect(new Set(run.rows.map((x) => String(x["ReportId"])))).toEqual(expected);
-    console.log(`seed on an EntraIdSignInEvents-only export: ${run.rows.length} row(s), expected ${expected.size}`);
+    console.log(
+      `seed on an EntraIdSignInEvents-only export: ${run.rows.length} row(s), expected ${expected.size}`,
+    );
     const signIns = g.tables.defender["EntraIdSignInEvents"]!.length;
     expect(run.comparison!.signInTables).toEqual({
       seed: { table: "AADSignInEventsBeta", rowsFrom: ["EntraIdSignInEvents"], rows: signIns },

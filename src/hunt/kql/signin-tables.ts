@@ -72,8 +72,7 @@ export async function bindSignInTables(conn: DuckDBConnection): Promise<SignInBi
     return SIGNIN_TABLES.map((t) => ({ table: t, rowsFrom: [], rows: 0 }));
   const n = { [entra]: await count(conn, entra), [beta]: await count(conn, beta) };
   const cols = { [entra]: await columnsOf(conn, entra), [beta]: await columnsOf(conn, beta) };
-  if (n[entra] === 0 && n[beta] === 0)
-    return SIGNIN_TABLES.map((t) => ({ table: t, rowsFrom: [], rows: 0 }));
+  if (n[entra] === 0 && n[beta] === 0) return SIGNIN_TABLES.map((t) => ({ table: t, rowsFrom: [], rows: 0 }));
   if (n[entra] === 0 || n[beta] === 0) {
     const [full, empty] = n[entra] > 0 ? [entra, beta] : [beta, entra];
     await conn.run(`DROP TABLE ${ident(empty)}`);
