@@ -10,6 +10,7 @@ import {
   checkSame,
   readRuleState,
   refuseSystemRule,
+  refuseSeveral,
   resolveForWrite,
   resolvedOf,
   signalOf,
@@ -59,7 +60,8 @@ export const inboxRuleEnable = defineAction<RuleTarget>({
 
   async plan(ctx, input) {
     refuseSystemRule(input.ruleName);
-    const { enabled, ...resolved } = await resolveForWrite(ctx, input);
+    const { enabled, more, ...resolved } = await resolveForWrite(ctx, input);
+    refuseSeveral(input, more.length, "enable");
     const exchange = resolved.transport === "exchange";
     return {
       transport: resolved.transport,

@@ -16,6 +16,7 @@ import {
   checkSame,
   readRuleState,
   refuseSystemRule,
+  refuseSeveral,
   resolveForWrite,
   resolvedOf,
   signalOf,
@@ -81,7 +82,8 @@ export const inboxRuleRemove = defineAction<RuleTarget>({
 
   async plan(ctx, input) {
     refuseSystemRule(input.ruleName);
-    const { enabled, ...resolved } = await resolveForWrite(ctx, input);
+    const { enabled, more, ...resolved } = await resolveForWrite(ctx, input);
+    refuseSeveral(input, more.length, "remove");
     const graphRuleId = resolved.graphRuleId ?? input.graphRuleId;
     const views = await readRuleViews(ctx, input.mailboxId, {
       ...(graphRuleId ? { graphRuleId } : {}),

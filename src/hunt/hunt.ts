@@ -40,12 +40,34 @@ export function hitsFromRows(rows: readonly Record<string, unknown>[], ctx: HitC
       return;
     }
     const prev = byKey.get(r.hit.hitKey);
-    if (!prev || r.hit.score > prev.score) byKey.set(r.hit.hitKey, r.hit);
+    if (!prev) byKey.set(r.hit.hitKey, r.hit);
+    else byKey.set(r.hit.hitKey, mergeRecords(r.hit.score > prev.score ? r.hit : prev, prev, r.hit));
   });
   const hits = [...byKey.values()].sort(
     (a, b) => b.score - a.score || (b.action.time ?? "").localeCompare(a.action.time ?? ""),
   );
   return { hits, problems };
+}
+
+const idsOf = (h: Hit): string[] => h.action.recordIds ?? (h.action.recordId ? [h.action.recordId] : []);
+
+/**
+ * Several records that made the same thing (same target: identical rules made again and again) are one hit that
+ * lists every record id and the count — never silently one of them. `best` keeps its place as the hit shown.
+ */
+function mergeRecords(best: Hit, a: Hit, b: Hit): Hit {
+  const ids = [...new Set([...idsOf(a), ...idsOf(b)])];
+  if (ids.length < 2) return best;
+  const creates = (h: Hit) =>
+    h.target.kind === "inboxRule" && /^(New-InboxRule|UpdateInboxRules)$/.test(h.action.operation);
+  const reasons = best.reasons.filter((r) => r.code !== "repeated-rule");
+  if (a.target.kind === "inboxRule" && (creates(a) || creates(b)))
+    reasons.push({
+      code: "repeated-rule",
+      detail: `${ids.length} records made this same rule (name and content): each is a rule of its own, all are contained`,
+      weight: 0,
+    });
+  return { ...best, action: { ...best.action, recordIds: ids, recordCount: ids.length }, reasons };
 }
 
 /**

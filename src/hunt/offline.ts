@@ -147,7 +147,10 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
         const h = hitsFromRows(def.rows, ctxFor(def.rows));
         const seedIds = new Set(res.rows.map((r) => textOf(r["ReportId"])));
         const found = new Set(
-          h.hits.flatMap((x) => [x.action.reportId, x.action.recordId].filter(Boolean) as string[]),
+          h.hits.flatMap(
+            (x) =>
+              [x.action.reportId, x.action.recordId, ...(x.action.recordIds ?? [])].filter(Boolean) as string[],
+          ),
         );
         run.comparison = {
           seedRows: res.rows.length,
