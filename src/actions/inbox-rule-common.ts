@@ -6,8 +6,13 @@
 import type { Json } from "../engine/machine.js";
 import type { RuleTarget } from "../model/hit.js";
 import { resolveRuleFolders } from "../rules/graph-folders.js";
-import { isSystemRuleName } from "../rules/lists.js";
-import { contentFingerprint, normalizeExoRule, normalizeGraphRule } from "../rules/normalize.js";
+import {
+  contentFingerprint,
+  normalizeExoRule,
+  normalizeGraphRule,
+  type ExoRuleLike,
+} from "../rules/normalize.js";
+import { isSystemRule } from "../rules/system.js";
 import { resolveRule } from "./inbox-rule-resolve.js";
 import { ActionError, type ActionContext, type ExchangeWriter } from "./types.js";
 
@@ -23,10 +28,14 @@ import { signalOf } from "./types.js";
 export { isNotFound } from "../adapters/errors.js";
 import { isNotFound } from "../adapters/errors.js";
 
-export function refuseSystemRule(name: string): void {
-  if (isSystemRuleName(name))
+/**
+ * Refuses a write to one of Exchange's own rules, recognised by what it is (rules/system.ts), never by its name:
+ * a rule that only wears a system rule's name is contained like any other.
+ */
+export function refuseSystemRule(rule: ExoRuleLike, hidden: boolean, tenantDomains: readonly string[]): void {
+  if (isSystemRule(normalizeExoRule(rule, tenantDomains), { hidden }))
     throw new ActionError(
-      `${JSON.stringify(name)} is a system rule (Junk E-Mail, out-of-office, Delegate Rule…): mailwarden never touches it`,
+      `${JSON.stringify(rule.name)} is one of Exchange's own rules (hidden, and it does only what junk, out-of-office or delegate rules do): mailwarden never touches it`,
       "precondition",
     );
 }

@@ -12,7 +12,6 @@ import {
   checkSame,
   planTarget,
   readRuleState,
-  refuseSystemRule,
   resolveForWrite,
   ruleKey,
   rulesOf,
@@ -73,7 +72,6 @@ export const inboxRuleDisable = defineAction<Input>({
   targetId: (i) => `${i.mailboxId}/rule/${i.ruleIdentity ?? i.graphRuleId ?? i.contentFingerprint}`,
 
   async plan(ctx, input) {
-    refuseSystemRule(input.ruleName);
     const { more, ...first } = await resolveForWrite(ctx, input);
     const all = [first, ...more];
     const exchange = all.some((r) => r.transport === "exchange");

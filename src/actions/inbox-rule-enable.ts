@@ -9,7 +9,6 @@ import type { RuleTarget } from "../model/hit.js";
 import {
   checkSame,
   readRuleState,
-  refuseSystemRule,
   refuseSeveral,
   resolveForWrite,
   resolvedOf,
@@ -59,7 +58,6 @@ export const inboxRuleEnable = defineAction<RuleTarget>({
   targetId: (i) => `${i.mailboxId}/rule/${i.ruleIdentity ?? i.graphRuleId ?? i.contentFingerprint}`,
 
   async plan(ctx, input) {
-    refuseSystemRule(input.ruleName);
     const { enabled, more, ...resolved } = await resolveForWrite(ctx, input);
     refuseSeveral(input, more.length, "enable");
     const exchange = resolved.transport === "exchange";
@@ -77,7 +75,6 @@ export const inboxRuleEnable = defineAction<RuleTarget>({
   },
 
   async run(ctx, input, plan) {
-    refuseSystemRule(input.ruleName);
     const r = resolvedOf(plan.target);
     const live = await liveOrGone(ctx, input, r);
     checkSame(input, live);

@@ -66,6 +66,8 @@ const records = [
   newInboxRule(4, { Name: "a", ForwardTo: "drop@evil.example" }),
   newInboxRule(5, { Name: "b", DeleteMessage: "True", FromAddressContainsWords: "security" }),
   newInboxRule(6, { Name: "b", MoveToFolder: "Conversation History", MarkAsRead: "True" }),
+  // a rule wearing the Junk E-mail rule's name, forwarding outside (no exemption by name)
+  newInboxRule(8, { Name: "Junk E-mail Rule", ForwardTo: "collect@evil.example" }),
   // a failed attempt made no rule
   newInboxRule(7, { Name: "c", ForwardTo: "drop@evil.example" }, { ResultStatus: "False" }),
 ];
@@ -112,6 +114,14 @@ describe("rule-creating records → hits", () => {
     const b = ruleHits().filter((h) => h.target.kind === "inboxRule" && h.target.ruleName === "b");
     expect(new Set(b.map((h) => h.hitKey)).size).toBe(2);
     for (const h of b) expect(h.action.recordCount ?? 1).toBe(1);
+  });
+
+  it("reports a rule named like a system rule that forwards outside, the disguise raising its score", () => {
+    const h = ruleHits().find(
+      (x) => x.target.kind === "inboxRule" && x.target.ruleName === "Junk E-mail Rule",
+    );
+    expect(h).toBeDefined();
+    expect(h!.reasons.find((r) => r.code === "impersonates-system-rule")?.weight).toBeGreaterThan(0);
   });
 
   it("reports no hit for a rule-creating record that failed", () => {
