@@ -25,6 +25,19 @@ export interface HitsOutcome {
 export function hitsFromRows(rows: readonly Record<string, unknown>[], ctx: HitContext): HitsOutcome {
   const problems: RowProblem[] = [];
   const byKey = new Map<string, Hit>();
+  // The session's other actions (B3): how many inbox rules each session made (mass rule creation).
+  const rulesBySession = new Map<string, number>();
+  for (const raw of rows) {
+    const p = huntRowSchema.safeParse(raw);
+    if (!p.success || p.data.TargetKind !== "inboxRule" || !p.data.SessionId) continue;
+    if (!/^(New-InboxRule|UpdateInboxRules)$/.test(p.data.Operation)) continue;
+    const k = `${p.data.UserUpn.toLowerCase()}|${p.data.SessionId.toLowerCase()}`;
+    rulesBySession.set(k, (rulesBySession.get(k) ?? 0) + 1);
+  }
+  const withSession: HitContext = {
+    ...ctx,
+    sessionRules: (upn, session) => rulesBySession.get(`${upn.toLowerCase()}|${session.toLowerCase()}`) ?? 0,
+  };
   rows.forEach((raw, i) => {
     const parsed = huntRowSchema.safeParse(raw);
     if (!parsed.success) {
@@ -34,7 +47,7 @@ export function hitsFromRows(rows: readonly Record<string, unknown>[], ctx: HitC
       });
       return;
     }
-    const r = hitFromRow(parsed.data, ctx);
+    const r = hitFromRow(parsed.data, withSession);
     if ("error" in r) {
       problems.push({ at: `row ${i + 1}`, reason: r.error });
       return;
@@ -88,7 +101,13 @@ export function inferTenantDomains(rows: readonly Record<string, unknown>[]): st
 
 /** IpIntel (src/hunt/enrich) adapted to what hit building reads. */
 export function networkIntelOf(intel: {
-  lookup(ip: unknown): { asn?: number; org?: string; country?: string; tags: readonly string[] } | null;
+  lookup(ip: unknown): {
+    asn?: number;
+    org?: string;
+    country?: string;
+    tags: readonly string[];
+    evidence?: readonly { tag: string; source: string }[];
+  } | null;
 }): NetworkIntel {
   return {
     lookup(ip) {
@@ -99,6 +118,7 @@ export function networkIntelOf(intel: {
         ...(r.org ? { org: r.org } : {}),
         ...(r.country ? { country: r.country } : {}),
         tags: [...r.tags],
+        ...(r.evidence?.length ? { evidence: r.evidence.map((e) => `${e.tag}:${e.source}`) } : {}),
       };
     },
   };

@@ -103,6 +103,19 @@ describe.each(["defender", "sentinel"] as const)("%s query on every scenario", (
     for (const h of runs[target]!.hits) expect(h.score).toBe(Math.min(100, h.score));
   });
 
+  it("rates no benign record high; prints the benign score distribution (docs/hunting.md)", () => {
+    const attack = new Set(g.truth.scenarios.flatMap((x) => x.actions.map((a) => a.auditId)));
+    const benign = runs[target]!.hits.filter(
+      (h) => !(h.action.recordIds ?? [h.action.recordId ?? ""]).some((id) => attack.has(id)),
+    );
+    const bands = { low: 0, medium: 0, high: 0 };
+    for (const h of benign) bands[h.severity] += 1;
+    console.log(
+      `benign score distribution (${target}): ${benign.length} hit(s) ${JSON.stringify(bands)}; scores ${JSON.stringify(benign.map((h) => h.score).sort((a, b) => a - b))}`,
+    );
+    expect(bands.high).toBe(0);
+  });
+
   it("never rates a benign look-alike high", () => {
     const benignIds = new Set(g.truth.benign.flatMap((b) => b.auditIds));
     const high = runs[target]!.hits.filter(
