@@ -202,17 +202,6 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
   }
 }
 
-/** The address forms core.kql compares (`NIP`): brackets, `:port` / `-port` and `::ffff:` removed, lower-case. */
-export function kqlNormalIp(raw: string): string {
-  const t = raw.trim();
-  const bare = t.startsWith("[")
-    ? (/^\[([^\]]*)\]/.exec(t)?.[1] ?? t)
-    : /^\d{1,3}(\.\d{1,3}){3}[:-]\d+$/.test(t)
-      ? (/^([0-9.]+)/.exec(t)?.[1] ?? t)
-      : t;
-  return bare.replace(/^::ffff:(\d{1,3}(\.\d{1,3}){3})$/i, "$1").toLowerCase();
-}
-
 /** A look-back longer than any export: offline, the default window is the whole input. */
 const WHOLE_INPUT = "36500d";
 
@@ -259,14 +248,7 @@ async function ipAsnOf(
   now: Date | undefined,
   lookback: string,
 ): Promise<{ ip: string; asn: number }[]> {
-  const { defaultHuntParams, paramPrelude, queryFile } = await import("./queries/index.js");
-  const q = `${paramPrelude({ ...defaultHuntParams(), lookback })}\n${queryFile(target)}\nunion (MwEvents | distinct IPRaw = ClientIPRaw), (MwSignIns | distinct IPRaw)\n| where isnotempty(IPRaw)\n| distinct IPRaw`;
-  const { rows } = await engine.run(q, now ? { now } : {});
-  const out = new Map<string, number>();
-  for (const r of rows) {
-    const raw = textOf(r["IPRaw"]);
-    const asn = asnOf(raw);
-    if (asn !== undefined && asn > 0) out.set(kqlNormalIp(raw), asn);
-  }
-  return [...out].map(([ip, asn]) => ({ ip, asn }));
+  const { ipListQuery, ipAsnFromRows } = await import("./ip-asn.js");
+  const { rows } = await engine.run(ipListQuery(target, { lookback }), now ? { now } : {});
+  return ipAsnFromRows(rows, asnOf);
 }
