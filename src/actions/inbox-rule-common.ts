@@ -108,12 +108,12 @@ export const ruleKey = (r: ResolvedRule): string =>
 
 /** A plan's target: the resolved rule, and `more` identical rules when there are several. */
 export function planTarget(first: ResolvedRule, more: readonly ResolvedRule[]): Json {
-  const bare = (r: ResolvedRule): Json => ({
+  const bare = (r: ResolvedRule): { [k: string]: Json } => ({
     transport: r.transport,
     ...(r.ruleIdentity ? { ruleIdentity: r.ruleIdentity } : {}),
     ...(r.graphRuleId ? { graphRuleId: r.graphRuleId } : {}),
   });
-  return { ...(bare(first) as object), ...(more.length ? { more: more.map(bare) } : {}) } as Json;
+  return { ...bare(first), ...(more.length ? { more: more.map(bare) } : {}) };
 }
 
 /** Every rule a plan's target names: the resolved one first, then the identical ones. */
