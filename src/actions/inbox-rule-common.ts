@@ -60,6 +60,13 @@ export async function resolveForWrite(
       `the rule ${name} changed since it was detected (${r.detail}); a responder must look at it`,
       "target-changed",
     );
+  // Exchange's own rules are hidden: for a hidden target, read what the live rule is before any write.
+  if (input.hidden && r.ruleIdentity && ctx.exchange)
+    refuseSystemRule(
+      await ctx.exchange.getInboxRule(input.mailboxId, r.ruleIdentity, signalOf(ctx)),
+      true,
+      ctx.tenantDomains,
+    );
   const graphId = r.graphRuleId ?? (r.status === "exact" ? input.graphRuleId : undefined);
   const first = transportFor(ctx, input, {
     graphRuleId: graphId,

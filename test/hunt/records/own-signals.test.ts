@@ -109,7 +109,7 @@ describe("severity without Entra risk", () => {
   });
 
   it("rates a rule that forwards outside and deletes high on its content alone", () => {
-    const h = named(".");
+    const h = named("x");
     expect(h.links).toEqual([]);
     expect(h.severity).toBe("high");
     expect(h.reasons.find((r) => r.code === "severity-band")?.detail).toContain("content alone");
