@@ -6,8 +6,13 @@
 import type { Json } from "../engine/machine.js";
 import type { RuleTarget } from "../model/hit.js";
 import { resolveRuleFolders } from "../rules/graph-folders.js";
-import { isSystemRuleName } from "../rules/lists.js";
-import { contentFingerprint, normalizeExoRule, normalizeGraphRule } from "../rules/normalize.js";
+import {
+  contentFingerprint,
+  normalizeExoRule,
+  normalizeGraphRule,
+  type ExoRuleLike,
+} from "../rules/normalize.js";
+import { isSystemRule } from "../rules/system.js";
 import { resolveRule } from "./inbox-rule-resolve.js";
 import { ActionError, type ActionContext, type ExchangeWriter } from "./types.js";
 
@@ -23,37 +28,64 @@ import { signalOf } from "./types.js";
 export { isNotFound } from "../adapters/errors.js";
 import { isNotFound } from "../adapters/errors.js";
 
-export function refuseSystemRule(name: string): void {
-  if (isSystemRuleName(name))
+/**
+ * Refuses a write to one of Exchange's own rules, recognised by what it is (rules/system.ts), never by its name:
+ * a rule that only wears a system rule's name is contained like any other.
+ */
+export function refuseSystemRule(rule: ExoRuleLike, hidden: boolean, tenantDomains: readonly string[]): void {
+  if (isSystemRule(normalizeExoRule(rule, tenantDomains), { hidden }))
     throw new ActionError(
-      `${JSON.stringify(name)} is a system rule (Junk E-Mail, out-of-office, Delegate Rule…): mailwarden never touches it`,
+      `${JSON.stringify(rule.name)} is one of Exchange's own rules (hidden, and it does only what junk, out-of-office or delegate rules do): mailwarden never touches it`,
       "precondition",
     );
 }
 
+/** A resolved rule with its state when planned. */
+export type PlannedRule = ResolvedRule & { enabled: boolean };
+
+/**
+ * Resolves the hit's live rule for a write, with the transport to write it on; `more` holds every further live
+ * rule with the same name and content (identical rules the attacker made again): containment acts on all of them.
+ */
 export async function resolveForWrite(
   ctx: ActionContext,
   input: RuleTarget,
-): Promise<ResolvedRule & { enabled: boolean }> {
+): Promise<PlannedRule & { more: PlannedRule[] }> {
   const r = await resolveRule(ctx, input);
   const name = JSON.stringify(input.ruleName);
   if (r.status === "gone")
     throw new ActionError(`the rule ${name} no longer exists (by id, or by name and content)`, "target-gone");
-  if (r.status === "ambiguous")
-    throw new ActionError(
-      `${r.candidates} rules named ${name} have the detected content: a responder must choose`,
-      "ambiguous",
-    );
   if (r.status === "changed")
     throw new ActionError(
       `the rule ${name} changed since it was detected (${r.detail}); a responder must look at it`,
       "target-changed",
     );
+  // Exchange's own rules are hidden: for a hidden target, read what the live rule is before any write.
+  if (input.hidden && r.ruleIdentity && ctx.exchange)
+    refuseSystemRule(
+      await ctx.exchange.getInboxRule(input.mailboxId, r.ruleIdentity, signalOf(ctx)),
+      true,
+      ctx.tenantDomains,
+    );
   const graphId = r.graphRuleId ?? (r.status === "exact" ? input.graphRuleId : undefined);
-  if (graphId && !input.hidden && !input.graphReadOnly)
+  const first = transportFor(ctx, input, {
+    graphRuleId: graphId,
+    ruleIdentity: r.ruleIdentity,
+    enabled: r.enabled,
+  });
+  const more = (r.also ?? []).map((x) => transportFor(ctx, input, x));
+  return { ...first, more };
+}
+
+function transportFor(
+  ctx: ActionContext,
+  input: RuleTarget,
+  r: { graphRuleId?: string | undefined; ruleIdentity?: string | undefined; enabled: boolean },
+): PlannedRule {
+  if (r.graphRuleId && !input.hidden && !input.graphReadOnly)
     return {
       transport: "graph",
-      graphRuleId: graphId,
+      graphRuleId: r.graphRuleId,
       ...(r.ruleIdentity ? { ruleIdentity: r.ruleIdentity } : {}),
       enabled: r.enabled,
     };
@@ -63,6 +95,38 @@ export async function resolveForWrite(
     "this rule can only be changed through Exchange Online (hidden or read-only in Graph), which is not configured",
     "no-transport",
   );
+}
+
+/**
+ * Attended single-rule actions (enable, remove) act on one rule per step: with identical live rules a responder
+ * chooses (inboxRule.disable contains all of them at once).
+ */
+export function refuseSeveral(input: RuleTarget, more: number, verb: string): void {
+  if (more > 0)
+    throw new ActionError(
+      `${more + 1} live rules are named ${JSON.stringify(input.ruleName)} with the detected content; inboxRule.${verb} acts on one rule: a responder must choose (inboxRule.disable contains them all)`,
+      "ambiguous",
+    );
+}
+
+/** The rule's key in a before-image: its transport and its id there. */
+export const ruleKey = (r: ResolvedRule): string =>
+  r.transport === "graph" ? `graph:${r.graphRuleId ?? ""}` : `exchange:${r.ruleIdentity ?? ""}`;
+
+/** A plan's target: the resolved rule, and `more` identical rules when there are several. */
+export function planTarget(first: ResolvedRule, more: readonly ResolvedRule[]): Json {
+  const bare = (r: ResolvedRule): { [k: string]: Json } => ({
+    transport: r.transport,
+    ...(r.ruleIdentity ? { ruleIdentity: r.ruleIdentity } : {}),
+    ...(r.graphRuleId ? { graphRuleId: r.graphRuleId } : {}),
+  });
+  return { ...bare(first), ...(more.length ? { more: more.map(bare) } : {}) };
+}
+
+/** Every rule a plan's target names: the resolved one first, then the identical ones. */
+export function rulesOf(target: Json | undefined): ResolvedRule[] {
+  const more = (target as { more?: Json[] } | null | undefined)?.more;
+  return [resolvedOf(target), ...(Array.isArray(more) ? more.map((m) => resolvedOf(m)) : [])];
 }
 
 export function resolvedOf(target: Json | undefined): ResolvedRule {

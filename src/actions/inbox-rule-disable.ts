@@ -1,17 +1,20 @@
 /**
  * inboxRule.disable — turn off the suspect inbox rule, addressed by its id (never its name). The rule is first
- * resolved (inbox-rule-resolve.ts): exact id, else a unique name + content match; ambiguous, changed or gone rules
- * go to a human. Graph PATCH `isEnabled:false` where Graph can change the rule; Exchange `Disable-InboxRule` for
+ * resolved (inbox-rule-resolve.ts): exact id, else name + content; changed or gone rules go to a human. Identical
+ * live rules (the same name and content, made again by the attacker) are all disabled by the same step, each with
+ * its own before-image (`before.rules`, keyed by transport and id), and all restored by its compensation. Graph PATCH `isEnabled:false` where Graph can change the rule; Exchange `Disable-InboxRule` for
  * hidden or Graph-read-only rules, which also deletes the mailbox's Outlook client-side rules (so that path is
  * only partly reversible).
  */
 import type { RuleTarget } from "../model/hit.js";
+import type { Json } from "../engine/machine.js";
 import {
   checkSame,
+  planTarget,
   readRuleState,
-  refuseSystemRule,
   resolveForWrite,
-  resolvedOf,
+  ruleKey,
+  rulesOf,
   type ResolvedRule,
 } from "./inbox-rule-common.js";
 import { ActionError, defineAction, pollUntil, type ActionContext, signalOf } from "./types.js";
@@ -25,11 +28,37 @@ async function readRule(ctx: ActionContext, mailboxId: string, r: ResolvedRule) 
   return live;
 }
 
+/** The before-image: `{enabled}` for one rule; with identical rules, each rule's own state under `rules`. */
+function image(states: { rule: ResolvedRule; enabled: boolean }[]): Json {
+  const first = states[0]!;
+  if (states.length === 1) return { enabled: first.enabled };
+  return {
+    enabled: first.enabled,
+    rules: states.map((x) => ({ rule: ruleKey(x.rule), enabled: x.enabled })),
+  };
+}
+
+async function setEnabled(ctx: ActionContext, mailboxId: string, r: ResolvedRule, enabled: boolean) {
+  const so = signalOf(ctx);
+  if (r.transport === "graph")
+    await ctx.graph.updateMessageRule(mailboxId, r.graphRuleId!, { isEnabled: enabled }, so);
+  else if (enabled)
+    await ctx.exchange!.enableInboxRule(mailboxId, r.ruleIdentity!, {
+      deleteOutlookClientRules: true,
+      ...so,
+    });
+  else
+    await ctx.exchange!.disableInboxRule(mailboxId, r.ruleIdentity!, {
+      deleteOutlookClientRules: true,
+      ...so,
+    });
+}
+
 export const inboxRuleDisable = defineAction<Input>({
   id: "inboxRule.disable",
   scope: "object",
   description:
-    "Disable the suspect inbox rule (resolved by id, else by name and content), keeping it as evidence.",
+    "Disable the suspect inbox rule (resolved by id, else by name and content) and every identical one, keeping them as evidence.",
   permissions: {
     graph: ["MailboxSettings.ReadWrite", "Mail.ReadBasic.All"],
     exchange: ["Exchange.ManageAsApp"],
@@ -43,59 +72,71 @@ export const inboxRuleDisable = defineAction<Input>({
   targetId: (i) => `${i.mailboxId}/rule/${i.ruleIdentity ?? i.graphRuleId ?? i.contentFingerprint}`,
 
   async plan(ctx, input) {
-    refuseSystemRule(input.ruleName);
-    const { enabled, ...resolved } = await resolveForWrite(ctx, input);
-    const exchange = resolved.transport === "exchange";
+    const { more, ...first } = await resolveForWrite(ctx, input);
+    const all = [first, ...more];
+    const exchange = all.some((r) => r.transport === "exchange");
+    const states = all.map((r) => ({ rule: r, enabled: r.enabled }));
     return {
-      transport: resolved.transport,
-      target: { ...resolved },
-      before: { enabled },
-      after: { enabled: false },
-      noop: !enabled,
+      transport: first.transport,
+      target: planTarget(first, more),
+      before: image(states),
+      after: image(states.map((x) => ({ ...x, enabled: false }))),
+      noop: all.every((r) => !r.enabled),
       reversibility: exchange ? "partly-reversible" : "reversible",
-      warnings: exchange
-        ? ["Disable-InboxRule deletes the mailbox's Outlook client-side rules (not restorable by mailwarden)"]
-        : [],
+      warnings: [
+        ...(more.length
+          ? [`${all.length} live rules have this name and content (made again and again): all are disabled`]
+          : []),
+        ...(exchange
+          ? [
+              "Disable-InboxRule deletes the mailbox's Outlook client-side rules (not restorable by mailwarden)",
+            ]
+          : []),
+      ],
     };
   },
 
   async run(ctx, input, plan) {
-    const r = resolvedOf(plan.target);
-    const live = await readRule(ctx, input.mailboxId, r);
-    checkSame(input, live);
-    if (!live.enabled) return { before: { enabled: false }, after: { enabled: false }, alreadyDone: true };
-    const so = signalOf(ctx);
-    if (r.transport === "graph")
-      await ctx.graph.updateMessageRule(input.mailboxId, r.graphRuleId!, { isEnabled: false }, so);
-    else
-      await ctx.exchange!.disableInboxRule(input.mailboxId, r.ruleIdentity!, {
-        deleteOutlookClientRules: true,
-        ...so,
-      });
-    return { before: { enabled: true }, after: { enabled: false }, alreadyDone: false };
+    const rules = rulesOf(plan.target);
+    const live = [];
+    for (const r of rules) {
+      const l = await readRule(ctx, input.mailboxId, r);
+      checkSame(input, l);
+      live.push({ rule: r, enabled: l.enabled });
+    }
+    for (const x of live) if (x.enabled) await setEnabled(ctx, input.mailboxId, x.rule, false);
+    return {
+      before: image(live),
+      after: image(live.map((x) => ({ ...x, enabled: false }))),
+      alreadyDone: live.every((x) => !x.enabled),
+    };
   },
 
   async verify(ctx, input, plan) {
-    const r = resolvedOf(plan.target);
+    const rules = rulesOf(plan.target);
     const v = await pollUntil(
       ctx,
-      () => readRule(ctx, input.mailboxId, r),
-      (l) => !l.enabled,
+      async () => {
+        const out = [];
+        for (const r of rules)
+          out.push({ rule: r, enabled: (await readRule(ctx, input.mailboxId, r)).enabled });
+        return out;
+      },
+      (l) => l.every((x) => !x.enabled),
     );
-    return { ok: v.ok, observed: { enabled: v.value.enabled } };
+    return { ok: v.ok, observed: image(v.value) };
   },
 
-  /** Restores the before-image on the transport the step used (`target` is the plan's resolved rule). */
+  /** Restores each rule's before-image on the transport the step used (`target` is the plan's resolved rules). */
   async compensate(ctx, input, before, target) {
-    if (!before || typeof before !== "object" || Array.isArray(before) || before.enabled !== true) return;
-    const r = resolvedOf(target);
-    const so = signalOf(ctx);
-    if (r.transport === "graph")
-      await ctx.graph.updateMessageRule(input.mailboxId, r.graphRuleId!, { isEnabled: true }, so);
-    else
-      await ctx.exchange!.enableInboxRule(input.mailboxId, r.ruleIdentity!, {
-        deleteOutlookClientRules: true,
-        ...so,
-      });
+    if (!before || typeof before !== "object" || Array.isArray(before)) return;
+    const rules = rulesOf(target);
+    const each = Array.isArray(before.rules)
+      ? (before.rules as { rule?: string; enabled?: boolean }[])
+      : [{ rule: ruleKey(rules[0]!), enabled: before.enabled === true }];
+    for (const r of rules) {
+      const was = each.find((x) => x.rule === ruleKey(r));
+      if (was?.enabled === true) await setEnabled(ctx, input.mailboxId, r, true);
+    }
   },
 });

@@ -9,7 +9,7 @@ import type { RuleTarget } from "../model/hit.js";
 import {
   checkSame,
   readRuleState,
-  refuseSystemRule,
+  refuseSeveral,
   resolveForWrite,
   resolvedOf,
   signalOf,
@@ -58,8 +58,8 @@ export const inboxRuleEnable = defineAction<RuleTarget>({
   targetId: (i) => `${i.mailboxId}/rule/${i.ruleIdentity ?? i.graphRuleId ?? i.contentFingerprint}`,
 
   async plan(ctx, input) {
-    refuseSystemRule(input.ruleName);
-    const { enabled, ...resolved } = await resolveForWrite(ctx, input);
+    const { enabled, more, ...resolved } = await resolveForWrite(ctx, input);
+    refuseSeveral(input, more.length, "enable");
     const exchange = resolved.transport === "exchange";
     return {
       transport: resolved.transport,
@@ -75,7 +75,6 @@ export const inboxRuleEnable = defineAction<RuleTarget>({
   },
 
   async run(ctx, input, plan) {
-    refuseSystemRule(input.ruleName);
     const r = resolvedOf(plan.target);
     const live = await liveOrGone(ctx, input, r);
     checkSame(input, live);

@@ -140,7 +140,9 @@ export const inboxRuleGet = defineAction<RuleTarget>({
   description:
     "Read one inbox rule, resolved like inboxRule.resolve, with its Graph view and its Exchange (-IncludeHidden) projection.",
   permissions: READ,
-  limits: ["Read-only. Gone, ambiguous or changed rules are reported as such, with no content."],
+  limits: [
+    "Read-only. Gone or changed rules are reported as such, with no content; identical rules are listed under `also`.",
+  ],
   inputFromHit: (hit) => (hit.target.kind === "inboxRule" ? hit.target : undefined),
   targetId: (i) => `${i.mailboxId}/rule/${i.ruleIdentity ?? i.graphRuleId ?? i.contentFingerprint}`,
   ...readOnly<RuleTarget>(getRule),

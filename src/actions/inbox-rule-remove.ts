@@ -5,7 +5,7 @@
  * `Remove-InboxRule` by RuleIdentity (which deletes the mailbox's Outlook client-side rules too). Compensation
  * re-creates the rule through Graph `POST …/messageRules` from the before-image — with a new id, so partly
  * reversible; a hidden or Graph-read-only rule has no Graph view to re-create from, so removing it is
- * irreversible (the plan says which). System rules are refused.
+ * irreversible (the plan says which). Exchange's own rules are refused (recognised by what they are).
  */
 import type { GraphMessageRule } from "../adapters/graph/client.js";
 import type { Json } from "../engine/machine.js";
@@ -16,6 +16,7 @@ import {
   checkSame,
   readRuleState,
   refuseSystemRule,
+  refuseSeveral,
   resolveForWrite,
   resolvedOf,
   signalOf,
@@ -74,14 +75,14 @@ export const inboxRuleRemove = defineAction<RuleTarget>({
     "Compensation re-creates the rule through Graph from the before-image with a new id (and a new RuleIdentity); audit records of the old rule do not point at it.",
     "Hidden and Graph-read-only rules cannot be re-created through Graph: removing them is irreversible.",
     "Through Exchange, Remove-InboxRule deletes the user's Outlook client-side rules, which mailwarden cannot restore.",
-    "System rules (Junk E-Mail, out-of-office, Delegate Rule) are refused.",
+    "Exchange's own rules (junk, out-of-office, delegate: hidden, doing only what those do) are refused, whatever their name.",
   ],
   inputFromHit: (hit) => (hit.target.kind === "inboxRule" ? hit.target : undefined),
   targetId: (i) => `${i.mailboxId}/rule/${i.ruleIdentity ?? i.graphRuleId ?? i.contentFingerprint}`,
 
   async plan(ctx, input) {
-    refuseSystemRule(input.ruleName);
-    const { enabled, ...resolved } = await resolveForWrite(ctx, input);
+    const { enabled, more, ...resolved } = await resolveForWrite(ctx, input);
+    refuseSeveral(input, more.length, "remove");
     const graphRuleId = resolved.graphRuleId ?? input.graphRuleId;
     const views = await readRuleViews(ctx, input.mailboxId, {
       ...(graphRuleId ? { graphRuleId } : {}),
@@ -89,8 +90,7 @@ export const inboxRuleRemove = defineAction<RuleTarget>({
     });
     if (!views.graph && !views.exchange)
       throw new ActionError("the rule could not be read for its before-image", "target-gone");
-    for (const n of [views.graph?.displayName, views.exchange?.name])
-      if (n !== undefined) refuseSystemRule(n);
+    if (views.exchange) refuseSystemRule(views.exchange, input.hidden, ctx.tenantDomains);
     const canRecreate = recreatable(views.graph, input);
     const before: BeforeImage = {
       exists: true,
@@ -120,7 +120,6 @@ export const inboxRuleRemove = defineAction<RuleTarget>({
   },
 
   async run(ctx, input, plan) {
-    refuseSystemRule(input.ruleName);
     if (!imageOf(plan.before))
       throw new ActionError("no before-image of the rule is stored: plan the removal first", "precondition");
     const r = resolvedOf(plan.target);

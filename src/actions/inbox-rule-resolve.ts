@@ -1,8 +1,11 @@
 /**
- * inboxRule.resolve — from a hit's target to the live rule. In order: the exact id (RuleIdentity through
- * Exchange, or the Graph id) with the same content; else a unique rule with the same name and content
- * fingerprint (a rule re-created by the attacker gets new ids); else `ambiguous` or `gone`, which go to a human.
- * Graph ids and RuleIdentity values are never converted into each other.
+ * inboxRule.resolve — from a hit's target to the live rules. In order: the exact id (RuleIdentity through
+ * Exchange, or the Graph id) with the same content; else the rules with the same name and content fingerprint (a
+ * rule re-created by the attacker gets new ids). Exchange accepts several rules of one name in a mailbox, and an
+ * attacker may make the same rule again and again: every further live rule with the hit's name and content is
+ * returned too (`also`), so containment acts on all of them. A rule whose content differs under the same id is
+ * `changed`, none left is `gone`: those go to a human. Graph ids and RuleIdentity values are never converted into
+ * each other.
  */
 import { isNotFound } from "../adapters/errors.js";
 import type { Json } from "../engine/machine.js";
@@ -11,6 +14,13 @@ import { resolveRuleFolders } from "../rules/graph-folders.js";
 import { contentFingerprint, normalizeExoRule, normalizeGraphRule } from "../rules/normalize.js";
 import { defineAction, type ActionContext, signalOf } from "./types.js";
 
+/** One more live rule with the hit's name and content (on the transport that found it). */
+export interface SameRule {
+  ruleIdentity?: string;
+  graphRuleId?: string;
+  enabled: boolean;
+}
+
 export type Resolution =
   | {
       status: "exact" | "matched";
@@ -18,8 +28,9 @@ export type Resolution =
       graphRuleId?: string;
       enabled: boolean;
       via: "graph" | "exchange";
+      /** Further live rules with the same name and content (identical rules made again), in id order. */
+      also?: SameRule[];
     }
-  | { status: "ambiguous"; candidates: number }
   | { status: "changed"; detail: string }
   | { status: "gone" };
 
@@ -70,44 +81,72 @@ async function byGraphId(ctx: ActionContext, t: RuleTarget): Promise<Resolution 
   }
 }
 
-async function bySearch(ctx: ActionContext, t: RuleTarget): Promise<Resolution> {
+/** Every live rule with the target's name and content fingerprint, in id order, on the transport `via`. */
+async function sameRules(
+  ctx: ActionContext,
+  t: RuleTarget,
+  via: "graph" | "exchange",
+): Promise<{ id: string; rule: SameRule }[]> {
   const so = signalOf(ctx);
-  if (ctx.exchange) {
+  if (via === "exchange" && ctx.exchange) {
     const rules = await ctx.exchange.getInboxRules(t.mailboxId, { includeHidden: true, ...so });
-    const same = rules.filter(
-      (r) =>
-        r.name === t.ruleName &&
-        contentFingerprint(normalizeExoRule(r, ctx.tenantDomains)) === t.contentFingerprint,
-    );
-    if (same.length === 1)
-      return {
-        status: "matched",
-        ruleIdentity: same[0]!.ruleIdentity,
-        enabled: same[0]!.enabled,
-        via: "exchange",
-      };
-    if (same.length > 1) return { status: "ambiguous", candidates: same.length };
-    return { status: "gone" };
+    return rules
+      .filter(
+        (r) =>
+          r.name === t.ruleName &&
+          contentFingerprint(normalizeExoRule(r, ctx.tenantDomains)) === t.contentFingerprint,
+      )
+      .map((r) => ({ id: r.ruleIdentity, rule: { ruleIdentity: r.ruleIdentity, enabled: r.enabled } }))
+      .sort((a, b) => compareIds(a.id, b.id));
   }
-  const rules = await ctx.graph.listMessageRules(t.mailboxId, so);
-  const folders = await resolveRuleFolders(ctx.graph, t.mailboxId, rules, so);
-  const same = rules.filter(
-    (r) =>
-      r.displayName === t.ruleName &&
-      contentFingerprint(normalizeGraphRule(r, ctx.tenantDomains, (id) => folders.get(id))) ===
-        t.contentFingerprint,
+  const rules = (await ctx.graph.listMessageRules(t.mailboxId, so)).filter(
+    (r) => r.displayName === t.ruleName,
   );
-  if (same.length === 1)
-    return { status: "matched", graphRuleId: same[0]!.id, enabled: same[0]!.isEnabled, via: "graph" };
-  if (same.length > 1) return { status: "ambiguous", candidates: same.length };
-  return { status: "gone" };
+  const folders = await resolveRuleFolders(ctx.graph, t.mailboxId, rules, so);
+  return rules
+    .filter(
+      (r) =>
+        contentFingerprint(normalizeGraphRule(r, ctx.tenantDomains, (id) => folders.get(id))) ===
+        t.contentFingerprint,
+    )
+    .map((r) => ({ id: r.id, rule: { graphRuleId: r.id, enabled: r.isEnabled } }))
+    .sort((a, b) => compareIds(a.id, b.id));
 }
 
-/** Resolves the live rule; never throws for gone/ambiguous/changed (they are outcomes a human must see). */
+/** RuleIdentity values are uint64 decimals: numeric order; Graph ids: text order. */
+function compareIds(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function bySearch(ctx: ActionContext, t: RuleTarget): Promise<Resolution> {
+  const via = ctx.exchange ? "exchange" : "graph";
+  const [first, ...rest] = await sameRules(ctx, t, via);
+  if (!first) return { status: "gone" };
+  return {
+    status: "matched",
+    ...first.rule,
+    via,
+    ...(rest.length ? { also: rest.map((x) => x.rule) } : {}),
+  };
+}
+
+/** The exact rule plus every other live rule with its name and content (identical rules made again). */
+async function withSameRules(ctx: ActionContext, t: RuleTarget, r: Resolution): Promise<Resolution> {
+  if (r.status !== "exact") return r;
+  // Look where the write will go: Graph for a rule Graph can change (the fully reversible path), else Exchange.
+  const via = r.graphRuleId && !t.hidden && !t.graphReadOnly ? "graph" : r.via;
+  const mine = via === "graph" ? r.graphRuleId : r.ruleIdentity;
+  const others = (await sameRules(ctx, t, via)).filter((x) => x.id !== mine);
+  if (!others.length) return r;
+  return { ...r, also: others.map((x) => x.rule) };
+}
+
+/** Resolves the live rules; never throws for gone/changed (they are outcomes a human must see). */
 export async function resolveRule(ctx: ActionContext, t: RuleTarget): Promise<Resolution> {
   for (const step of [byExchangeId, byGraphId]) {
     const r = await step(ctx, t);
-    if (r) return r;
+    if (r) return withSameRules(ctx, t, r);
   }
   return bySearch(ctx, t);
 }
@@ -118,7 +157,7 @@ export const inboxRuleResolve = defineAction<RuleTarget>({
   id: "inboxRule.resolve",
   scope: "object",
   description:
-    "Find the live rule a hit names: exact id, else a unique name + content match; ambiguous or gone go to a human.",
+    "Find the live rules a hit names: exact id, else name + content; every identical rule too; changed or gone go to a human.",
   permissions: { graph: ["MailboxSettings.Read", "Mail.ReadBasic.All"], exchange: ["Exchange.ManageAsApp"] },
   readOnly: true,
   reversibility: "reversible",

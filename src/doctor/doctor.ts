@@ -18,7 +18,7 @@ import { satisfied, SCAN_NEEDS } from "./permissions.js";
 export type CheckStatus = "ok" | "missing" | "unverified" | "failed" | "skipped";
 
 export interface Check {
-  surface: "config" | "graph" | "exchange";
+  surface: "config" | "graph" | "exchange" | "sentinel";
   check: string;
   status: CheckStatus;
   detail: string;
@@ -130,8 +130,71 @@ export async function runDoctor(d: DoctorInput): Promise<Check[]> {
   }
 
   checks.push(...(await noticeChecks(config, d.env ?? process.env, d.teamsCredential)));
+  if (config.hunting.target === "sentinel" || config.hunting.workspaceId) checks.push(...(await sentinel(d)));
   if (d.probe) checks.push(...(await probes(d)));
   return checks;
+}
+
+const LA_SCOPE = "https://api.loganalytics.io/.default";
+const LA_FIX =
+  "grant the application permission Data.Read on the Log Analytics API and give admin consent, and give the app the Log Analytics Reader role on the workspace";
+
+/**
+ * Live hunting in Sentinel reads the workspace through the Log Analytics query API: the app's token for it must carry
+ * Data.Read, and (with probe) the workspace must answer a query — the Reader role on the workspace is only proven so.
+ */
+async function sentinel(d: DoctorInput): Promise<Check[]> {
+  const { config } = d;
+  const workspaceId = config.hunting.workspaceId;
+  if (!workspaceId)
+    return [
+      {
+        surface: "sentinel",
+        check: "hunting.workspaceId",
+        status: "missing",
+        detail: "hunting.target is sentinel, but no workspace is named",
+        fix: "set hunting.workspaceId to the Log Analytics workspace id of the Sentinel workspace",
+      },
+    ];
+  const out: Check[] = [];
+  try {
+    const c = await tokenClaims(d.credential, LA_SCOPE);
+    const ok = c.roles.includes("Data.Read");
+    out.push({
+      surface: "sentinel",
+      check: "permission Data.Read",
+      status: ok ? "ok" : "missing",
+      detail: `needed by hunt (Sentinel workspace ${workspaceId}); roles: ${c.roles.length ? c.roles.join(", ") : "(none)"}`,
+      ...(ok ? {} : { fix: LA_FIX }),
+    });
+  } catch (e) {
+    out.push({ surface: "sentinel", check: "token", status: "failed", detail: msg(e), fix: LA_FIX });
+    return out;
+  }
+  if (d.probe) {
+    const { runSentinel } = await import("../hunt/live.js");
+    try {
+      await runSentinel(
+        { credential: d.credential, baseUrl: config.endpoints.logAnalyticsBaseUrl, workspaceId },
+        "print ok = 1",
+      );
+      out.push({
+        surface: "sentinel",
+        check: "probe workspace query",
+        status: "ok",
+        detail: `workspace ${workspaceId} answers a query`,
+      });
+    } catch (e) {
+      out.push({
+        surface: "sentinel",
+        check: "probe workspace query",
+        status: "failed",
+        detail: msg(e),
+        fix: LA_FIX,
+      });
+    }
+  }
+  return out;
 }
 
 async function probes(d: DoctorInput): Promise<Check[]> {

@@ -145,6 +145,9 @@ function buildRules(
 ) {
   const rules: InboxRuleState[] = [];
   if (mb.junkEmailRule) {
+    // Exchange's own Junk E-mail rule ([MS-OXCSPAM], provider "JunkEmailRule"): hidden (only Get-InboxRule
+    // -IncludeHidden lists it, Graph never does); the live sample shows no conditions or actions in its projection
+    // (test/emulator/exchange/contract-rest.test.ts). mailwarden tells it by that, never by its name.
     rules.push({
       ruleIdentity: ids.ruleIdentity(),
       graphId: ids.graphRuleId(),

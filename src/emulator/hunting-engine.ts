@@ -108,6 +108,8 @@ export const kqlHuntingEngine: HuntingEngine = {
           withinTimespan(rows, huntTables[name]?.timeColumn, now, options.timespan),
         );
       }
+      // Defender's sign-ins under both their names, whichever the tenant's tables hold (as offline).
+      await engine.bindSignInTables();
       const result = await engine.run(query, { now, timeoutMs: TIMEOUT_MS });
       return {
         schema: result.columns.map((c) => ({ name: c.name, type: GRAPH_TYPES[c.type] })),

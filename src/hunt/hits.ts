@@ -5,9 +5,15 @@
  *
  * Severity rules (the runner acts unattended only on high):
  *  - an action that neither moves mail out of sight nor out of the tenant stays low (≤ 39), whatever else is seen;
- *  - such a primary action without a risky linked sign-in and without own risk signals stays medium (≤ 69);
- *  - it reaches high only with a strong or medium link (token, request, session, IP) to a sign-in at or above the
- *    risk threshold, or token replay, or a link of any strength plus two independent own risk signals (B3).
+ *  - a rule that both sends mail outside the tenant and deletes or hides it is high on its content alone;
+ *  - otherwise a primary action reaches high with a strong or medium link (token, request, session, IP) to a sign-in
+ *    at or above the risk threshold, or token replay, or — where the data carries no Entra risk — mailwarden's own
+ *    independent signals (B3): a concealment-shaped rule, a network or country first seen for the user, a hosting /
+ *    VPN network (by list or by its organisation's name), a scripted client or legacy protocol, the session's other
+ *    actions (mass rule creation, mail read/deleted/sent after it): two of them with a link, or three without;
+ *  - else it stays medium (≤ 69).
+ * Every point is a reason: when a band's floor or ceiling moves the score, a `severity-band` reason carries the
+ * difference and says why, so the weights of a hit's reasons always add up to its score.
  */
 import {
   analyzeDelegation,
@@ -42,6 +48,8 @@ export interface NetworkFacts {
   org?: string;
   country?: string;
   tags: string[];
+  /** `tag:source` of each tag (e.g. `hosting:org-pattern:hetzner`, `hosting:x4bnet-datacenter-asn`). */
+  evidence?: string[];
 }
 
 /** What hit building needs of enrichment (src/hunt/enrich): a lookup by IP. */
@@ -56,6 +64,8 @@ export interface HitContext {
   riskThreshold: number;
   intel?: NetworkIntel;
   detectedAt: string;
+  /** How many inbox rules a session of the user made in the hunted rows (the session's other actions). */
+  sessionRules?: (upn: string, sessionId: string) => number;
 }
 
 const KEY_ORDER: HitLink["key"][] = ["token", "request", "session", "ip", "network", "user-time"];
@@ -87,7 +97,12 @@ const OWN_SIGNALS: Record<string, { weight: number; detail: string }> = {
   "legacy-protocol": { weight: 10, detail: "legacy or password-only protocol" },
   "token-replay": { weight: 25, detail: "one session used from several IPs (token replay)" },
   "new-country": { weight: 10, detail: "a country new for this user" },
+  "new-network": { weight: 10, detail: "a network (ASN) this user had not signed in from before" },
 };
+/** Own signals that are one independent observation together (a new country is usually a new network too). */
+const SAME_OBSERVATION: Record<string, string> = { "new-country": "first-seen", "new-network": "first-seen" };
+/** Query signals about the session's other actions: mail read, deleted or sent after the rule, the IP elsewhere. */
+const SESSION_SIGNALS = new Set(["follow-on", "campaign-ip"]);
 
 function linkOf(l: HuntLink, intel: NetworkIntel | undefined): HitLink | undefined {
   const key = l.Key as HitLink["key"];
@@ -248,16 +263,49 @@ export function hitFromRow(row: HuntRow, ctx: HitContext): { hit: Hit } | { erro
     add("linked-signin", `linked (${links[0].key}) to a sign-in without risk at or above the threshold`, 0);
 
   // Own signals (B3): from the query, plus local network enrichment of the action's and the linked sign-ins' IPs.
-  let ownCount = 0;
+  // Counted as independent observations: a new country and a new network of one sign-in are one.
+  const observed = new Set<string>();
   for (const s of row.OwnSignals ?? []) {
     const code = signalCode(s);
     const known = OWN_SIGNALS[code];
     if (known && !have.has(code)) {
-      ownCount++;
+      observed.add(SAME_OBSERVATION[code] ?? code);
       const v = signalValue(s);
-      add(code, v ? `${known.detail}: ${v}` : known.detail, known.weight);
+      const asn = code === "new-network" ? Number(v) : NaN;
+      const org = Number.isFinite(asn) ? orgOfAsn(asn, row, links, ctx.intel) : undefined;
+      add(
+        code,
+        v ? `${known.detail}: ${code === "new-network" ? `AS${v}${org ? ` ${org}` : ""}` : v}` : known.detail,
+        known.weight,
+      );
     }
   }
+  // The rule's shape: it hides mail (a strong hiding folder, or deletion) and keeps the user from noticing.
+  const codesNow = new Set(reasons.map((r) => r.code));
+  const hidesStrongly =
+    codesNow.has("deletes-mail") ||
+    (codesNow.has("moves-to-hiding-folder") &&
+      (reasons.find((r) => r.code === "moves-to-hiding-folder")?.weight ?? 0) >= 40);
+  if (
+    target.kind === "inboxRule" &&
+    primary &&
+    hidesStrongly &&
+    (codesNow.has("marks-read") || codesNow.has("stops-processing"))
+  ) {
+    observed.add("concealment-rule");
+    add(
+      "concealment-rule",
+      "concealment shape: hides or deletes the mail and keeps the user from noticing",
+      10,
+    );
+  }
+  // The session's other actions: mass rule creation, mail access or deletion after the rule.
+  const sessionRules = row.SessionId ? (ctx.sessionRules?.(row.UserUpn, row.SessionId) ?? 0) : 0;
+  if (target.kind === "inboxRule" && sessionRules >= 3) {
+    observed.add("session-activity");
+    add("mass-rule-creation", `${sessionRules} inbox rules made in the same session`, 10);
+  }
+  if ([...have].some((c) => SESSION_SIGNALS.has(c))) observed.add("session-activity");
   const netIps = [
     row.ClientIP,
     ...links.filter((l) => l.key !== "user-time" || l === links[0]).map((l) => l.ip),
@@ -266,28 +314,57 @@ export function hitFromRow(row: HuntRow, ctx: HitContext): { hit: Hit } | { erro
     const net = ctx.intel?.lookup(ip);
     const tags = (net?.tags ?? []).filter((t) => ["hosting", "vpn", "tor", "abuse-asn"].includes(t));
     if (tags.length && !have.has("hosting-network")) {
-      ownCount++;
+      observed.add("hosting-network");
+      // reputation beyond list membership: the owner's name and what kind of network it is, and how that is known
+      const how = (net?.evidence ?? [])
+        .filter((e) => tags.some((t) => e.startsWith(`${t}:`)))
+        .map((e) => e.replace(/^[^:]+:/, "").replace(/^org-pattern:(.*)$/, "its organisation's name ($1)"));
       add(
         "hosting-network",
-        `${ip} is on a ${tags.join("/")} network${net?.asn ? ` (AS${net.asn}${net.org ? ` ${net.org}` : ""})` : ""}`,
+        `${ip} is on a ${tags.join("/")} network${net?.asn ? ` (AS${net.asn}${net.org ? ` ${net.org}` : ""})` : ""}${how.length ? `, known by ${[...new Set(how)].join(", ")}` : ""}`,
         20,
       );
     }
   }
   if (truthy(row.InAlert)) add("user-in-alert", "the user is already named in a security alert", 10);
 
-  let score = Math.min(
-    100,
-    reasons.reduce((s, r) => s + r.weight, 0),
-  );
+  const sum = reasons.reduce((s, r) => s + r.weight, 0);
+  let score = Math.min(100, sum);
   const disabled = reasons.some((r) => r.code === "rule-disabled");
   const strongRisky = risky.some((l) => l.strength !== "weak");
   const replay = have.has("token-replay");
-  if (!primary) score = Math.min(score, 39);
-  else if (disabled) score = Math.min(score, 20);
-  else if (strongRisky || replay || (links.length > 0 && ownCount >= 2)) score = Math.max(score, 70);
-  // Delegation is mostly legitimate: without a risky link it stays where scan puts it (low unless external/everyone).
-  else score = Math.min(score, target.kind === "delegation" && analysis.score < 40 ? 39 : 69);
+  const has = (c: string) => reasons.some((r) => r.code === c);
+  // sends mail outside and deletes or hides it: nobody's own housekeeping looks like that
+  const exfilConceal =
+    target.kind === "inboxRule" &&
+    has("forwards-external") &&
+    (has("deletes-mail") || has("moves-to-hiding-folder"));
+  const own = observed.size;
+  let why = "";
+  if (!primary) {
+    score = Math.min(score, 39);
+    why = "capped at low: it neither sends mail outside nor hides it";
+  } else if (disabled) {
+    score = Math.min(score, 20);
+    why = "capped: the rule is disabled";
+  } else if (strongRisky || replay || exfilConceal || own >= 3 || (links.length > 0 && own >= 2)) {
+    score = Math.max(score, 70);
+    why = strongRisky
+      ? "high: made in a risky sign-in it is strongly linked to"
+      : replay
+        ? "high: token replay"
+        : exfilConceal
+          ? "high on its content alone: it sends mail outside the tenant and deletes or hides it"
+          : `high on mailwarden's own signals: ${[...observed].join(", ")}`;
+  } else if (target.kind === "delegation" && analysis.score < 40) {
+    // Delegation is mostly legitimate: without a risky link it stays where scan puts it (low unless external/everyone).
+    score = Math.min(score, 39);
+    why = "capped at low: a delegation without a risky link or outside trustee";
+  } else {
+    score = Math.min(score, 69);
+    why = `capped at medium: no risky linked sign-in, and ${own} own signal(s) (high needs 2 with a link, or 3)`;
+  }
+  if (score !== sum) reasons.push({ code: "severity-band", detail: why, weight: score - sum });
 
   if (!reasons.length) add("suspect-action", `${row.Operation} recorded`, 0);
   const hitKey = computeHitKey(ctx.tenantId, target);
@@ -317,6 +394,18 @@ export function hitFromRow(row: HuntRow, ctx: HitContext): { hit: Hit } | { erro
     detectedAt: ctx.detectedAt,
   });
   return { hit };
+}
+
+/** The organisation of an ASN, from enrichment of an IP of the row that has it. */
+function orgOfAsn(
+  asn: number,
+  row: HuntRow,
+  links: readonly HitLink[],
+  intel: NetworkIntel | undefined,
+): string | undefined {
+  for (const l of links) if (l.asn === asn && l.org) return l.org;
+  const a = row.ClientIP ? intel?.lookup(row.ClientIP) : undefined;
+  return a?.asn === asn ? a.org : undefined;
 }
 
 function riskName(r: number | undefined): string {

@@ -25,6 +25,19 @@ export interface HitsOutcome {
 export function hitsFromRows(rows: readonly Record<string, unknown>[], ctx: HitContext): HitsOutcome {
   const problems: RowProblem[] = [];
   const byKey = new Map<string, Hit>();
+  // The session's other actions (B3): how many inbox rules each session made (mass rule creation).
+  const rulesBySession = new Map<string, number>();
+  for (const raw of rows) {
+    const p = huntRowSchema.safeParse(raw);
+    if (!p.success || p.data.TargetKind !== "inboxRule" || !p.data.SessionId) continue;
+    if (!/^(New-InboxRule|UpdateInboxRules)$/.test(p.data.Operation)) continue;
+    const k = `${p.data.UserUpn.toLowerCase()}|${p.data.SessionId.toLowerCase()}`;
+    rulesBySession.set(k, (rulesBySession.get(k) ?? 0) + 1);
+  }
+  const withSession: HitContext = {
+    ...ctx,
+    sessionRules: (upn, session) => rulesBySession.get(`${upn.toLowerCase()}|${session.toLowerCase()}`) ?? 0,
+  };
   rows.forEach((raw, i) => {
     const parsed = huntRowSchema.safeParse(raw);
     if (!parsed.success) {
@@ -34,18 +47,40 @@ export function hitsFromRows(rows: readonly Record<string, unknown>[], ctx: HitC
       });
       return;
     }
-    const r = hitFromRow(parsed.data, ctx);
+    const r = hitFromRow(parsed.data, withSession);
     if ("error" in r) {
       problems.push({ at: `row ${i + 1}`, reason: r.error });
       return;
     }
     const prev = byKey.get(r.hit.hitKey);
-    if (!prev || r.hit.score > prev.score) byKey.set(r.hit.hitKey, r.hit);
+    if (!prev) byKey.set(r.hit.hitKey, r.hit);
+    else byKey.set(r.hit.hitKey, mergeRecords(r.hit.score > prev.score ? r.hit : prev, prev, r.hit));
   });
   const hits = [...byKey.values()].sort(
     (a, b) => b.score - a.score || (b.action.time ?? "").localeCompare(a.action.time ?? ""),
   );
   return { hits, problems };
+}
+
+const idsOf = (h: Hit): string[] => h.action.recordIds ?? (h.action.recordId ? [h.action.recordId] : []);
+
+/**
+ * Several records that made the same thing (same target: identical rules made again and again) are one hit that
+ * lists every record id and the count — never silently one of them. `best` keeps its place as the hit shown.
+ */
+function mergeRecords(best: Hit, a: Hit, b: Hit): Hit {
+  const ids = [...new Set([...idsOf(a), ...idsOf(b)])];
+  if (ids.length < 2) return best;
+  const creates = (h: Hit) =>
+    h.target.kind === "inboxRule" && /^(New-InboxRule|UpdateInboxRules)$/.test(h.action.operation);
+  const reasons = best.reasons.filter((r) => r.code !== "repeated-rule");
+  if (a.target.kind === "inboxRule" && (creates(a) || creates(b)))
+    reasons.push({
+      code: "repeated-rule",
+      detail: `${ids.length} records made this same rule (name and content): each is a rule of its own, all are contained`,
+      weight: 0,
+    });
+  return { ...best, action: { ...best.action, recordIds: ids, recordCount: ids.length }, reasons };
 }
 
 /**
@@ -66,7 +101,13 @@ export function inferTenantDomains(rows: readonly Record<string, unknown>[]): st
 
 /** IpIntel (src/hunt/enrich) adapted to what hit building reads. */
 export function networkIntelOf(intel: {
-  lookup(ip: unknown): { asn?: number; org?: string; country?: string; tags: readonly string[] } | null;
+  lookup(ip: unknown): {
+    asn?: number;
+    org?: string;
+    country?: string;
+    tags: readonly string[];
+    evidence?: readonly { tag: string; source: string }[];
+  } | null;
 }): NetworkIntel {
   return {
     lookup(ip) {
@@ -77,6 +118,7 @@ export function networkIntelOf(intel: {
         ...(r.org ? { org: r.org } : {}),
         ...(r.country ? { country: r.country } : {}),
         tags: [...r.tags],
+        ...(r.evidence?.length ? { evidence: r.evidence.map((e) => `${e.tag}:${e.source}`) } : {}),
       };
     },
   };

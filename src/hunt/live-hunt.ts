@@ -1,7 +1,8 @@
 /**
  * Live hunting against the configured tenant: the query runs in Defender XDR (Graph runHuntingQuery) or in the
- * Sentinel workspace (Log Analytics); enrichment of the returned IPs happens here, locally, with the same data as
- * offline (nothing about the user's data leaves for a third party).
+ * Sentinel workspace (Log Analytics); enrichment happens here, locally, with the same data as offline (nothing about
+ * the user's data leaves for a third party): a first query lists the window's addresses, their owners (ASN) go into
+ * the hunting query for same-network links (ip-asn.ts), and the returned rows' IPs are enriched for the hits.
  */
 import type { Config } from "../config/schema.js";
 import type { Hit } from "../model/hit.js";
@@ -33,31 +34,40 @@ export async function huntLive(
     throw new UsageError("the seed query is written for Defender's tables; use --target defender");
   if (target === "sentinel" && !config.hunting.workspaceId)
     throw new UsageError("hunting.workspaceId is required to hunt in Sentinel");
-  const query = buildQuery({
-    target,
-    profile: o.profile,
-    ...(o.profile === "default" ? { params: o.params } : {}),
-  });
   const t = await openTenant({ ...config, exchange: { ...config.exchange, enabled: false } });
   try {
-    const res =
+    const run = (q: string) =>
       target === "defender"
-        ? await runDefender(t.graph, query)
-        : await runSentinel(
+        ? runDefender(t.graph, q)
+        : runSentinel(
             {
               credential: t.credential,
               baseUrl: config.endpoints.logAnalyticsBaseUrl,
               workspaceId: config.hunting.workspaceId!,
             },
-            query,
+            q,
           );
+    const { IpIntel } = await import("./enrich/index.js");
+    const ipDb = o.ipDatabase ?? config.hunting.ipDatabase;
+    const ipIntel = o.profile === "default" ? await IpIntel.open(ipDb ? { mmdbPath: ipDb } : {}) : undefined;
+    // C5 by ASN, as offline: list the window's addresses, enrich them here, pass the owners in as `ipAsn`.
+    let params = o.params;
+    if (ipIntel && !params.ipAsn) {
+      const { ipListQuery, ipAsnFromRows } = await import("./ip-asn.js");
+      const ips = await run(ipListQuery(target, params));
+      params = { ...params, ipAsn: ipAsnFromRows(ips.rows, (ip) => ipIntel.lookup(ip)?.asn) };
+    }
+    const query = buildQuery({
+      target,
+      profile: o.profile,
+      ...(o.profile === "default" ? { params } : {}),
+    });
+    const res = await run(query);
     const limit = Math.min(100_000, o.params.maxRows ?? 100_000);
     let hits: Hit[] = [];
     let problems: RowProblem[] = [];
-    if (o.profile === "default") {
-      const { IpIntel } = await import("./enrich/index.js");
-      const ipDb = o.ipDatabase ?? config.hunting.ipDatabase;
-      const intel = networkIntelOf(await IpIntel.open(ipDb ? { mmdbPath: ipDb } : {}));
+    if (ipIntel) {
+      const intel = networkIntelOf(ipIntel);
       ({ hits, problems } = hitsFromRows(res.rows, {
         tenantId: config.tenant.id,
         tenantDomains: config.tenant.domains,

@@ -1,6 +1,8 @@
 /**
  * Offline hunting: exports → adapters → the KQL engine (DuckDB) → the same .kql files that run live → hits.
  * `now` (what ago() counts from) defaults to the newest event in the input, so an old export hunts as of its own time.
+ * The window is the whole input unless `params.lookback` (--lookback-days) or `now` (--now) narrow it: the user
+ * chose what to export. Every run says how many mailbox actions of the input its window left out.
  */
 import type { Hit } from "../model/hit.js";
 import type { LoadReport } from "./adapters/index.js";
@@ -36,10 +38,31 @@ export interface SeedComparison {
   missedBySeed: { operation: string; user: string; recordId?: string; severity: string; linkKey?: string }[];
   /** Seed rows that mailwarden does not report as a hit (ReportIds). */
   seedOnly: string[];
+  /**
+   * Which sign-in table each side read: the seed names AADSignInEventsBeta, mailwarden EntraIdSignInEvents; both
+   * names show the same loaded rows (`rowsFrom`: the tables the export filled), so the comparison is like with like.
+   */
+  signInTables: {
+    seed: { table: string; rowsFrom: string[]; rows: number };
+    mailwarden: { table: string; rowsFrom: string[]; rows: number };
+  };
+}
+
+/** The time window a run hunted in, and what of the input it left out. */
+export interface HuntWindow {
+  /** `whole input`, or the look-back given (`30d`). */
+  lookback: string;
+  /** The window's end: what ago() counted from. */
+  until: string;
+  /** Mailbox actions (audit records of the operations the hunt reads, follow-on mail activity not counted). */
+  mailboxActions: number;
+  /** …of which the window left out (older than the look-back, or after --now). */
+  leftOut: number;
 }
 
 export interface OfflineRun {
   target: HuntTarget;
+  window: HuntWindow;
   query: string;
   now: string;
   nowSource: string;
@@ -77,6 +100,12 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
   const engine = await KqlEngine.create();
   try {
     const load = await loadExports(engine, o.paths);
+    // An export holds its sign-ins under one of the table's two names; queries may read either (the seed the old one).
+    const signIns = await engine.bindSignInTables();
+    const signInRead = (table: string) => {
+      const b = signIns.find((x) => x.table === table);
+      return { table, rowsFrom: b?.rowsFrom ?? [], rows: b?.rows ?? 0 };
+    };
     const targets =
       o.targets ??
       (["defender", "sentinel"] as const).filter((t) => (load.tableRows[ACTION_TABLE[t]] ?? 0) > 0);
@@ -92,9 +121,12 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
       if (o.profile === "seed" && target !== "defender") continue;
       // C5 by ASN needs each address's owner: a first pass lists the addresses, enrichment answers, and the
       // answers go into the query as the ipAsn parameter (a literal table, like every parameter).
+      const lookback = o.params.lookback ?? WHOLE_INPUT;
       const params: Partial<HuntParams> = {
         ...o.params,
-        ipAsn: o.params.ipAsn ?? (await ipAsnOf(engine, target, (ip) => ipIntel.lookup(ip)?.asn, o.now)),
+        lookback,
+        ipAsn:
+          o.params.ipAsn ?? (await ipAsnOf(engine, target, (ip) => ipIntel.lookup(ip)?.asn, o.now, lookback)),
       };
       const query = buildQuery({
         target,
@@ -120,6 +152,7 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
         rows: res.rows,
         hits: [],
         problems: [],
+        window: await windowOf(engine, target, lookback, new Date(now)),
       };
       if (o.profile === "default") {
         const h = hitsFromRows(res.rows, ctxFor(res.rows));
@@ -133,7 +166,12 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
         const h = hitsFromRows(def.rows, ctxFor(def.rows));
         const seedIds = new Set(res.rows.map((r) => textOf(r["ReportId"])));
         const found = new Set(
-          h.hits.flatMap((x) => [x.action.reportId, x.action.recordId].filter(Boolean) as string[]),
+          h.hits.flatMap(
+            (x) =>
+              [x.action.reportId, x.action.recordId, ...(x.action.recordIds ?? [])].filter(
+                Boolean,
+              ) as string[],
+          ),
         );
         run.comparison = {
           seedRows: res.rows.length,
@@ -149,6 +187,10 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
               ...(x.links[0] ? { linkKey: x.links[0].key } : {}),
             })),
           seedOnly: [...seedIds].filter((id) => !found.has(id)),
+          signInTables: {
+            seed: signInRead("AADSignInEventsBeta"),
+            mailwarden: signInRead("EntraIdSignInEvents"),
+          },
         };
         run.problems = h.problems;
       }
@@ -160,31 +202,53 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
   }
 }
 
-/** The address forms core.kql compares (`NIP`): brackets, `:port` / `-port` and `::ffff:` removed, lower-case. */
-export function kqlNormalIp(raw: string): string {
-  const t = raw.trim();
-  const bare = t.startsWith("[")
-    ? (/^\[([^\]]*)\]/.exec(t)?.[1] ?? t)
-    : /^\d{1,3}(\.\d{1,3}){3}[:-]\d+$/.test(t)
-      ? (/^([0-9.]+)/.exec(t)?.[1] ?? t)
-      : t;
-  return bare.replace(/^::ffff:(\d{1,3}(\.\d{1,3}){3})$/i, "$1").toLowerCase();
+/** A look-back longer than any export: offline, the default window is the whole input. */
+const WHOLE_INPUT = "36500d";
+
+type QueryEngine = {
+  run(q: string, o?: { now?: Date }): Promise<{ rows: Record<string, unknown>[] }>;
+};
+
+/** How many mailbox actions the input holds for `target`, and how many fall outside the window. */
+async function windowOf(
+  engine: QueryEngine,
+  target: HuntTarget,
+  lookback: string,
+  now: Date,
+): Promise<HuntWindow> {
+  const { defaultHuntParams, paramPrelude, queryFile } = await import("./queries/index.js");
+  const [table, time, op, app] =
+    target === "defender"
+      ? [
+          "CloudAppEvents",
+          "Timestamp",
+          "ActionType",
+          `| where ApplicationId == 20893 or Application == "Microsoft Exchange Online"`,
+        ]
+      : ["OfficeActivity", "TimeGenerated", "Operation", ""];
+  const q =
+    `${paramPrelude({ ...defaultHuntParams(), lookback })}\n${queryFile(target)}\n${table}\n${app}\n` +
+    `| where ${op} in (_exoOps) and ${op} !in (_followOps)\n` +
+    `| summarize Total = count(), Inside = countif(${time} > ago(lookback) and ${time} <= now())`;
+  const { rows } = await engine.run(q, { now });
+  const total = Number(rows[0]?.["Total"] ?? 0);
+  const inside = Number(rows[0]?.["Inside"] ?? 0);
+  return {
+    lookback: lookback === WHOLE_INPUT ? "whole input" : lookback,
+    until: now.toISOString(),
+    mailboxActions: total,
+    leftOut: total - inside,
+  };
 }
 
 async function ipAsnOf(
-  engine: { run(q: string, o?: { now?: Date }): Promise<{ rows: Record<string, unknown>[] }> },
+  engine: QueryEngine,
   target: HuntTarget,
   asnOf: (ip: string) => number | undefined,
   now: Date | undefined,
+  lookback: string,
 ): Promise<{ ip: string; asn: number }[]> {
-  const { defaultHuntParams, paramPrelude, queryFile } = await import("./queries/index.js");
-  const q = `${paramPrelude(defaultHuntParams())}\n${queryFile(target)}\nunion (MwEvents | distinct IPRaw = ClientIPRaw), (MwSignIns | distinct IPRaw)\n| where isnotempty(IPRaw)\n| distinct IPRaw`;
-  const { rows } = await engine.run(q, now ? { now } : {});
-  const out = new Map<string, number>();
-  for (const r of rows) {
-    const raw = textOf(r["IPRaw"]);
-    const asn = asnOf(raw);
-    if (asn !== undefined && asn > 0) out.set(kqlNormalIp(raw), asn);
-  }
-  return [...out].map(([ip, asn]) => ({ ip, asn }));
+  const { ipListQuery, ipAsnFromRows } = await import("./ip-asn.js");
+  const { rows } = await engine.run(ipListQuery(target, { lookback }), now ? { now } : {});
+  return ipAsnFromRows(rows, asnOf);
 }

@@ -84,6 +84,8 @@ export interface TargetResult {
   hits: Hit[];
   comparison?: unknown;
   rowProblems?: unknown[];
+  /** Offline: the window hunted and how many mailbox actions of the input it left out. */
+  window?: unknown;
 }
 
 /**
@@ -105,6 +107,7 @@ export function renderHunt(
       target: r.target,
       now: r.now,
       nowSource: r.nowSource,
+      ...(r.window ? { window: r.window } : {}),
       ...(r.comparison ? { comparison: r.comparison } : {}),
       ...(r.rowProblems?.length ? { rowProblems: r.rowProblems } : {}),
     });

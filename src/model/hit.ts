@@ -119,6 +119,13 @@ export const hitSchema = z.object({
     time: z.string().optional(),
     /** Audit record Id (or ReportId) when the hit came from an audit record. */
     recordId: z.string().optional(),
+    /**
+     * Hunting: every audit record this hit stands for, when several records made the same thing (identical rules
+     * created again and again): each successful New-InboxRule is a rule of its own, so none is dropped silently.
+     */
+    recordIds: z.array(z.string()).optional(),
+    /** How many records (`recordIds.length`); containment expects up to this many identical live rules. */
+    recordCount: z.number().int().min(1).optional(),
     /** Defender's ReportId of the record (CloudAppEvents), when it differs from recordId. */
     reportId: z.string().optional(),
     /** Hunting: where the record came from (CloudAppEvents, OfficeActivity) and what it carried. */

@@ -5,6 +5,7 @@
  */
 import type { HitReason } from "../model/hit.js";
 import { detectionLists } from "./lists.js";
+import { impersonatesSystemRule } from "./system.js";
 import { isInternalDomain, type NormalRecipient, type NormalRule } from "./normalize.js";
 
 export interface RuleAnalysis {
@@ -69,6 +70,12 @@ export function analyzeRule(r: NormalRule, opts: { hidden?: boolean } = {}): Rul
   if (primary && bare.length <= 2)
     add("obscure-name", `rule name ${JSON.stringify(r.name)} says nothing`, 15);
   if (primary && opts.hidden) add("hidden-rule", "hidden: only Get-InboxRule -IncludeHidden shows it", 20);
+  if (primary && impersonatesSystemRule(r, { hidden: opts.hidden === true }))
+    add(
+      "impersonates-system-rule",
+      `named like one of Exchange's own rules (${JSON.stringify(r.name)}), which never send mail outside, delete or hide it`,
+      25,
+    );
   if (primary && r.stopProcessingRules) add("stops-processing", "stops processing further rules", 5);
 
   if (primary && disabled) add("rule-disabled", "the rule is disabled", 0);

@@ -4,6 +4,8 @@ export interface DetectionLists {
   /** Folder leaf names (lower-case, English and localised, with and without accents) an attacker hides mail in. */
   hidingFolders: string[];
   strongHidingFolders: string[];
+  /** The Junk Email folder's leaf names: the one folder a system rule (the Junk E-mail rule) moves mail to. */
+  junkFolders: string[];
   keywords: { finance: string[]; security: string[] };
   /** Sender words of the mail an attacker hides (Microsoft's and IT's notices). */
   securitySenders: string[];
@@ -27,6 +29,7 @@ export function huntingLists(): Record<string, readonly string[]> {
   return {
     hidingFolders: l.hidingFolders,
     strongHidingFolders: l.strongHidingFolders,
+    junkFolders: l.junkFolders,
     financeKeywords: l.keywords.finance,
     securityKeywords: l.keywords.security,
     securitySenders: l.securitySenders,
@@ -39,7 +42,11 @@ export function huntingLists(): Record<string, readonly string[]> {
   };
 }
 
-/** System rules that a responder must never touch (Junk E-mail, OOF, Delegate Rule). */
+/**
+ * Whether a name is one Exchange gives its own rules (Junk E-mail, OOF, Delegate Rule). A name never makes a rule
+ * a system rule (rules/system.ts decides by what the rule is); it only tells that a rule that is not one wears a
+ * system rule's name.
+ */
 export function isSystemRuleName(name: string): boolean {
   const n = name.trim().toLowerCase();
   return (

@@ -19,7 +19,7 @@ import {
   analyzeTransportRule,
   type RuleAnalysis,
 } from "../rules/analyze.js";
-import { isSystemRuleName } from "../rules/lists.js";
+import { isSystemRule } from "../rules/system.js";
 import { resolveRuleFolders } from "../rules/graph-folders.js";
 import {
   contentFingerprint,
@@ -295,7 +295,7 @@ export function joinRules(
       ...(gr ? { graphRuleId: gr.rule.id } : {}),
       hidden: e.hidden,
       graphReadOnly: gr?.rule.isReadOnly === true,
-      system: isSystemRuleName(e.rule.name),
+      system: isSystemRule(e.normal, { hidden: e.hidden }),
       fingerprint: efp,
       normal: e.normal,
       joinedBy: by,
@@ -309,7 +309,7 @@ export function joinRules(
       graphRuleId: x.rule.id,
       hidden: false,
       graphReadOnly: x.rule.isReadOnly === true,
-      system: isSystemRuleName(x.rule.displayName),
+      system: isSystemRule(x.normal, { hidden: false }),
       fingerprint: fp(x.normal),
       normal: x.normal,
       joinedBy: "graph-only",

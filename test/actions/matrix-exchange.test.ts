@@ -4,7 +4,7 @@
  * One table, one row per action; per row the cells success + already done, compensate restores the exact
  * before-image, not found / gone, 403, 429 storm with Retry-After (retried, then typed), 429 without Retry-After
  * (retried inside the call), timeout (held cmdlet, bounded by exchange.commandTimeoutMs, not retried), eventual
- * consistency; ambiguous resolution for inbox rules. One emulator
+ * consistency; identical inbox rules (made twice) planned together. One emulator
  * for the file; each cell resets its object in the emulated tenant first.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -225,7 +225,7 @@ beforeAll(async () => {
   const alex = mbOf("AlexW@contoso.com");
   alex.outlookClientRules = 2;
   alex.rules.push(HIDDEN_RULE("mxe", "16752869479666417665", "AQAAAAgmfug="));
-  // two hidden rules sharing one name and one content (the ambiguous cell)
+  // two hidden rules sharing one name and one content (made twice: both are contained)
   alex.rules.push(HIDDEN_RULE("mxe dup", "16752869479666417700", "AQAAAAgmfu1="));
   alex.rules.push(HIDDEN_RULE("mxe dup", "16752869479666417701", "AQAAAAgmfu2="));
   st().transportRules.push({
@@ -382,14 +382,19 @@ describe.each(rows)("$name", (row) => {
   }, 30_000);
 });
 
-describe("inboxRule.disable (Exchange) ambiguous resolution", () => {
-  it("two hidden rules share name and content and the hit carries no id → ActionError ambiguous, nothing written", async () => {
+describe("inboxRule.disable (Exchange) identical hidden rules", () => {
+  it("two hidden rules share name and content and the hit carries no id → both planned on Exchange, nothing written by planning", async () => {
     expect(dupTarget).toBeDefined();
     const input: RuleTarget = { ...dupTarget };
     delete input.ruleIdentity;
     delete input.graphRuleId;
     const mark = t.mark();
-    await expect(inboxRuleDisable.plan(ctx(), input)).rejects.toMatchObject({ code: "ambiguous" });
+    const plan = await inboxRuleDisable.plan(ctx(), input);
     expect(t.writes(mark)).toEqual([]);
+    expect(plan.transport).toBe("exchange");
+    expect((plan.before as { rules: { rule: string }[] }).rules.map((r) => r.rule)).toEqual([
+      "exchange:16752869479666417700",
+      "exchange:16752869479666417701",
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Failure-mode matrix (issue 5 item 7), Graph transport: inboxRule.disable (Graph PATCH), user.revokeSessions,
- * user.disable. Each action × case is one cell: success, already done, gone, ambiguous (inbox rules), 403,
+ * user.disable. Each action × case is one cell: success, already done, gone, made twice (inbox rules), 403,
  * 429 storm with and without Retry-After, timeout, eventual consistency (verify polls on the emulator clock, and
  * reports ok:false with too few attempts), compensate restores the exact before-image. One emulator for the file;
  * every cell seeds its own object.
@@ -86,7 +86,7 @@ beforeAll(async () => {
   st().apps[0]!.graphRoles.push(...WRITE_ROLES);
   h = await openTenant(t.cfg);
   RULE_CASES.forEach((c, i) => adeleMb().rules.push(seedRule(`mx ${c}`, i)));
-  // two rules with one name and one content: resolution by name + content is ambiguous
+  // two rules with one name and one content: the attacker made it twice, both are contained
   adeleMb().rules.push({ ...seedRule("mx dup", 50) });
   const scan = await scanWith(t.cfg, h);
   for (const hit of scan.hits)
@@ -134,14 +134,23 @@ describe("inboxRule.disable (Graph)", () => {
     expect(t.writes(mark)).toEqual([]);
   });
 
-  it("ambiguous: two rules share name and content and the hit carries no id → ActionError ambiguous", async () => {
+  it("two rules share name and content and the hit carries no id → both planned, each with its before-image; run disables both, compensate restores both", async () => {
     const d = ruleTarget("dup");
     const input: RuleTarget = { ...d };
     delete input.graphRuleId;
     delete input.ruleIdentity;
     const mark = t.mark();
-    await expect(inboxRuleDisable.plan(ctx(), input)).rejects.toMatchObject({ code: "ambiguous" });
+    const plan = await inboxRuleDisable.plan(ctx(), input);
     expect(t.writes(mark)).toEqual([]);
+    const before = plan.before as { rules: { rule: string; enabled: boolean }[] };
+    expect(before.rules.map((r) => r.enabled)).toEqual([true, true]);
+    expect(new Set(before.rules.map((r) => r.rule)).size).toBe(2);
+    const full = { ...plan, idempotencyKey: "dup" };
+    await inboxRuleDisable.run(ctx(), input, full);
+    const dups = () => adeleMb().rules.filter((r) => r.name === "mx dup");
+    expect(dups().map((r) => r.enabled)).toEqual([false, false]);
+    await inboxRuleDisable.compensate!(ctx(), input, plan.before, plan.target);
+    expect(dups().map((r) => r.enabled)).toEqual([true, true]);
   });
 
   it("429 storm with Retry-After: the SDK retries, then a typed throttled error; the rule is unchanged", async () => {

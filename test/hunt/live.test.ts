@@ -38,8 +38,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const keysOf = (hits: { hitKey: string; severity: string }[]) =>
-  hits.map((h) => `${h.hitKey}:${h.severity}`).sort();
+/** What must be equal live and offline: the hit, its severity, and its strongest link (same-ASN links included). */
+const keysOf = (hits: { hitKey: string; severity: string; links: { key: string }[] }[]) =>
+  hits.map((h) => `${h.hitKey}:${h.severity}:${h.links[0]?.key ?? "-"}`).sort();
 
 describe.each(["defender", "sentinel"] as const)("live %s", (target) => {
   it("returns the hits that the offline path finds in the same data", async () => {
@@ -62,6 +63,11 @@ describe.each(["defender", "sentinel"] as const)("live %s", (target) => {
       now: launched.emulator.ctx.clock.now(),
     });
     expect(keysOf(live.hits)).toEqual(keysOf(off.runs[0]!.hits));
+    // the enrichment pass before the query: live finds the same-ASN network links offline finds
+    const asnLinks = (hits: typeof live.hits) =>
+      hits.filter((h) => h.links.some((l) => l.key === "network" && l.asn !== undefined)).length;
+    expect(asnLinks(off.runs[0]!.hits)).toBeGreaterThan(0);
+    expect(asnLinks(live.hits)).toBe(asnLinks(off.runs[0]!.hits));
     // every hit carries what a responder needs to pivot (jsonl contract)
     for (const h of live.hits) {
       expect(h.action.recordId).toBeTruthy();

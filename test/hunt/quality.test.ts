@@ -3,7 +3,7 @@
  * disk → adapters → KQL engine → mailwarden's queries → hits. The truth comes from the generator (truth.json), not
  * from the code under test.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,6 +103,19 @@ describe.each(["defender", "sentinel"] as const)("%s query on every scenario", (
     for (const h of runs[target]!.hits) expect(h.score).toBe(Math.min(100, h.score));
   });
 
+  it("rates no benign record high; prints the benign score distribution (docs/hunting.md)", () => {
+    const attack = new Set(g.truth.scenarios.flatMap((x) => x.actions.map((a) => a.auditId)));
+    const benign = runs[target]!.hits.filter(
+      (h) => !(h.action.recordIds ?? [h.action.recordId ?? ""]).some((id) => attack.has(id)),
+    );
+    const bands = { low: 0, medium: 0, high: 0 };
+    for (const h of benign) bands[h.severity] += 1;
+    console.log(
+      `benign score distribution (${target}): ${benign.length} hit(s) ${JSON.stringify(bands)}; scores ${JSON.stringify(benign.map((h) => h.score).sort((a, b) => a - b))}`,
+    );
+    expect(bands.high).toBe(0);
+  });
+
   it("never rates a benign look-alike high", () => {
     const benignIds = new Set(g.truth.benign.flatMap((b) => b.auditIds));
     const high = runs[target]!.hits.filter(
@@ -138,20 +151,80 @@ describe("seed profile", () => {
     expect(run.comparison!.missedBySeed.length).toBeGreaterThan(0);
     expect(run.comparison!.mailwardenHits).toBeGreaterThan(run.comparison!.seedRows);
   });
+
+  it("runs verbatim on an export whose sign-ins come only as EntraIdSignInEvents, and says what each side read", async () => {
+    // Today's Defender exports name the table EntraIdSignInEvents; the seed reads AADSignInEventsBeta.
+    const only = path.join(dir, "defender-entra-only");
+    cpSync(path.join(dir, "defender"), only, { recursive: true });
+    rmSync(path.join(only, "AADSignInEventsBeta.csv"));
+    const r = await huntOffline({
+      paths: [only],
+      targets: ["defender"],
+      profile: "seed",
+      params: {},
+      riskThreshold: 50,
+      tenantId: "quality",
+    });
+    expect(r.load.tableRows["AADSignInEventsBeta"]).toBe(0);
+    const run = r.runs[0]!;
+    const expected = seedOracle(g, "EntraIdSignInEvents");
+    expect(expected.size).toBeGreaterThan(0);
+    expect(new Set(run.rows.map((x) => String(x["ReportId"])))).toEqual(expected);
+    console.log(
+      `seed on an EntraIdSignInEvents-only export: ${run.rows.length} row(s), expected ${expected.size}`,
+    );
+    const signIns = g.tables.defender["EntraIdSignInEvents"]!.length;
+    expect(run.comparison!.signInTables).toEqual({
+      seed: { table: "AADSignInEventsBeta", rowsFrom: ["EntraIdSignInEvents"], rows: signIns },
+      mailwarden: { table: "EntraIdSignInEvents", rowsFrom: ["EntraIdSignInEvents"], rows: signIns },
+    });
+    // and mailwarden's side sees the same sign-ins as with both tables: the same hits
+    const both = await huntOffline({
+      paths: [path.join(dir, "defender")],
+      targets: ["defender"],
+      profile: "seed",
+      params: {},
+      riskThreshold: 50,
+      tenantId: "quality",
+    });
+    expect(run.comparison!.mailwardenHits).toBe(both.runs[0]!.comparison!.mailwardenHits);
+    expect(run.comparison!.seedRows).toBe(both.runs[0]!.comparison!.seedRows);
+  });
+
+  it("runs verbatim on an export whose sign-ins come only as AADSignInEventsBeta", async () => {
+    const only = path.join(dir, "defender-beta-only");
+    cpSync(path.join(dir, "defender"), only, { recursive: true });
+    rmSync(path.join(only, "EntraIdSignInEvents.csv"));
+    const r = await huntOffline({
+      paths: [only],
+      targets: ["defender"],
+      profile: "seed",
+      params: {},
+      riskThreshold: 50,
+      tenantId: "quality",
+    });
+    expect(new Set(r.runs[0]!.rows.map((x) => String(x["ReportId"])))).toEqual(
+      seedOracle(g, "AADSignInEventsBeta"),
+    );
+    expect(r.runs[0]!.comparison!.signInTables.mailwarden.rowsFrom).toEqual(["AADSignInEventsBeta"]);
+  });
 });
 
 /**
  * The seed query (../shared/reference/seed-query.kql) re-stated in TypeScript over the generator's row objects, with
  * KQL's semantics spelled out: `!=` is true for an empty value, `has_any` matches whole terms (case-insensitive).
  */
-function seedOracle(gen: Generated): Set<string> {
+function seedOracle(
+  gen: Generated,
+  signInTable: "AADSignInEventsBeta" | "EntraIdSignInEvents" = "AADSignInEventsBeta",
+): Set<string> {
   const t = gen.tables.defender;
   const s = (v: unknown) =>
     v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
   const impacted = new Set((t["AlertEvidence"] ?? []).map((r) => s(r["AccountObjectId"])).filter(Boolean));
   if (!impacted.size) return new Set();
   const sessions = new Set<string>();
-  for (const r of t["AADSignInEventsBeta"] ?? []) {
+  for (const r of t[signInTable] ?? []) {
     const id = s(r["AccountObjectId"]);
     if (!id || !s(r["IPAddress"]) || !impacted.has(id)) continue;
     if (r["IsManaged"] === 1 || r["IsCompliant"] === 1) continue;

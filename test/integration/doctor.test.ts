@@ -31,12 +31,46 @@ describe("doctor", () => {
     expect(checks.find((c) => c.check === "permission User.RevokeSessions.All")?.status).toBe("unverified");
     expect(checks.find((c) => c.check === "permission User.Read.All")?.status).toBe("ok");
     expect(checks.filter((c) => c.check.startsWith("probe")).map((c) => [c.check, c.status])).toEqual([
+      ["probe workspace query", "ok"],
       ["probe GET /users", "ok"],
       ["probe GET messageRules", "ok"],
       ["probe Get-Mailbox", "ok"],
       ["probe Get-InboxRule -IncludeHidden", "ok"],
     ]);
+    expect(checks.find((c) => c.check === "permission Data.Read")).toMatchObject({
+      surface: "sentinel",
+      status: "ok",
+    });
     expect(t.writes(mark)).toEqual([]);
+  });
+
+  it("checks the Sentinel workspace's Data.Read: a token without it is missing, and the workspace refuses the probe", async () => {
+    t = await startTestTenant();
+    t.emulator.ctx.state.apps[0]!.logAnalyticsRoles = [];
+    const { openTenant } = await import("../../src/cli/tenant.js");
+    const handles = await openTenant(t.cfg);
+    try {
+      const checks = await runDoctor({
+        config: t.cfg,
+        playbook: loadPlaybook("contain-mailbox-exfiltration"),
+        credential: handles.credential,
+        graph: handles.graph,
+        probe: true,
+      });
+      expect(checks.find((c) => c.check === "permission Data.Read")).toMatchObject({
+        surface: "sentinel",
+        status: "missing",
+        fix: expect.stringContaining("Log Analytics Reader"),
+      });
+      const probe = checks.find((c) => c.check === "probe workspace query")!;
+      expect(probe.status).toBe("failed");
+      expect(probe.detail).toContain("403");
+      expect(problems(checks).map((c) => c.check)).toEqual(
+        expect.arrayContaining(["permission Data.Read", "probe workspace query"]),
+      );
+    } finally {
+      await handles.close();
+    }
   });
 
   it("names each missing grant with its least-privilege fix, and a failing probe", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzeForwarding, analyzeRule } from "../../src/rules/analyze.js";
 import { isSystemRuleName } from "../../src/rules/lists.js";
+import { isSystemRule } from "../../src/rules/system.js";
 import {
   contentFingerprint,
   exoFolderLeaf,
@@ -160,6 +161,23 @@ describe("rule analysis", () => {
     expect(isSystemRuleName("Microsoft.Exchange.OOF.KnownSenders.12345")).toBe(true);
     expect(isSystemRuleName("Delegate Rule -1")).toBe(true);
     expect(isSystemRuleName("Junk")).toBe(false);
+  });
+  it("tells a system rule by what it is, never by its name", () => {
+    const junk = rule({ name: "Junk E-mail Rule", moveToFolder: "Junk Email" });
+    expect(isSystemRule(junk, { hidden: true })).toBe(true);
+    // Exchange hides its own rules: a visible one is a user's, whatever its name
+    expect(isSystemRule(junk, { hidden: false })).toBe(false);
+    const redirect = rule({ name: "Junk E-mail Rule", redirectTo: ['"D" [SMTP:d@evil.example]'] });
+    expect(isSystemRule(redirect, { hidden: true })).toBe(false);
+    const a = analyzeRule(redirect, { hidden: true });
+    expect(a.reasons.map((r) => r.code)).toContain("impersonates-system-rule");
+    // a delegate rule forwards meeting messages to delegates inside the tenant
+    const delegate = rule({
+      name: "Delegate Rule",
+      forwardTo: ['"A" [EX:/o=ExchangeLabs/cn=Recipients/cn=alex]'],
+    });
+    expect(isSystemRule(delegate, { hidden: true })).toBe(true);
+    expect(isSystemRule(rule({ name: "x", moveToFolder: "RSS Feeds" }), { hidden: true })).toBe(false);
   });
 });
 

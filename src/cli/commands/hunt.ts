@@ -27,8 +27,12 @@ function pick<T extends string>(v: string, allowed: readonly T[], flag: string):
   return v as T;
 }
 
-/** Query parameters: config's hunting section, then flags. */
+/**
+ * Query parameters: config's hunting section, then flags. Offline the window is the whole input unless
+ * --lookback-days narrows it (the user chose what to export); live it is --lookback-days, else the config's, else 30.
+ */
 function paramsOf(o: HuntFlags, config: Config | undefined) {
+  const offline = (o.offline?.length ?? 0) > 0;
   const h = config?.hunting;
   const risk = o.risk
     ? pick(o.risk, ["low", "medium", "high"] as const, "--risk")
@@ -39,7 +43,7 @@ function paramsOf(o: HuntFlags, config: Config | undefined) {
   return {
     riskLevel: risk,
     params: {
-      lookback: `${days}d`,
+      ...(offline && o.lookbackDays === undefined ? {} : { lookback: `${days}d` }),
       riskThreshold: RISK_LEVELS[risk],
       tenantDomains: o.tenantDomain?.length
         ? o.tenantDomain.map((d) => d.toLowerCase())
@@ -72,8 +76,14 @@ export function registerHunt(program: Command): void {
     .option("--print-kql", "print the query, ready to paste into the portal, and exit")
     .option("-f, --format <format>", `output: ${HUNT_FORMATS.join(" | ")}`, "table")
     .option("--rows", "print the query's rows instead of hits (always so for --profile seed)")
-    .option("--now <time>", "offline: the time ago() counts from (default: the newest event in the input)")
-    .option("--lookback-days <n>", "how far back to look (default 30)")
+    .option(
+      "--now <time>",
+      "offline: the window's end, what ago() counts from (default: the newest event in the input)",
+    )
+    .option(
+      "--lookback-days <n>",
+      "how far back from the window's end to look (live default 30; offline default: the whole input)",
+    )
     .option(
       "--risk <level>",
       "a linked sign-in at or above this risk is risky: low | medium | high (default medium)",
@@ -174,10 +184,20 @@ function printOffline(
     status(
       `${run.target}: as of ${run.now} (${run.nowSource}); ${run.rows.length} row(s)${profile === "seed" ? "" : `, ${run.hits.length} hit(s): ${countBy(run.hits.map((h) => h.severity))}`}`,
     );
-    if (run.comparison)
+    const w = run.window;
+    status(
+      `${run.target}: window ${w.lookback === "whole input" ? "the whole input" : `the ${w.lookback} up to ${w.until}`}; ${w.leftOut} of ${w.mailboxActions} mailbox action(s) left out${w.leftOut ? " (widen with --lookback-days / --now)" : ""}`,
+    );
+    if (run.comparison) {
+      const { seed, mailwarden } = run.comparison.signInTables;
+      const from = (x: { rowsFrom: string[] }) => x.rowsFrom.join(" + ") || "no sign-in table";
       status(
         `seed vs mailwarden: the seed returns ${run.comparison.seedRows} row(s); mailwarden finds ${run.comparison.mailwardenHits} hit(s) (${run.comparison.mailwardenHigh} high); the seed misses ${run.comparison.missedBySeed.length}: ${countBy(run.comparison.missedBySeed.map((m) => m.operation))}`,
       );
+      status(
+        `sign-ins read: the seed ${seed.table} (${seed.rows} row(s) of the export's ${from(seed)}), mailwarden ${mailwarden.table} (${mailwarden.rows} row(s) of ${from(mailwarden)})`,
+      );
+    }
     for (const p of run.problems) status(`row problem: ${p.at}: ${termSafe(p.reason)}`);
   }
   if (!r.runs.length) status("no hunting tables have rows: nothing to hunt in (see the load report)");

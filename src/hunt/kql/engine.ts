@@ -12,6 +12,7 @@ import {
 } from "@duckdb/node-api";
 import { KqlExecutionError, KqlTimeoutError } from "./errors.js";
 import { loadRows, type LoadReport } from "./load.js";
+import { bindSignInTables, type SignInBinding } from "./signin-tables.js";
 import { MACROS } from "./macros.js";
 import { NeedleMatcher } from "./needles.js";
 import { ident } from "./sqltext.js";
@@ -120,6 +121,14 @@ export class KqlEngine {
     const report = await this.serial(() => loadRows(this.connection, name, columns, rows));
     this.defineTable(name, columns);
     return report;
+  }
+
+  /**
+   * Binds Defender's two sign-in table names (EntraIdSignInEvents, AADSignInEventsBeta) to the same rows, after
+   * every table is loaded: queries written for either name read whichever the export held (signin-tables.ts).
+   */
+  async bindSignInTables(): Promise<SignInBinding[]> {
+    return this.serial(() => bindSignInTables(this.connection));
   }
 
   /** The newest `Timestamp` / `TimeGenerated` over the defined tables, or undefined when there is none. */

@@ -44,6 +44,7 @@ export interface HuntParams {
 export type HuntListName =
   | "hidingFolders"
   | "strongHidingFolders"
+  | "junkFolders"
   | "financeKeywords"
   | "securityKeywords"
   | "securitySenders"

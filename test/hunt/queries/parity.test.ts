@@ -20,6 +20,7 @@ const json = JSON.parse(readFileSync(new URL("../../../src/rules/lists.json", im
 const FROM_JSON: Record<string, (j: typeof json) => unknown> = {
   hidingFolders: (j) => j.hidingFolders,
   strongHidingFolders: (j) => j.strongHidingFolders,
+  junkFolders: (j) => j.junkFolders,
   financeKeywords: (j) => j.keywords.finance,
   securityKeywords: (j) => j.keywords.security,
   securitySenders: (j) => j.securitySenders,

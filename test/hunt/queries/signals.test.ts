@@ -71,13 +71,23 @@ const ACTIONS = [
   act("forward internal", { op: "New-InboxRule", params: { Name: "x", ForwardTo: "a@contoso.com" } }),
   act("forward subdomain", { op: "New-InboxRule", params: { Name: "x", RedirectTo: "a@eu.contoso.com" } }),
   act("forward allowed", { op: "New-InboxRule", params: { Name: "x", ForwardTo: "Keep@Partner.example" } }),
+  // what Exchange's own rules do: the junk rule moves to Junk Email, an OOF rule only replies
   act("junk system rule", {
     op: "New-InboxRule",
-    params: { Name: "Junk E-mail Rule", DeleteMessage: "True" },
+    params: { Name: "Junk E-mail Rule", MoveToFolder: "Junk Email" },
   }),
   act("oof system rule", {
     op: "New-InboxRule",
-    params: { Name: "Microsoft.Exchange.OOF.KnownSenders.1", DeleteMessage: "True" },
+    params: { Name: "Microsoft.Exchange.OOF.KnownSenders.1", StopProcessingRules: "True" },
+  }),
+  // the same names on rules that delete or forward: a disguise, never an exemption
+  act("junk-named deleting rule", {
+    op: "New-InboxRule",
+    params: { Name: "Junk E-mail Rule", DeleteMessage: "True" },
+  }),
+  act("delegate-named forwarding rule", {
+    op: "New-InboxRule",
+    params: { Name: "Delegate Rule - sync", ForwardTo: "a@evil.example" },
   }),
   act("system actor", {
     op: "New-InboxRule",
@@ -304,6 +314,11 @@ describe.skipIf(!engineAvailable)("Defender query on hand-made records", () => {
       "blank resync",
     ])
       expect(row(l), l).toBeUndefined();
+  });
+
+  it("never exempts a rule by its name: a system rule's name on a deleting or forwarding rule is a signal", () => {
+    for (const l of ["junk-named deleting rule", "delegate-named forwarding rule"])
+      expect(codes(l), l).toContain("impersonates-system-rule");
   });
 
   it("mailbox forwarding outside is primary; inside is nothing (A10)", () => {
