@@ -57,6 +57,8 @@ export interface NewRunSpec {
   mode: RunMode;
   steps: StepInstance[];
   hitKeys: string[];
+  /** A follow-up run's lane (`<playbook>#N`): one active run per case and lane. Default: the playbook's id. */
+  lane?: string;
 }
 
 /** Starts a new run of `playbook` for a case; undefined when the case already has an active run of it. */
@@ -73,7 +75,7 @@ export async function startRun(
     {
       runId,
       caseId: spec.caseId,
-      playbook: playbook.metadata.id,
+      playbook: spec.lane ?? playbook.metadata.id,
       mode: spec.mode,
       machineId: ident.id,
       machineVersion: ident.version,

@@ -78,6 +78,8 @@ interface Budget {
 }
 
 const BUDGET_GATE = GATE.budget;
+/** Follow-up runs a waiting case may have at once (per playbook). */
+const FOLLOW_UP_LANES = 4;
 
 const targetKeyOf = (h: Hit) => h.hitKey || computeHitKey(h.tenantId, h.target);
 
@@ -541,7 +543,8 @@ export class Job {
       const active = store.activeRun(kase.caseId, pb.metadata.id);
       if (active) {
         if (this.driven.has(active.runId)) {
-          // Resumed above and still not over (waiting): its case waits with it.
+          // Resumed above and still waiting: targets that joined the case since get a follow-up run.
+          await this.followUp(kase, user, pb, newKeys);
           return;
         }
         await this.resume(active);
@@ -554,20 +557,7 @@ export class Job {
       );
       newKeys.clear(); // planned from here on: a later round plans only what is still open
       if (!steps.length) return;
-      const gated = steps.map((s) => {
-        const gate = this.staticGate(s, user, "execute");
-        return gate ? { ...s, gate } : s;
-      });
-      const needsBudget = gated.some((s) => !s.gate);
-      // Unattended: a slot of the persisted cap; attended: the invocation's budget.
-      const spent = !needsBudget
-        ? undefined
-        : this.policy("execute").unattended
-          ? this.takeSlot(kase.caseId, user)
-          : this.budget.take()
-            ? undefined
-            : `${BUDGET_GATE} of ${this.env.guardrails.maxContainmentsPerRun} cases per invocation is spent: the next invocation continues`;
-      const withBudget = spent ? gated.map((s) => ({ ...s, gate: s.gate ?? spent })) : gated;
+      const withBudget = this.gateSteps(kase.caseId, user, steps);
       let created = true;
       const r = await this.guardLease("(new)", kase.caseId, async () => {
         const rep = await startRun(this.driveEnv(user, "execute", kase.caseId), pb, {
@@ -586,8 +576,75 @@ export class Job {
       // Targets added by another process while this run went on are picked up in the next round.
       const covered = new Set(r.hitKeys);
       const more = this.caseTargets(kase.caseId, pb).some((t) => !covered.has(t.targetKey));
+      if (more && r.state === "waiting") await this.followUp(kase, user, pb, newKeys);
       if (!more || r.state !== "done") return;
     }
+  }
+
+  /** Gates for new step instances: guardrails and policy, then (unattended) a slot of the cap or (attended) the budget. */
+  private gateSteps(
+    caseId: string,
+    user: { id: string; upn: string },
+    steps: StepInstance[],
+  ): StepInstance[] {
+    const gated = steps.map((s) => {
+      const gate = this.staticGate(s, user, "execute");
+      return gate ? { ...s, gate } : s;
+    });
+    if (!gated.some((s) => !s.gate)) return gated;
+    const spent = this.policy("execute").unattended
+      ? this.takeSlot(caseId, user)
+      : this.budget.take()
+        ? undefined
+        : `${BUDGET_GATE} of ${this.env.guardrails.maxContainmentsPerRun} cases per invocation is spent: the next invocation continues`;
+    return spent ? gated.map((s) => ({ ...s, gate: s.gate ?? spent })) : gated;
+  }
+
+  /**
+   * A case whose run waits (for a person, the cap) still contains what joins it: the object steps of targets no
+   * active run covers run in a follow-up run (its own lane, `<playbook>#N`, so two processes never start the same
+   * one); the case's account-wide and tenant-wide steps stay with the waiting run. Steps run in the playbook's
+   * order within a run, so a waiting step would otherwise hold back a new target's containment.
+   */
+  private async followUp(
+    kase: CaseRow,
+    user: { id: string; upn: string },
+    pb: Playbook,
+    newKeys: Set<string>,
+  ): Promise<void> {
+    const { store } = this.env;
+    const active = store.listRuns({ caseId: kase.caseId, active: true });
+    const covered = new Set(active.flatMap((r) => (r.input as { hitKeys?: string[] }).hitKeys ?? []));
+    const settled = this.settledKeys(kase.caseId);
+    const targets = this.caseTargets(kase.caseId, pb).filter((t) => !covered.has(t.targetKey));
+    const steps = expandSteps(pb, targets).filter(
+      (s) =>
+        s.scope === "object" &&
+        ((s.targetKey && newKeys.has(s.targetKey)) || !settled.has(this.instanceKey(kase.caseId, s))),
+    );
+    // Only when something would run now: not when every new step waits anyway (a protected account, a manual
+    // policy) or the case waits at the cap; those targets are planned when the waiting run ends.
+    if (!steps.some((s) => !this.staticGate(s, user, "execute"))) return;
+    const atCap = active.some((r) => r.state === "waiting" && JSON.stringify(r.snapshot).includes(GATE.cap));
+    if (atCap) return;
+    const busy = new Set(active.map((r) => r.playbook));
+    const lane = Array.from({ length: FOLLOW_UP_LANES }, (_, i) => `${pb.metadata.id}#${i + 1}`).find(
+      (l) => !busy.has(l),
+    );
+    if (!lane) return; // every lane holds a waiting run: the targets wait for one to end
+    const gated = this.gateSteps(kase.caseId, user, steps);
+    if (gated.every((s) => s.gate)) return;
+    const r = await this.guardLease("(new)", kase.caseId, () =>
+      startRun(this.driveEnv(user, "execute", kase.caseId), pb, {
+        caseId: kase.caseId,
+        user,
+        mode: "execute",
+        steps: gated,
+        hitKeys: [...new Set(gated.flatMap((s) => (s.targetKey ? [s.targetKey] : [])))],
+        lane,
+      }),
+    );
+    if (r) this.driven.add(r.runId);
   }
 
   /** A case closes when no run of it is active and every step over every target is done and verified. */

@@ -151,6 +151,55 @@ describe("unattended containment (run --auto)", () => {
   });
 });
 
+describe("a target joining a case whose run waits", () => {
+  it("is contained by a follow-up run without waiting for the person the case's run waits for", async () => {
+    const cfg = { ...t.cfg, store: { ...t.cfg.store, path: path.join(t.stateDir, "follow-up.db") } };
+    const adele = hits.filter((h) => h.user.upn === "AdeleV@contoso.com");
+    const rule = adele.filter((h) => h.target.kind === "inboxRule");
+    const fwd = adele.filter((h) => h.target.kind === "mailboxForwarding");
+    expect(rule.length).toBeGreaterThan(0);
+    expect(fwd).toHaveLength(1);
+    const mb = mailboxOf("AdeleV@contoso.com");
+    const saved = {
+      forwardingSmtpAddress: mb.forwardingSmtpAddress,
+      forwardingAddress: mb.forwardingAddress,
+      deliverToMailboxAndForward: mb.deliverToMailboxAndForward,
+    };
+    const first = await runHits(cfg, t.handles, rule, "execute", {
+      actionCtx: ctx(),
+      unattended: unattended(5),
+    });
+    expect(first.runs.map((r) => r.state)).toEqual(["waiting"]); // revoke-sessions: manual
+    expect(mailboxOf("AdeleV@contoso.com").forwardingSmtpAddress).not.toBeNull();
+    const second = await runHits(cfg, t.handles, fwd, "execute", {
+      actionCtx: ctx(),
+      unattended: unattended(5),
+    });
+    const followUp = second.runs.find((r) => r.steps.some((s) => s.id === "clear-forwarding"))!;
+    expect(followUp.steps.map((s) => [s.id, s.outcome])).toEqual([["clear-forwarding", "done"]]);
+    expect(followUp.state).toBe("done");
+    expect(mailboxOf("AdeleV@contoso.com").forwardingSmtpAddress).toBeNull();
+    const store = new SqliteCaseStore(cfg.store.path);
+    try {
+      // One case; its account-wide step still waits (once) in the first run; the follow-up has its own lane.
+      expect(store.listCases({}).filter((c) => c.userUpn === "AdeleV@contoso.com")).toHaveLength(1);
+      expect(listWaiting(store).map((w) => w.stepId)).toEqual(["revoke-sessions"]);
+      expect(store.getRun(followUp.runId)!.playbook).toBe("contain-mailbox-exfiltration#1");
+      // A third invocation with the same hits changes nothing and starts nothing new.
+      const mark = t.mark();
+      const third = await runHits(cfg, t.handles, adele, "execute", {
+        actionCtx: ctx(),
+        unattended: unattended(5),
+      });
+      expect(t.writes(mark)).toEqual([]);
+      expect(third.runs.map((r) => r.state)).toEqual(["waiting"]);
+    } finally {
+      store.close();
+      Object.assign(mb, saved); // the attacker's forwarding again, for the tests below
+    }
+  });
+});
+
 describe("notices from the runner (config.notify)", () => {
   it("an unattended run's waiting cases and cap reach a real, signed webhook; a dead webhook fails nothing", async () => {
     const { createServer } = await import("node:http");
