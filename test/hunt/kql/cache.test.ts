@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { AnalysisCache, defaultCacheDir, tapeSum } from "../../../src/hunt/kql/cache.js";
 import { KqlEngine } from "../../../src/hunt/kql/engine.js";
@@ -72,6 +73,31 @@ describe("analysis cache", () => {
     expect(first.r.rows).toEqual(fresh.r.rows);
     expect(first.r.rows.map((x) => x["User"])).toEqual(["a@contoso.com", "b@contoso.com"]);
   });
+
+  it("a process whose query is a cache hit never loads Kusto.Language", async () => {
+    const dir = tmp();
+    // The built engine (scripts/test.mjs builds dist/ first), in fresh processes: the first analyses and stores,
+    // the second replays; each reports whether the bridge's global `Kusto` exists after the run.
+    const script = `
+      const { KqlEngine } = await import(${JSON.stringify(path.resolve("dist/hunt/kql/engine.js"))});
+      const e = await KqlEngine.create({ threads: 1 });
+      await e.registerRows("Events", ${JSON.stringify(COLS)}, ${JSON.stringify(ROWS)});
+      const r = await e.run(${JSON.stringify(QUERY)}, { now: new Date(${JSON.stringify(NOW.toISOString())}) });
+      console.log(JSON.stringify({ source: e.lastAnalysis.source, kusto: globalThis.Kusto !== undefined, rows: r.rows.length }));
+      e.close();`;
+    const once = async () => {
+      const r = await execa(process.execPath, ["--input-type=module", "-e", script], {
+        env: { MAILWARDEN_CACHE_DIR: dir },
+      });
+      return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+        source: string;
+        kusto: boolean;
+        rows: number;
+      };
+    };
+    expect(await once()).toEqual({ source: "analysed", kusto: true, rows: 2 });
+    expect(await once()).toEqual({ source: "cache", kusto: false, rows: 2 });
+  }, 60_000);
 
   it("keys on the query and the tables: another query or schema is analysed afresh", async () => {
     const cache = new AnalysisCache(tmp());
