@@ -2,6 +2,46 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+const EVAL_BAN = { selector: "CallExpression[callee.name='eval']", message: "no eval" };
+
+/**
+ * A layering rule for `files`: no import (static or `import()`) of a relative path through one of `dirs`, and none of
+ * the `packages` patterns.
+ * @param {string[]} files
+ * @param {{ dirs: string[], message: string }[]} forbidden
+ * @param {{ group: string[], message: string }[]} [packages]
+ * @param {string[]} [ignores]
+ */
+function layer(files, forbidden, packages = [], ignores = []) {
+  const re = (dirs) => `^\\.{1,2}/(?:.*/)?(?:${dirs.join("|")})/`;
+  return [
+    {
+      files,
+      ignores,
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          { patterns: [...forbidden.map((f) => ({ regex: re(f.dirs), message: f.message })), ...packages] },
+        ],
+        "no-restricted-syntax": [
+          "error",
+          EVAL_BAN,
+          ...forbidden.map((f) => ({
+            selector: `ImportExpression[source.value=/${re(f.dirs).replaceAll("/", "\\/")}/]`,
+            message: f.message,
+          })),
+          ...packages.flatMap((p) =>
+            p.group.map((g) => ({
+              selector: `ImportExpression[source.value=/^${g.replaceAll("/", "\\/").replace("*", ".*")}$/]`,
+              message: p.message,
+            })),
+          ),
+        ],
+      },
+    },
+  ];
+}
+
 export default tseslint.config(
   {
     ignores: ["dist/**", "node_modules/**", "coverage/**", ".cache/**", ".mailwarden/**", "eslint.config.js"],
@@ -23,37 +63,76 @@ export default tseslint.config(
         "error",
         { allowNumber: true, allowBoolean: true },
       ],
-      "no-restricted-syntax": [
-        "error",
-        { selector: "CallExpression[callee.name='eval']", message: "no eval" },
-      ],
+      "no-restricted-syntax": ["error", EVAL_BAN],
     },
   },
-  {
-    // The engine is pure: machines and transitions only, no I/O.
-    files: ["src/engine/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["node:*", "fs", "child_process", "http", "https", "net"],
-              message: "src/engine is pure: no I/O",
-            },
-            {
-              group: ["execa", "better-sqlite3", "@microsoft/*", "@azure/*", "winston"],
-              message: "src/engine is pure: no I/O",
-            },
-            {
-              group: ["../adapters/*", "../store/*", "../runner/*", "../emulator/*"],
-              message: "src/engine is pure",
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Layering (docs/architecture.md): detection (src/hunt, src/rules) imports neither the CLI nor containment
+  // (runner, actions) nor the emulator; the engine does no I/O; only the emulator's and the demo's commands (and
+  // tests) import the emulator. Static imports through no-restricted-imports, `import()` through
+  // no-restricted-syntax (which also keeps the project-wide eval ban, since a block's rule options replace the
+  // earlier ones).
+  ...layer(
+    ["src/hunt/**/*.ts", "src/rules/**/*.ts"],
+    [
+      {
+        dirs: ["cli", "runner", "actions", "emulator", "store"],
+        message:
+          "detection (src/hunt, src/rules) imports neither the CLI, containment, the store nor the emulator",
+      },
+    ],
+  ),
+  ...layer(
+    ["src/engine/**/*.ts"],
+    [
+      {
+        dirs: ["adapters", "store", "runner", "emulator", "cli", "hunt"],
+        message: "src/engine is pure: machines and transitions only",
+      },
+    ],
+    [
+      {
+        group: [
+          "node:*",
+          "fs",
+          "fs/*",
+          "child_process",
+          "http",
+          "https",
+          "net",
+          "tls",
+          "dgram",
+          "worker_threads",
+        ],
+        message: "src/engine is pure: no I/O",
+      },
+      {
+        group: [
+          "execa",
+          "better-sqlite3",
+          "@duckdb/*",
+          "duckdb",
+          "@microsoft/*",
+          "@azure/*",
+          "winston",
+          "hono",
+        ],
+        message: "src/engine is pure: no I/O",
+      },
+    ],
+  ),
+  ...layer(
+    ["src/**/*.ts"],
+    [{ dirs: ["emulator"], message: "only the emulator and demo commands (and tests) import src/emulator" }],
+    [],
+    [
+      "src/emulator/**",
+      "src/hunt/**",
+      "src/rules/**",
+      "src/engine/**",
+      "src/cli/commands/emulator.ts",
+      "src/cli/commands/demo.ts",
+    ],
+  ),
   {
     files: ["scripts/**/*.mjs", "bench/**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", performance: "readonly" } },

@@ -44,6 +44,7 @@ export function exitCodeFor(e: unknown): number {
   // A store that is missing, empty, foreign, newer or corrupt: bad input, named with what to do.
   if (
     name === "UsageError" ||
+    name === "HuntUsageError" ||
     name === "ConfigError" ||
     name === "StoreError" ||
     name === "DecisionError" ||

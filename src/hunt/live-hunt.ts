@@ -4,10 +4,20 @@
  * the user's data leaves for a third party): a first query lists the window's addresses, their owners (ASN) go into
  * the hunting query for same-network links (ip-asn.ts), and the returned rows' IPs are enriched for the hits.
  */
+import type { TokenCredential } from "@azure/identity";
+import type { GraphAdapter } from "../adapters/graph/client.js";
 import type { Config } from "../config/schema.js";
 import type { Hit } from "../model/hit.js";
 import type { HuntParams } from "./queries/index.js";
+import { HuntUsageError } from "./errors.js";
 import { hitsFromRows, networkIntelOf, type HuntProfile, type HuntTarget, type RowProblem } from "./hunt.js";
+
+/** What live hunting reads the tenant through; the caller (the CLI's command) opens it from config. */
+export interface HuntTenant {
+  credential: TokenCredential;
+  graph: GraphAdapter;
+  close(): Promise<void>;
+}
 
 export interface LiveResult {
   target: HuntTarget;
@@ -22,18 +32,18 @@ export interface LiveResult {
 export async function huntLive(
   config: Config,
   o: { target?: HuntTarget; profile: HuntProfile; params: Partial<HuntParams>; ipDatabase?: string },
+  /** Opens the tenant (Graph only: hunting never needs Exchange), after the arguments were checked. */
+  openTenant: (config: Config) => Promise<HuntTenant>,
 ): Promise<LiveResult> {
   const { trustCaInProcess } = await import("../adapters/tls.js");
   trustCaInProcess(config.endpoints.caFile);
-  const { openTenant } = await import("../cli/tenant.js");
   const { buildQuery } = await import("./queries/index.js");
   const { runDefender, runSentinel } = await import("./live.js");
-  const { UsageError } = await import("../cli/errors.js");
   const target = o.target ?? config.hunting.target;
   if (o.profile === "seed" && target !== "defender")
-    throw new UsageError("the seed query is written for Defender's tables; use --target defender");
+    throw new HuntUsageError("the seed query is written for Defender's tables; use --target defender");
   if (target === "sentinel" && !config.hunting.workspaceId)
-    throw new UsageError("hunting.workspaceId is required to hunt in Sentinel");
+    throw new HuntUsageError("hunting.workspaceId is required to hunt in Sentinel");
   const t = await openTenant({ ...config, exchange: { ...config.exchange, enabled: false } });
   try {
     const run = (q: string) =>

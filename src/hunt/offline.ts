@@ -16,6 +16,7 @@ import {
   type RowProblem,
 } from "./hunt.js";
 import { stat } from "node:fs/promises";
+import { HuntUsageError } from "./errors.js";
 import { renderHits, renderHunt, renderRows } from "./output.js";
 import { textOf } from "./row.js";
 
@@ -85,9 +86,8 @@ const ACTION_TABLE: Record<HuntTarget, string> = { defender: "CloudAppEvents", s
 export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
   // A path that is not there is a mistake (a typo, a missing mount), not an empty export: say so, naming it.
   for (const p of o.paths)
-    await stat(p).catch(async (e: NodeJS.ErrnoException) => {
-      const { UsageError } = await import("../cli/errors.js");
-      throw new UsageError(
+    await stat(p).catch((e: NodeJS.ErrnoException) => {
+      throw new HuntUsageError(
         e.code === "ENOENT"
           ? `--offline: no such file or folder: ${p}`
           : `--offline: cannot read ${p}: ${e.code ?? e.message}`,
@@ -110,7 +110,7 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
       o.targets ??
       (["defender", "sentinel"] as const).filter((t) => (load.tableRows[ACTION_TABLE[t]] ?? 0) > 0);
     if (o.profile === "seed" && targets.includes("sentinel") && o.targets?.includes("sentinel"))
-      throw new (await import("../cli/errors.js")).UsageError(
+      throw new HuntUsageError(
         "the seed query is written for Defender's tables; use --target defender (or the default profile for Sentinel)",
       );
     const ipIntel = await IpIntel.open(o.ipDatabase ? { mmdbPath: o.ipDatabase } : {});

@@ -5,8 +5,8 @@
  */
 import { stringify } from "csv-stringify/sync";
 import type { Hit } from "../model/hit.js";
-import { table } from "../cli/output.js";
-import { describeTarget } from "../cli/commands/scan.js";
+import { describeTarget } from "../model/describe.js";
+import { table } from "../text/table.js";
 
 export const HUNT_FORMATS = ["table", "json", "jsonl", "csv"] as const;
 export type HuntFormat = (typeof HUNT_FORMATS)[number];

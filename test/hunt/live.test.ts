@@ -44,11 +44,11 @@ const keysOf = (hits: { hitKey: string; severity: string; links: { key: string }
 
 describe.each(["defender", "sentinel"] as const)("live %s", (target) => {
   it("returns the hits that the offline path finds in the same data", async () => {
-    const live = await huntLive(cfg, {
-      target,
-      profile: "default",
-      params: { tenantDomains: cfg.tenant.domains },
-    });
+    const live = await huntLive(
+      cfg,
+      { target, profile: "default", params: { tenantDomains: cfg.tenant.domains } },
+      openTenant,
+    );
     expect(live.problems).toEqual([]);
     expect(live.hits.length).toBeGreaterThan(0);
     expect(live.hits.some((h) => h.severity === "high")).toBe(true);
@@ -104,10 +104,10 @@ describe("live errors", () => {
   });
 
   it("the seed profile runs live in Defender and refuses Sentinel", async () => {
-    const seed = await huntLive(cfg, { target: "defender", profile: "seed", params: {} });
+    const seed = await huntLive(cfg, { target: "defender", profile: "seed", params: {} }, openTenant);
     expect(seed.columns.map((c) => c.name)).toContain("ReportId");
-    await expect(huntLive(cfg, { target: "sentinel", profile: "seed", params: {} })).rejects.toThrow(
-      /Defender/,
-    );
+    await expect(
+      huntLive(cfg, { target: "sentinel", profile: "seed", params: {} }, openTenant),
+    ).rejects.toThrow(/Defender/);
   }, 60_000);
 });

@@ -165,7 +165,7 @@ async function huntStage(
       `\n== emulated tenant with audit logs at ${emulator.baseUrl}\n== 0. hunt (Defender advanced hunting)`,
     );
     const params = { tenantDomains: config.tenant.domains };
-    const r = await huntLive(config, { target: "defender", profile: "default", params });
+    const r = await huntLive(config, { target: "defender", profile: "default", params }, openTenant);
     writeOut(
       renderHits(r.hits, "table", {
         target: "defender",
@@ -174,7 +174,7 @@ async function huntStage(
         nowSource: "the emulated tenant's clock",
       }),
     );
-    const seed = await huntLive(config, { target: "defender", profile: "seed", params: {} });
+    const seed = await huntLive(config, { target: "defender", profile: "seed", params: {} }, openTenant);
     const high = r.hits.filter((h) => h.severity === "high");
     const linked = r.hits.filter((h) => h.links.length > 0).length;
     status(`the seed query returns ${seed.rows.length} of these; mailwarden finds ${r.hits.length}`);

@@ -131,12 +131,17 @@ export function registerHunt(program: Command): void {
       }
       if (!config) throw new UsageError("live hunting needs --config (or use --offline <files>)");
       const { huntLive } = await import("../../hunt/live-hunt.js");
-      const r = await huntLive(config, {
-        ...(target ? { target } : {}),
-        profile,
-        params,
-        ...(o.ipDb ? { ipDatabase: o.ipDb } : {}),
-      });
+      const { openTenant } = await import("../tenant.js");
+      const r = await huntLive(
+        config,
+        {
+          ...(target ? { target } : {}),
+          profile,
+          params,
+          ...(o.ipDb ? { ipDatabase: o.ipDb } : {}),
+        },
+        openTenant,
+      );
       const { renderHunt } = await import("../../hunt/output.js");
       writeData(
         renderHunt(

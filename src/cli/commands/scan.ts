@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
-import type { Hit } from "../../model/hit.js";
 import { scanMailboxes, type NotScanned, type ScanResult } from "../../scan/scan.js";
 import { requireConfig } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -59,21 +58,6 @@ export function renderScan(r: ScanResult, format: Format): string {
 export function describeNotScanned(n: NotScanned): string {
   const where = n.mailbox ?? n.page ?? "tenant";
   return `not scanned: ${where} (${n.surface}): ${n.reason}`;
-}
-
-export function describeTarget(t: Hit["target"]): string {
-  switch (t.kind) {
-    case "inboxRule":
-      return `rule ${JSON.stringify(t.ruleName)}${t.hidden ? " (hidden)" : ""}`;
-    case "mailboxForwarding":
-      return "mailbox forwarding";
-    case "transportRule":
-      return `transport rule ${JSON.stringify(t.name)}`;
-    case "delegation":
-      return `${t.delegationType} → ${t.trustee}${t.folder ? ` on ${t.folder}` : ""}`;
-    case "auditAction":
-      return `${t.category}: ${t.summary}`;
-  }
 }
 
 export function parseFormat(v: string, allowed: readonly string[] = FORMATS): Format {

@@ -16,7 +16,9 @@ import { bindSignInTables, type SignInBinding } from "./signin-tables.js";
 import { MACROS } from "./macros.js";
 import { NeedleMatcher } from "./needles.js";
 import { ident } from "./sqltext.js";
-import { analyse, transpileAnalysed } from "./transpile.js";
+import { AnalysisCache } from "./cache.js";
+import { Analysis, TapeMiss } from "./syntax.js";
+import { analyse, tableDecls, transpileAnalysed } from "./transpile.js";
 import type { KqlColumn } from "./types.js";
 import { isoFromMicros, toKqlValue } from "./values.js";
 
@@ -25,6 +27,8 @@ export interface KqlEngineOptions {
   path?: string;
   /** DuckDB worker threads (default: DuckDB's choice). */
   threads?: number;
+  /** Where analysed queries are kept between runs (default: `AnalysisCache.fromEnvironment()`); false: nowhere. */
+  analysisCache?: AnalysisCache | false;
 }
 
 export interface RunOptions {
@@ -56,7 +60,11 @@ export class KqlEngine {
     private readonly instance: DuckDBInstance,
     /** The DuckDB connection queries run on (loaders may create tables on it, then `defineTable` them). */
     readonly connection: DuckDBConnection,
+    private readonly cache: AnalysisCache | undefined,
   ) {}
+
+  /** How the last `run` got its analysis: from the cache, or from Kusto.Language (and then whether it was stored). */
+  lastAnalysis: { source: "cache" | "analysed"; stored?: boolean; ms: number } | undefined;
 
   static async create(opts: KqlEngineOptions = {}): Promise<KqlEngine> {
     const config: Record<string, string> = {};
@@ -65,7 +73,9 @@ export class KqlEngine {
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
     for (const m of MACROS) await connection.run(m);
-    const engine = new KqlEngine(instance, connection);
+    const cache =
+      opts.analysisCache === false ? undefined : (opts.analysisCache ?? AnalysisCache.fromEnvironment());
+    const engine = new KqlEngine(instance, connection, cache);
     engine.registerMatcherFunction();
     return engine;
   }
@@ -149,7 +159,10 @@ export class KqlEngine {
 
   async run(query: string, opts: RunOptions = {}): Promise<KqlResult> {
     const tables = this.tables;
-    const code: unknown = analyse(query, tables);
+    const t0 = performance.now();
+    const key = this.cache?.key(query, tableDecls(tables));
+    const cached = key !== undefined ? this.cache?.get(key) : undefined;
+    const source = { code: cached ? Analysis.replay(cached) : analyse(query, tables) };
     const now = opts.now ?? (await this.newestEvent()) ?? new Date();
     const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : undefined;
     const constants = new Map<string, unknown>();
@@ -160,15 +173,50 @@ export class KqlEngine {
       ids.push(id);
       return id;
     };
+    this.lastAnalysis = { source: cached ? "cache" : "analysed", ms: Math.round(performance.now() - t0) };
     try {
-      return await this.runAnalysed(code, query, tables, now, constants, track, deadline, opts.timeoutMs);
+      const res = await this.runAnalysed(
+        source,
+        query,
+        tables,
+        now,
+        constants,
+        track,
+        deadline,
+        opts.timeoutMs,
+      );
+      if (key !== undefined && source.code.live) {
+        this.lastAnalysis.source = "analysed";
+        this.lastAnalysis.stored = this.cache?.put(key, source.code.tape) ?? false;
+      }
+      return res;
     } finally {
       for (const id of ids) this.matchers.delete(id);
     }
   }
 
+  /**
+   * Transpiles on the current analysis; a replayed one that lacks an answer (a path through the tree this query's
+   * data had not taken before) is replaced by a fresh analysis, first transpiled once without constants so that
+   * its tape holds every path of the first pass, as a recorded one does.
+   */
+  private transpileOn(
+    source: { code: Analysis },
+    query: string,
+    options: Parameters<typeof transpileAnalysed>[2],
+  ): ReturnType<typeof transpileAnalysed> {
+    try {
+      return transpileAnalysed(source.code, query, options);
+    } catch (e) {
+      if (!(e instanceof TapeMiss)) throw e;
+      source.code = analyse(query, options.tables);
+      transpileAnalysed(source.code, query, { ...options, constants: new Map(), needleSet: () => "unused" });
+      return transpileAnalysed(source.code, query, options);
+    }
+  }
+
   private async runAnalysed(
-    code: unknown,
+    source: { code: Analysis },
     query: string,
     tables: Record<string, KqlColumn[]>,
     now: Date,
@@ -177,7 +225,7 @@ export class KqlEngine {
     deadline: number | undefined,
     timeoutMs: number | undefined,
   ): Promise<KqlResult> {
-    let t = transpileAnalysed(code, query, { tables, now, constants, needleSet });
+    let t = this.transpileOn(source, query, { tables, now, constants, needleSet });
     // First pass: each value list / scalar in dependency order, re-transpiling so later ones use earlier constants.
     for (;;) {
       const next = t.prefetch.find((p) => !constants.has(p.key));
@@ -189,7 +237,7 @@ export class KqlEngine {
           rows.map((r) => toKqlValue(r[0], "string")),
         );
       else constants.set(next.key, rows.length ? toKqlValue(rows[0]?.[0], next.type) : null);
-      t = transpileAnalysed(code, query, { tables, now, constants, needleSet });
+      t = this.transpileOn(source, query, { tables, now, constants, needleSet });
     }
     const raw = await this.serial(() => this.exec(t.sql, deadline, timeoutMs));
     const rows = raw.map((r) => {

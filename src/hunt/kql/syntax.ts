@@ -2,10 +2,11 @@
  * A typed view of Kusto.Language's analysed syntax tree (the bridge objects are untyped; this is the only place that
  * touches their properties besides kusto.ts).
  */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- the bridge is untyped; this class is its typed view. */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call -- the bridge is untyped; this class is its typed view. */
 import { kusto, type KustoNode } from "./kusto.js";
 import { KqlUnsupportedError, positionOf } from "./errors.js";
 import { kqlTypeOf, type KqlColumn, type KqlType } from "./types.js";
+import { textOf } from "./values.js";
 
 let kindNames: Map<number, string> | undefined;
 
@@ -30,46 +31,301 @@ export type SymbolKind = "table" | "column" | "variable" | "function" | "paramet
 export interface SymbolRef {
   kind: SymbolKind;
   name: string;
-  /** The bridge object: identity is used to find the `let` that declared it. */
+  /** The symbol's identity (an id within one analysis): it finds the `let` that declared it. */
   raw: unknown;
 }
 
 export type ResultType = { table: KqlColumn[] } | { scalar: KqlType } | { other: string };
 
-export class Syn {
+/** What the transpiler reads of an expression's type: the symbol kind, its name, a table's columns. */
+interface RawType {
+  k: number;
+  name: string;
+  cols?: { name: string; type: string }[];
+}
+
+/** A literal's value as recorded: primitives as they are, bridge values by their text (and a TimeSpan's ticks). */
+type RawLiteral = string | number | boolean | null | { text: string; ticks?: string };
+
+/**
+ * One node of a tape: what the transpiler asked of an analysed node, with the answers. A cache hit replays it
+ * without loading Kusto.Language; a question the tape does not hold is a `TapeMiss` (the caller analyses afresh).
+ */
+export interface TapeNode {
+  kind?: string;
+  start?: number;
+  width?: number;
+  props?: Record<string, TapeNode | null>;
+  has?: Record<string, boolean>;
+  elements?: TapeNode[];
+  tokens?: Record<string, string>;
+  tokenValues?: Record<string, string>;
+  simpleName?: string;
+  symbol?: { kind: SymbolKind; name: string; id: number } | null;
+  type?: RawType | null;
+  literal?: RawLiteral;
+}
+
+export class TapeMiss extends Error {
+  override readonly name = "TapeMiss";
+}
+
+/** The questions Syn asks of a node, answered by the bridge (recording) or by a tape (replaying). */
+interface NodeAccess {
+  kind(): string;
+  start(): number;
+  width(): number;
+  prop(name: string): NodeAccess | undefined;
+  has(name: string): boolean;
+  elements(): NodeAccess[];
+  token(name: string): string;
+  tokenValue(name: string): string;
+  simpleName(): string;
+  symbol(): { kind: SymbolKind; name: string; id: number } | undefined;
+  type(): RawType | undefined;
+  literal(): unknown;
+}
+
+function symbolKind(k: number): SymbolKind {
+  return k === SYMBOL_TABLE
+    ? "table"
+    : k === SYMBOL_COLUMN
+      ? "column"
+      : k === SYMBOL_VARIABLE
+        ? "variable"
+        : k === SYMBOL_FUNCTION
+          ? "function"
+          : k === SYMBOL_PARAMETER
+            ? "parameter"
+            : "other";
+}
+
+/** Symbols by identity → small ids (1, 2, …), the same for every node of one analysis. */
+class SymbolIds {
+  private readonly ids = new Map<unknown, number>();
+  of(raw: unknown): number {
+    let id = this.ids.get(raw);
+    if (id === undefined) {
+      id = this.ids.size + 1;
+      this.ids.set(raw, id);
+    }
+    return id;
+  }
+}
+
+/** A bridge node that writes every answer into its tape node. */
+class LiveNode implements NodeAccess {
   constructor(
-    readonly raw: KustoNode,
+    private readonly raw: KustoNode,
+    readonly tape: TapeNode,
+    private readonly symbols: SymbolIds,
+  ) {}
+
+  kind(): string {
+    return (this.tape.kind ??= syntaxKindName(Number(this.raw.Kind)));
+  }
+  start(): number {
+    return (this.tape.start ??= Number(this.raw.TextStart));
+  }
+  width(): number {
+    return (this.tape.width ??= Number(this.raw.Width));
+  }
+  prop(name: string): NodeAccess | undefined {
+    const v: unknown = this.raw[name];
+    const props = (this.tape.props ??= {});
+    if (!v) {
+      props[name] = null;
+      return undefined;
+    }
+    const child = (props[name] ??= {});
+    return new LiveNode(v, child, this.symbols);
+  }
+  has(name: string): boolean {
+    const v: unknown = this.raw[name];
+    return ((this.tape.has ??= {})[name] = v !== undefined && v !== null);
+  }
+  elements(): NodeAccess[] {
+    const out: NodeAccess[] = [];
+    const n = Number(this.raw.ChildCount);
+    const tapes: TapeNode[] = [];
+    let i = 0;
+    for (let c = 0; c < n; c++) {
+      const child: KustoNode = this.raw.GetChild(c);
+      if (!child) continue;
+      const el: KustoNode =
+        child.Element !== undefined && child.Separator !== undefined ? child.Element : child;
+      if (!el) continue;
+      const t = this.tape.elements?.[i] ?? {};
+      tapes.push(t);
+      out.push(new LiveNode(el, t, this.symbols));
+      i++;
+    }
+    this.tape.elements = tapes;
+    return out;
+  }
+  token(name: string): string {
+    const t: unknown = this.raw[name];
+    const text: unknown = t ? (t as { Text: unknown }).Text : "";
+    return ((this.tape.tokens ??= {})[name] = typeof text === "string" ? text : "");
+  }
+  tokenValue(name: string): string {
+    const t = this.raw[name];
+    const v: unknown = t ? (t.ValueText ?? t.Text) : "";
+    return ((this.tape.tokenValues ??= {})[name] = typeof v === "string" ? v : "");
+  }
+  simpleName(): string {
+    return (this.tape.simpleName ??= String(this.raw.SimpleName ?? ""));
+  }
+  symbol(): { kind: SymbolKind; name: string; id: number } | undefined {
+    const s: KustoNode = this.raw.ReferencedSymbol;
+    this.tape.symbol = s
+      ? { kind: symbolKind(Number(s.Kind)), name: String(s.Name), id: this.symbols.of(s) }
+      : null;
+    return this.tape.symbol ?? undefined;
+  }
+  type(): RawType | undefined {
+    const t: KustoNode = this.raw.ResultType;
+    if (!t) {
+      this.tape.type = null;
+      return undefined;
+    }
+    const out: RawType = { k: Number(t.Kind), name: String(t.Name ?? "") };
+    if (out.k === SYMBOL_TABLE) {
+      out.cols = [];
+      const list = t.Columns;
+      for (let i = 0; i < Number(list.Count); i++) {
+        const c = list.getItem(i);
+        out.cols.push({ name: String(c.Name), type: String(c.Type?.Name ?? "") });
+      }
+    }
+    this.tape.type = out;
+    return out;
+  }
+  literal(): unknown {
+    const v: unknown = this.raw.LiteralValue;
+    if (v === null || v === undefined) this.tape.literal = null;
+    else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") this.tape.literal = v;
+    else {
+      const ticks = (v as { ticks?: { toString(): string } }).ticks;
+      this.tape.literal = { text: textOf(v), ...(ticks !== undefined ? { ticks: ticks.toString() } : {}) };
+    }
+    return v;
+  }
+}
+
+/** A node read back from a tape. */
+class TapeAccess implements NodeAccess {
+  constructor(private readonly t: TapeNode) {}
+  private need<T>(v: T | undefined, what: string): T {
+    if (v === undefined) throw new TapeMiss(what);
+    return v;
+  }
+  kind(): string {
+    return this.need(this.t.kind, "kind");
+  }
+  start(): number {
+    return this.need(this.t.start, "start");
+  }
+  width(): number {
+    return this.need(this.t.width, "width");
+  }
+  prop(name: string): NodeAccess | undefined {
+    const v = this.need(this.t.props?.[name], `prop ${name}`);
+    return v ? new TapeAccess(v) : undefined;
+  }
+  has(name: string): boolean {
+    return this.need(this.t.has?.[name], `has ${name}`);
+  }
+  elements(): NodeAccess[] {
+    return this.need(this.t.elements, "elements").map((e) => new TapeAccess(e));
+  }
+  token(name: string): string {
+    return this.need(this.t.tokens?.[name], `token ${name}`);
+  }
+  tokenValue(name: string): string {
+    return this.need(this.t.tokenValues?.[name], `tokenValue ${name}`);
+  }
+  simpleName(): string {
+    return this.need(this.t.simpleName, "simpleName");
+  }
+  symbol(): { kind: SymbolKind; name: string; id: number } | undefined {
+    return this.need(this.t.symbol, "symbol") ?? undefined;
+  }
+  type(): RawType | undefined {
+    return this.need(this.t.type, "type") ?? undefined;
+  }
+  literal(): unknown {
+    const v = this.need(this.t.literal, "literal");
+    if (v === null || typeof v !== "object") return v;
+    const { text, ticks } = v;
+    return {
+      toString: () => text,
+      ...(ticks !== undefined ? { ticks: { toString: () => ticks } } : {}),
+    };
+  }
+}
+
+/**
+ * The analysed tree of one query: live (Kusto.Language's bridge objects, recorded on a tape as the transpiler reads
+ * them) or replayed from a tape. The tape is plain JSON (the analysis cache stores it).
+ */
+export class Analysis {
+  private constructor(
+    private readonly root: NodeAccess,
+    /** The tape being recorded (live) or replayed. */
+    readonly tape: TapeNode,
+    readonly live: boolean,
+  ) {}
+
+  static live(code: unknown): Analysis {
+    const tape: TapeNode = {};
+    return new Analysis(
+      new LiveNode((code as { Syntax: KustoNode }).Syntax, tape, new SymbolIds()),
+      tape,
+      true,
+    );
+  }
+
+  static replay(tape: TapeNode): Analysis {
+    return new Analysis(new TapeAccess(tape), tape, false);
+  }
+
+  rootNode(): NodeAccess {
+    return this.root;
+  }
+}
+
+export class Syn {
+  private constructor(
+    private readonly node: NodeAccess,
     readonly source: string,
   ) {}
 
-  static root(code: unknown, source: string): Syn {
-    return new Syn((code as { Syntax: KustoNode }).Syntax, source);
+  static root(code: Analysis, source: string): Syn {
+    return new Syn(code.rootNode(), source);
   }
 
   /** Whether the node has a (non-null) property of this name. */
   has(name: string): boolean {
-    return this.raw[name] !== undefined && this.raw[name] !== null;
+    return this.node.has(name);
   }
 
   /** The unescaped value of a token property (a JSON pair's key, a bracketed name `['x']`). */
   tokenValue(name: string): string {
-    const t = this.raw[name];
-    if (!t) return "";
-    const v: unknown = t.ValueText ?? t.Text;
-    return typeof v === "string" ? v : "";
+    return this.node.tokenValue(name);
   }
 
   /** SyntaxKind name: `PipeExpression`, `HasExpression`, `StringLiteralExpression`, ... */
   get kind(): string {
-    return syntaxKindName(Number(this.raw.Kind));
+    return this.node.kind();
   }
 
   get start(): number {
-    return Number(this.raw.TextStart);
+    return this.node.start();
   }
 
   get width(): number {
-    return Number(this.raw.Width);
+    return this.node.width();
   }
 
   get text(): string {
@@ -78,7 +334,7 @@ export class Syn {
 
   /** A child node by its Kusto.Language property name (`Condition`, `Left`, `Expression`, ...). */
   prop(name: string): Syn | undefined {
-    const v: unknown = this.raw[name];
+    const v = this.node.prop(name);
     return v ? new Syn(v, this.source) : undefined;
   }
 
@@ -96,70 +352,42 @@ export class Syn {
 
   /** This node as a list: its children, separated elements unwrapped. */
   elements(): Syn[] {
-    const out: Syn[] = [];
-    const n = Number(this.raw.ChildCount);
-    for (let i = 0; i < n; i++) {
-      const c: KustoNode = this.raw.GetChild(i);
-      if (!c) continue;
-      const el: KustoNode = c.Element !== undefined && c.Separator !== undefined ? c.Element : c;
-      if (el) out.push(new Syn(el, this.source));
-    }
-    return out;
+    return this.node.elements().map((e) => new Syn(e, this.source));
   }
 
   /** Text of a token property (`Operator`, `Keyword`, ...), trimmed. */
   token(name: string): string {
-    const t: unknown = this.raw[name];
-    if (!t) return "";
-    const text: unknown = (t as { Text: unknown }).Text;
-    return typeof text === "string" ? text : "";
+    return this.node.token(name);
   }
 
   /** The simple name of a NameReference / NameDeclaration. */
   get simpleName(): string {
-    return String(this.raw.SimpleName ?? "");
+    return this.node.simpleName();
   }
 
+  /** `raw` is the symbol's id in this analysis: identity finds the `let` that declared it. */
   get symbol(): SymbolRef | undefined {
-    const s: KustoNode = this.raw.ReferencedSymbol;
-    if (!s) return undefined;
-    const k = Number(s.Kind);
-    const kind: SymbolKind =
-      k === SYMBOL_TABLE
-        ? "table"
-        : k === SYMBOL_COLUMN
-          ? "column"
-          : k === SYMBOL_VARIABLE
-            ? "variable"
-            : k === SYMBOL_FUNCTION
-              ? "function"
-              : k === SYMBOL_PARAMETER
-                ? "parameter"
-                : "other";
-    return { kind, name: String(s.Name), raw: s };
+    const s = this.node.symbol();
+    return s ? { kind: s.kind, name: s.name, raw: s.id } : undefined;
   }
 
   /** The type Kusto.Language inferred for this expression. */
   get resultType(): ResultType {
-    const t: KustoNode = this.raw.ResultType;
+    const t = this.node.type();
     if (!t) return { other: "none" };
-    const k = Number(t.Kind);
-    if (k === SYMBOL_TABLE) {
+    if (t.k === SYMBOL_TABLE) {
       const cols: KqlColumn[] = [];
-      const list = t.Columns;
-      for (let i = 0; i < Number(list.Count); i++) {
-        const c = list.getItem(i);
-        const type = kqlTypeOf(String(c.Type?.Name ?? ""));
-        if (!type) throw this.unsupported(`column type ${String(c.Type?.Name)}`);
-        cols.push({ name: String(c.Name), type });
+      for (const c of t.cols ?? []) {
+        const type = kqlTypeOf(c.type);
+        if (!type) throw this.unsupported(`column type ${c.type}`);
+        cols.push({ name: c.name, type });
       }
       return { table: cols };
     }
     // Dynamic bags and arrays (SymbolKind Bag=7, Array=8) are `dynamic` to us.
-    if (k === 7 || k === 8) return { scalar: "dynamic" };
-    const name = String(t.Name ?? "");
-    const scalar = kqlTypeOf(name);
-    return scalar ? { scalar } : { other: name };
+    if (t.k === 7 || t.k === 8) return { scalar: "dynamic" };
+    const scalar = kqlTypeOf(t.name);
+    return scalar ? { scalar } : { other: t.name };
   }
 
   /** The columns of a tabular expression. */
@@ -187,7 +415,7 @@ export class Syn {
 
   /** The literal value Kusto.Language computed (strings unescaped, numbers, TimeSpan, ...). */
   get literalValue(): unknown {
-    return this.raw.LiteralValue;
+    return this.node.literal();
   }
 
   unsupported(construct?: string): KqlUnsupportedError {

@@ -8,7 +8,7 @@ import { parseAndAnalyze, type TableDecl } from "./kusto.js";
 import { timestampSql } from "./literals.js";
 import { scalar } from "./scalar.js";
 import { ident } from "./sqltext.js";
-import { Syn } from "./syntax.js";
+import { Analysis, Syn } from "./syntax.js";
 import { tabular } from "./tabular.js";
 import type { KqlColumn } from "./types.js";
 
@@ -38,21 +38,22 @@ export function tableDecls(tables: TranspileOptions["tables"]): TableDecl[] {
   return Object.entries(tables).map(([name, cols]) => ({ name, schema: schemaText(cols) }));
 }
 
-/** Parses and analyses; the first Error diagnostic becomes a KqlSemanticError with its position. */
-export function analyse(query: string, tables: TranspileOptions["tables"]): unknown {
+/**
+ * Parses and analyses; the first Error diagnostic becomes a KqlSemanticError with its position. The result records
+ * what the transpiler reads of it (`Analysis.tape`), for the analysis cache.
+ */
+export function analyse(query: string, tables: TranspileOptions["tables"]): Analysis {
   const analysed = parseAndAnalyze(query, tableDecls(tables));
-  const code: unknown = analysed.code;
-  const diagnostics = analysed.diagnostics;
-  const err = diagnostics.find((d) => d.severity === "Error");
+  const err = analysed.diagnostics.find((d) => d.severity === "Error");
   if (err) throw new KqlSemanticError(err.message, positionOf(query, err.start));
-  return code;
+  return Analysis.live(analysed.code);
 }
 
 export function transpile(query: string, options: TranspileOptions): Transpiled {
   return transpileAnalysed(analyse(query, options.tables), query, options);
 }
 
-export function transpileAnalysed(code: unknown, query: string, options: TranspileOptions): Transpiled {
+export function transpileAnalysed(code: Analysis, query: string, options: TranspileOptions): Transpiled {
   const ctx = new Ctx(
     query,
     timestampSql(options.now ?? new Date()),
