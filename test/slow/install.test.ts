@@ -71,12 +71,14 @@ describe("npm pack + npm install -g", () => {
       "src/hunt/queries/core.kql",
       "src/hunt/queries/seed.kql",
       "vendor/enrichment/SOURCES.md",
+      "src/console/assets/console.js",
+      "src/console/assets/console.css",
     ])
       expect(files, needed).toContain(needed);
     const testOnly = files.filter(
       (f) =>
         /^(test|bench|\.cache|\.ci|\.mailwarden|node_modules)\//.test(f) ||
-        (f.startsWith("src/") && !f.endsWith(".kql")) ||
+        (f.startsWith("src/") && !f.endsWith(".kql") && !f.startsWith("src/console/assets/")) ||
         /\.test\.[jt]s$/.test(f) ||
         f === "dist/.tsbuildinfo" ||
         /^scripts\/(test|gen|build-ipdb)\.mjs$/.test(f),
