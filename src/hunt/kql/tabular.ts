@@ -156,7 +156,51 @@ function project(op: Syn, listProp: string, input: Rel | undefined, ctx: Ctx): R
   const exprs = op.list(listProp);
   if (exprs.length !== cols.length) throw op.unsupported(`${op.kind} with expanding expressions`);
   const list = exprs.map((e, i) => `${scalar(valueOf(e), ctx, ROW).sql} AS ${ident(cols[i]?.name ?? "")}`);
-  return { sql: `SELECT ${list.join(", ")}${input ? ` ${from(input)}` : ""}`, cols };
+  if (!input) return { sql: `SELECT ${list.join(", ")}`, cols };
+  const shared = sharedExtractions(list.join(", "), input);
+  return { sql: `SELECT ${shared.select} ${from(shared.input)}`, cols };
+}
+
+/**
+ * One parse per document: a projection that reads several constant paths of one input column (`tostring(_r.Id)`,
+ * `tostring(_r.UserId)`, … on an audit record's RawEventData) would have DuckDB parse the whole document once per
+ * path. The paths are extracted together (`json_extract(doc, [p1, p2, …])`, one parse) in a layer below, and each
+ * extraction reads its element of that list — the same JSON value or NULL as the single-path call.
+ * Only `json_extract("<input column>", '/<simple pointer>')` as `jsonPath` writes it is rewritten, and only in a
+ * projection without subqueries (where every such column name means the input's column). In SQL string literals a
+ * quote is always doubled, so the pattern (a lone quote before `/`) never matches inside one.
+ */
+function sharedExtractions(select: string, input: Rel): { select: string; input: Rel } {
+  if (/\bSELECT\b/i.test(select)) return { select, input };
+  const names = new Map(input.cols.filter((c) => c.type === "dynamic").map((c) => [ident(c.name), c.name]));
+  const re = /json_extract\(("(?:[^"]|"")+"), '(\/[A-Za-z0-9_~/]*)'\)/g;
+  const paths = new Map<string, string[]>();
+  for (const m of select.matchAll(re)) {
+    const [, col = "", ptr = ""] = m;
+    if (!names.has(col)) continue;
+    const list = paths.get(col) ?? [];
+    if (!list.includes(ptr)) list.push(ptr);
+    paths.set(col, list);
+  }
+  const used = new Set(input.cols.map((c) => c.name.toLowerCase()));
+  const aliases = new Map<string, string>();
+  const extra: string[] = [];
+  for (const [col, list] of paths) {
+    if (list.length < 2) continue;
+    let n = aliases.size;
+    while (used.has(`_mw_jx${n}`)) n++;
+    const alias = ident(`_mw_jx${n}`);
+    used.add(`_mw_jx${n}`);
+    aliases.set(col, alias);
+    extra.push(`json_extract(${col}, [${list.map((p) => str(p)).join(", ")}]) AS ${alias}`);
+  }
+  if (!extra.length) return { select, input };
+  const out = select.replace(re, (all, col: string, ptr: string) => {
+    const alias = aliases.get(col);
+    const i = paths.get(col)?.indexOf(ptr) ?? -1;
+    return alias && i >= 0 ? `${alias}[${i + 1}]` : all;
+  });
+  return { select: out, input: { sql: `SELECT *, ${extra.join(", ")} ${from(input)}`, cols: input.cols } };
 }
 
 /** `extend`: one layer per expression, so a later expression can use an earlier one (as in Kusto). */

@@ -250,3 +250,44 @@ describe("let, toscalar, materialize", () => {
     expect(rows).toEqual([{ u: "a" }, { u: "c" }]);
   });
 });
+
+describe("project reading several paths of one dynamic column", () => {
+  // One parse per document (tabular.ts sharedExtractions): each path still gives what it gives alone.
+  const D = `let D = datatable(n:long, d:dynamic)[
+    1, dynamic({"Id":"a","UserId":"U@x","Nested":{"K":"v"},"Nil":null,"Arr":[5,6]}),
+    2, dynamic({"Id":"b"}),
+    3, dynamic(null),
+    4, dynamic([1,2]),
+    5, dynamic("text")];`;
+
+  it("returns the same values, nulls and missing paths as one path at a time", async () => {
+    const shape = `project n, Id = tostring(d.Id), User = tolower(tostring(d.UserId)), K = tostring(d.Nested.K),
+      NilIsNull = isnull(d.Nil), Missing = isnull(d.Nope), A1 = tolong(d.Arr[1]), Whole = tostring(d.Nested),
+      Lit = "json_extract(\\"d\\", '/Id')" | sort by n asc`;
+    const shared = await run(`${D} D | ${shape}`);
+    expect(shared.sql).toContain(`json_extract("d", [`);
+    // The same expressions one per layer (extend never shares): the reference.
+    const one = await q(`${D} D | extend Id = tostring(d.Id) | extend User = tolower(tostring(d.UserId))
+      | extend K = tostring(d.Nested.K) | extend NilIsNull = isnull(d.Nil) | extend Missing = isnull(d.Nope)
+      | extend A1 = tolong(d.Arr[1]) | extend Whole = tostring(d.Nested) | extend Lit = "json_extract(\\"d\\", '/Id')"
+      | project n, Id, User, K, NilIsNull, Missing, A1, Whole, Lit | sort by n asc`);
+    expect(shared.rows).toEqual(one);
+    expect(shared.rows[0]).toEqual({
+      n: 1,
+      Id: "a",
+      User: "u@x",
+      K: "v",
+      NilIsNull: true,
+      Missing: true,
+      A1: 6,
+      Whole: '{"K":"v"}',
+      Lit: `json_extract("d", '/Id')`,
+    });
+    expect(shared.rows.slice(1).map((r) => [r["Id"], r["Missing"], r["Lit"]])).toEqual([
+      ["b", true, `json_extract("d", '/Id')`],
+      ["", true, `json_extract("d", '/Id')`],
+      ["", true, `json_extract("d", '/Id')`],
+      ["", true, `json_extract("d", '/Id')`],
+    ]);
+  });
+});
