@@ -177,3 +177,20 @@ export function checkSame(input: RuleTarget, live: { fingerprint: string }): voi
 
 /** Kept for inbox-rule-remove.ts: Remove-InboxRule is part of the ExchangeWriter contract. */
 export type RuleRemover = ExchangeWriter;
+
+/** Sets a resolved rule enabled or disabled on its transport (Exchange: the documented removal of Outlook client-only rules accepted). */
+export async function setEnabled(ctx: ActionContext, mailboxId: string, r: ResolvedRule, enabled: boolean) {
+  const so = signalOf(ctx);
+  if (r.transport === "graph")
+    await ctx.graph.updateMessageRule(mailboxId, r.graphRuleId!, { isEnabled: enabled }, so);
+  else if (enabled)
+    await ctx.exchange!.enableInboxRule(mailboxId, r.ruleIdentity!, {
+      deleteOutlookClientRules: true,
+      ...so,
+    });
+  else
+    await ctx.exchange!.disableInboxRule(mailboxId, r.ruleIdentity!, {
+      deleteOutlookClientRules: true,
+      ...so,
+    });
+}

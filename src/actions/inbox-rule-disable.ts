@@ -15,9 +15,10 @@ import {
   resolveForWrite,
   ruleKey,
   rulesOf,
+  setEnabled,
   type ResolvedRule,
 } from "./inbox-rule-common.js";
-import { ActionError, defineAction, pollUntil, type ActionContext, signalOf } from "./types.js";
+import { ActionError, defineAction, pollUntil, type ActionContext } from "./types.js";
 
 type Input = RuleTarget;
 
@@ -36,22 +37,6 @@ function image(states: { rule: ResolvedRule; enabled: boolean }[]): Json {
     enabled: first.enabled,
     rules: states.map((x) => ({ rule: ruleKey(x.rule), enabled: x.enabled })),
   };
-}
-
-async function setEnabled(ctx: ActionContext, mailboxId: string, r: ResolvedRule, enabled: boolean) {
-  const so = signalOf(ctx);
-  if (r.transport === "graph")
-    await ctx.graph.updateMessageRule(mailboxId, r.graphRuleId!, { isEnabled: enabled }, so);
-  else if (enabled)
-    await ctx.exchange!.enableInboxRule(mailboxId, r.ruleIdentity!, {
-      deleteOutlookClientRules: true,
-      ...so,
-    });
-  else
-    await ctx.exchange!.disableInboxRule(mailboxId, r.ruleIdentity!, {
-      deleteOutlookClientRules: true,
-      ...so,
-    });
 }
 
 export const inboxRuleDisable = defineAction<Input>({

@@ -12,26 +12,10 @@ import {
   refuseSeveral,
   resolveForWrite,
   resolvedOf,
-  signalOf,
+  setEnabled,
   type ResolvedRule,
 } from "./inbox-rule-common.js";
 import { ActionError, defineAction, pollUntil, type ActionContext } from "./types.js";
-
-async function setEnabled(ctx: ActionContext, mailboxId: string, r: ResolvedRule, enabled: boolean) {
-  const so = signalOf(ctx);
-  if (r.transport === "graph")
-    await ctx.graph.updateMessageRule(mailboxId, r.graphRuleId!, { isEnabled: enabled }, so);
-  else if (enabled)
-    await ctx.exchange!.enableInboxRule(mailboxId, r.ruleIdentity!, {
-      deleteOutlookClientRules: true,
-      ...so,
-    });
-  else
-    await ctx.exchange!.disableInboxRule(mailboxId, r.ruleIdentity!, {
-      deleteOutlookClientRules: true,
-      ...so,
-    });
-}
 
 async function liveOrGone(ctx: ActionContext, input: RuleTarget, r: ResolvedRule) {
   const live = await readRuleState(ctx, input.mailboxId, r);
