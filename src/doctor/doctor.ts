@@ -15,20 +15,8 @@ import { noticeChecks } from "./notices.js";
 import { openQuestions } from "./open-questions.js";
 import { satisfied, SCAN_NEEDS } from "./permissions.js";
 
-export type CheckStatus = "ok" | "missing" | "unverified" | "failed" | "skipped";
-
-export interface Check {
-  surface: "config" | "graph" | "exchange" | "sentinel";
-  check: string;
-  status: CheckStatus;
-  detail: string;
-  fix?: string;
-  /**
-   * A developer-facing diagnostic (the open API questions of apis.md §E), asked only with `verbose`: nothing for
-   * the user to fix, and never part of doctor's verdict.
-   */
-  diagnostic?: true;
-}
+export type { Check, CheckStatus } from "./check.js";
+import type { Check } from "./check.js";
 
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 const EXO_SCOPE = "https://outlook.office365.com/.default";

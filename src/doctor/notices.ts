@@ -8,7 +8,7 @@ import { tokenClaims } from "../adapters/token-claims.js";
 import type { Config } from "../config/schema.js";
 import { resolveSecret } from "../notify/secret.js";
 import { teamsCredential } from "../notify/teams.js";
-import type { Check } from "./doctor.js";
+import type { Check } from "./check.js";
 
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 const SEND_SCOPES = ["ChannelMessage.Send", "Group.ReadWrite.All"];

@@ -7,7 +7,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { GraphAdapter } from "../adapters/graph/client.js";
 import { tokenClaims } from "../adapters/token-claims.js";
 import type { ExchangeReader } from "../scan/scan.js";
-import type { Check } from "./doctor.js";
+import type { Check } from "./check.js";
 
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 const EXO_SCOPE = "https://outlook.office365.com/.default";

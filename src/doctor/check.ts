@@ -1,0 +1,15 @@
+/** One line of `mailwarden doctor`: what was checked on which surface, its status, and the fix. */
+export type CheckStatus = "ok" | "missing" | "unverified" | "failed" | "skipped";
+
+export interface Check {
+  surface: "config" | "graph" | "exchange" | "sentinel";
+  check: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+  /**
+   * A developer-facing diagnostic (the open API questions of apis.md §E), asked only with `verbose`: nothing for
+   * the user to fix, and never part of doctor's verdict.
+   */
+  diagnostic?: true;
+}
