@@ -5,14 +5,12 @@
  * protected account, scope). Attacker-chosen text (rule names, addresses) only ever appears inside code spans,
  * with control, bidi and zero-width characters made visible, so it cannot become a link, markup or a heading.
  */
+import { termSafe } from "../text/table.js";
 import type { HitAccount, RunReport, SkippedRun } from "./report.js";
-
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu;
 
 /** A CommonMark code span holding `s` verbatim (its fence longer than any backtick run inside). */
 export function mdCode(s: string): string {
-  const text = s.replace(UNSAFE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  const text = termSafe(s, Number.POSITIVE_INFINITY);
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = "`".repeat(longest + 1);
   const pad = text.startsWith("`") || text.endsWith("`") || text.startsWith(" ") ? " " : "";
