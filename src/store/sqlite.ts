@@ -780,11 +780,7 @@ export class SqliteCaseStore implements CaseStore {
     });
   }
 
-  completeAftercare(
-    runId: string,
-    u: AftercareUpdate,
-    c: Pick<Commit, "verifications" | "journal">,
-  ): void {
+  completeAftercare(runId: string, u: AftercareUpdate, c: Pick<Commit, "verifications" | "journal">): void {
     this.tx(() => {
       const r = this.db
         .prepare(
@@ -815,7 +811,9 @@ export class SqliteCaseStore implements CaseStore {
 
   releaseAftercare(runId: string): void {
     this.db
-      .prepare("UPDATE aftercare SET lease_owner = NULL, lease_until = NULL WHERE run_id = ? AND lease_owner = ?")
+      .prepare(
+        "UPDATE aftercare SET lease_owner = NULL, lease_until = NULL WHERE run_id = ? AND lease_owner = ?",
+      )
       .run(runId, this.actor);
   }
 
