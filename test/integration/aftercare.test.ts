@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHits } from "../../src/cli/commands/run.js";
 import { scanWith } from "../../src/cli/commands/scan.js";
 import type { Hit } from "../../src/model/hit.js";
+import { aftercarePhase } from "../../src/runner/aftercare-phase.js";
 import type { JobNotice } from "../../src/runner/job.js";
 import { SqliteCaseStore } from "../../src/store/sqlite.js";
 import type { JournalEntry } from "../../src/store/types.js";
@@ -84,6 +85,13 @@ describe("aftercare: verification windows and the watch", () => {
     expect(Date.parse(row!.watchNext!)).toBe(verifiedAt + 6 * HOUR);
     expect(row!.watchLook).toEqual(["rule", "forwarding"]);
     expect(journal("aftercare.scheduled")).toHaveLength(1);
+    // `mailwarden cases` says where the case stands.
+    expect(aftercarePhase([row!])).toEqual({
+      phase: "verifying",
+      until: row!.recheckDue,
+      next: row!.watchNext,
+      recheckFailed: false,
+    });
     // The case closed (contained); the watch goes on over the closed case.
     expect(withStore((s) => s.getCase(row!.caseId)!.status)).toBe("closed");
     const mark = t.mark();
@@ -125,6 +133,11 @@ describe("aftercare: verification windows and the watch", () => {
     expect(t.writes(mark)).toEqual([]);
     const row = withStore((s) => s.listAftercare()[0]!);
     expect(row).toMatchObject({ recheckOk: true, checks: 1 });
+    expect(aftercarePhase([row])).toMatchObject({
+      phase: "watching",
+      until: row.watchUntil,
+      next: row.watchNext,
+    });
     // Done: a later invocation (a new process) does not check again before the watch's first look.
     await run();
     expect(journal("verify.recheck")).toHaveLength(3);
@@ -197,6 +210,7 @@ describe("aftercare: verification windows and the watch", () => {
     const rows = withStore((s) => s.listAftercare());
     expect(rows.every((r) => r.watchEndReason === "expired")).toBe(true);
     expect(journal("watch.ended")).toHaveLength(rows.length);
+    expect(aftercarePhase(rows).phase).toBe("ended");
     rule().enabled = true;
     t.emulator.ctx.clock.advance(6 * HOUR);
     const checks = journal("watch.check").length;
