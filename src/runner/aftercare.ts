@@ -97,8 +97,9 @@ async function reverify(env: AftercareEnv, steps: StepState[]): Promise<RecheckR
     const eff = env.store.getEffect(plan.idempotencyKey);
     if (eff?.status === "compensated") continue; // rolled back: nothing to hold
     const target = eff?.target ?? plan.target;
+    // One observation: the settling time is behind us, a step that does not hold now does not hold.
     const v = await requireAction(s.action).verify(
-      env.actionCtx,
+      { ...env.actionCtx, poll: { ...env.actionCtx.poll, attempts: 1 } },
       s.input,
       { ...plan, ...(target !== undefined && target !== null ? { target: target as never } : {}) },
       { before: s.before ?? null, after: s.after ?? null, applied: eff?.applied ?? null },
