@@ -19,6 +19,7 @@ import { startTestTenant, type TestTenant } from "../helpers/tenant.js";
 
 let t: TestTenant;
 let hits: Hit[];
+let megan: Hit[];
 const notices: JobNotice[] = [];
 const notify = (n: JobNotice) => {
   notices.push(n);
@@ -36,6 +37,10 @@ const mailbox = () => {
   return t.emulator.ctx.state.mailboxes.find((m) => m.userId === u.id)!;
 };
 const rule = (name = "Accounts sync") => mailbox().rules.find((r) => r.name === name)!;
+const meganRule = () => {
+  const u = t.emulator.ctx.state.users.find((x) => x.userPrincipalName === "MeganB@contoso.com")!;
+  return t.emulator.ctx.state.mailboxes.find((m) => m.userId === u.id)!.rules.find((r) => r.name === ".")!;
+};
 const withStore = <T>(fn: (s: SqliteCaseStore) => T): T => {
   const s = new SqliteCaseStore(t.cfg.store.path);
   try {
@@ -66,7 +71,9 @@ const slowed = <T extends object>(g: T): T =>
 
 beforeAll(async () => {
   t = await startTestTenant();
-  hits = (await scanWith(t.cfg, t.handles)).hits.filter((h) => h.user.upn === ADELE);
+  const all = (await scanWith(t.cfg, t.handles)).hits;
+  hits = all.filter((h) => h.user.upn === ADELE);
+  megan = all.filter((h) => h.user.upn === "MeganB@contoso.com");
 });
 afterAll(async () => {
   await t?.close();
@@ -202,6 +209,40 @@ describe("aftercare: verification windows and the watch", () => {
     expect(rec.map((e) => (e.detail as { what: string }).what)).toContain("rule-recreated");
     expect(out.runs.map((x) => x.state)).toEqual(["done"]);
     expect(rule("Accounts sync 2").enabled).toBe(false);
+  });
+
+  it("forwarding set again during the watch, to another address, is cleared again", async () => {
+    mailbox().forwardingSmtpAddress = "smtp:drop@fabrikam-mail.example";
+    t.emulator.ctx.clock.advance(6 * HOUR);
+    const before = journal("watch.recurrence").length;
+    const out = await run();
+    const rec = journal("watch.recurrence").slice(before);
+    expect(rec.map((e) => (e.detail as { what: string }).what)).toContain("forwarding-set-again");
+    expect(out.runs.flatMap((r) => r.steps.filter((x) => x.outcome === "done").map((x) => x.id))).toContain(
+      "clear-forwarding",
+    );
+    expect(mailbox().forwardingSmtpAddress).toBeNull();
+  });
+
+  it("a re-check that finds a step no longer holding says so: the run turns partial, a notice, contained again", async () => {
+    const out = await run("execute", megan);
+    expect(out.runs.map((r) => r.state)).toEqual(["done"]);
+    const runId = out.runs[0]!.runId;
+    meganRule().enabled = true; // within the revocation delay: the attacker's token still works
+    t.emulator.ctx.clock.advance(16 * MIN);
+    const n = notices.length;
+    const again = await run();
+    const failed = journal("verify.recheck").filter(
+      (e) => e.runId === runId && !(e.detail as { ok: boolean }).ok,
+    );
+    expect(failed.map((e) => (e.detail as { stepKey: string }).stepKey.split("@")[0])).toEqual([
+      "disable-rule",
+    ]);
+    expect(withStore((s) => s.getRun(runId)!.state)).toBe("partial");
+    expect(withStore((s) => s.listAftercare().find((r) => r.runId === runId)!.recheckOk)).toBe(false);
+    expect(notices.slice(n).filter((x) => x.kind === "failed" && x.runId === runId)).toHaveLength(1);
+    expect(again.runs.map((r) => [r.user, r.state])).toEqual([["MeganB@contoso.com", "done"]]);
+    expect(meganRule().enabled).toBe(false);
   });
 
   it("the watch ends after `for`; later changes are no longer looked for", async () => {
