@@ -231,32 +231,38 @@ async function checkOne(env: AftercareEnv, row: AftercareRow): Promise<Hit[]> {
     for (const e of store.listEffects({ caseId: row.caseId }))
       if (e.status === "done" && e.verified !== false && effectTargetKey(steps, e.idemKey) === f.targetKey)
         verifications.push({ idemKey: e.idemKey, verified: false });
-  let reopened = false;
-  let joined: string | undefined;
-  if (recur.length) {
-    reopened = store.reopenCase(
-      row.caseId,
-      `watch: ${recur.map((f) => f.what).join(", ")} (run ${row.runId.slice(0, 8)})`,
-    );
-    if (!reopened) {
-      const open = store.findOpenCase(kase.tenantId, kase.userId);
-      if (open && open.caseId !== row.caseId) joined = open.caseId;
-    }
-    for (const f of recur)
-      journal.push({
-        kind: "watch.recurrence",
-        ...base,
-        targetId: f.targetKey,
-        detail: {
-          at,
-          what: f.what,
-          targetKey: f.targetKey,
-          reopened,
-          ...(joined ? { newCaseId: joined } : {}),
-        },
-      });
-  }
-  store.completeAftercare(row.runId, update, { journal, verifications });
+  // The case re-opens in the same transaction as the check's result: a check that lost its lease changes nothing.
+  const { reopened, openCaseId } = store.completeAftercare(
+    row.runId,
+    update,
+    (r) => ({
+      verifications,
+      journal: [
+        ...journal,
+        ...recur.map((f) => ({
+          kind: "watch.recurrence",
+          ...base,
+          targetId: f.targetKey,
+          detail: {
+            at,
+            what: f.what,
+            targetKey: f.targetKey,
+            reopened: r.reopened,
+            ...(!r.reopened && r.openCaseId && r.openCaseId !== row.caseId
+              ? { newCaseId: r.openCaseId }
+              : {}),
+          },
+        })),
+      ],
+    }),
+    recur.length
+      ? {
+          caseId: row.caseId,
+          reason: `watch: ${recur.map((f) => f.what).join(", ")} (run ${row.runId.slice(0, 8)})`,
+        }
+      : undefined,
+  );
+  const joined = !reopened && openCaseId !== row.caseId ? openCaseId : undefined;
   if (recheckFailed.length && run.state === "done")
     store.setRunState(row.runId, "partial", {
       kind: "run.state",

@@ -26,6 +26,8 @@ import {
   type AftercareRow,
   type AftercareSchedule,
   type AftercareUpdate,
+  type AftercareWrites,
+  type ReopenResult,
   type AutoSlotRequest,
   type AutoSlotResult,
   type EffectRow,
@@ -780,8 +782,13 @@ export class SqliteCaseStore implements CaseStore {
     });
   }
 
-  completeAftercare(runId: string, u: AftercareUpdate, c: Pick<Commit, "verifications" | "journal">): void {
-    this.tx(() => {
+  completeAftercare(
+    runId: string,
+    u: AftercareUpdate,
+    c: AftercareWrites | ((r: ReopenResult) => AftercareWrites),
+    reopen?: { caseId: string; reason: string },
+  ): ReopenResult {
+    return this.tx(() => {
       const r = this.db
         .prepare(
           `UPDATE aftercare SET recheck_done_at = COALESCE(@recheckDoneAt, recheck_done_at),
@@ -801,11 +808,17 @@ export class SqliteCaseStore implements CaseStore {
           watchEndReason: u.watchEndReason ?? null,
         });
       if (r.changes !== 1) throw new LeaseLostError(runId);
-      for (const v of c.verifications ?? [])
+      const { res, entry } = reopen
+        ? this.reopenIn(reopen.caseId, reopen.reason)
+        : { res: { reopened: false }, entry: undefined };
+      const w = typeof c === "function" ? c(res) : c;
+      for (const v of w.verifications ?? [])
         this.db
           .prepare("UPDATE effects SET verified = ?, updated_at = ? WHERE idem_key = ?")
           .run(v.verified ? 1 : 0, this.iso(), v.idemKey);
-      this.append(c.journal ?? []);
+      this.append(w.journal ?? []);
+      if (entry) this.append([entry]);
+      return res;
     });
   }
 
@@ -819,24 +832,32 @@ export class SqliteCaseStore implements CaseStore {
 
   reopenCase(caseId: string, reason: string): boolean {
     return this.tx(() => {
-      const c = this.db.prepare("SELECT * FROM cases WHERE case_id = ?").get(caseId) as RawCase | undefined;
-      if (!c || c.status !== "closed") return false;
-      const other = this.db
-        .prepare("SELECT 1 FROM cases WHERE tenant_id = ? AND user_id = ? AND status = 'open'")
-        .get(c.tenant_id, c.user_id);
-      if (other) return false;
-      this.db
-        .prepare("UPDATE cases SET status = 'open', closed_at = NULL, close_reason = NULL WHERE case_id = ?")
-        .run(caseId);
-      this.append([
-        {
-          kind: "case.reopened",
-          caseId,
-          detail: { reason, closedAt: c.closed_at, closeReason: c.close_reason },
-        },
-      ]);
-      return true;
+      const { res, entry } = this.reopenIn(caseId, reason);
+      if (entry) this.append([entry]);
+      return res.reopened;
     });
+  }
+
+  /** Inside a transaction: re-opens a closed case unless its user has another open case (then names that one). */
+  private reopenIn(caseId: string, reason: string): { res: ReopenResult; entry?: JournalInput } {
+    const c = this.db.prepare("SELECT * FROM cases WHERE case_id = ?").get(caseId) as RawCase | undefined;
+    if (!c) return { res: { reopened: false } };
+    const open = this.db
+      .prepare("SELECT case_id FROM cases WHERE tenant_id = ? AND user_id = ? AND status = 'open'")
+      .get(c.tenant_id, c.user_id) as { case_id: string } | undefined;
+    if (c.status !== "closed" || open)
+      return { res: { reopened: false, ...(open ? { openCaseId: open.case_id } : {}) } };
+    this.db
+      .prepare("UPDATE cases SET status = 'open', closed_at = NULL, close_reason = NULL WHERE case_id = ?")
+      .run(caseId);
+    return {
+      res: { reopened: true, openCaseId: caseId },
+      entry: {
+        kind: "case.reopened",
+        caseId,
+        detail: { reason, closedAt: c.closed_at, closeReason: c.close_reason },
+      },
+    };
   }
 
   getHalt(): HaltState | undefined {

@@ -153,6 +153,13 @@ export type AftercareSchedule = Omit<
   "recheckDoneAt" | "recheckOk" | "watchEndedAt" | "watchEndReason" | "checks" | "leaseOwner" | "leaseUntil"
 >;
 
+export type AftercareWrites = Pick<Commit, "verifications" | "journal">;
+/** Whether a case was re-opened, or else the user's open case (when another one is open). */
+export interface ReopenResult {
+  reopened: boolean;
+  openCaseId?: string;
+}
+
 /** What one aftercare check changes in its row (written with its journal entries, fenced by the row's lease). */
 export interface AftercareUpdate {
   recheckDoneAt?: string;
@@ -269,12 +276,17 @@ export interface CaseStore {
    * process checked it) or another live process holds it.
    */
   claimAftercare(runId: string, now: Date, leaseMs: number): AftercareRow | undefined;
-  /** Writes a check's outcome, its journal entries and effect verifications, and releases the lease; fenced. */
+  /**
+   * Writes a check's outcome, its journal entries and effect verifications, and releases the lease, fenced by it;
+   * with `reopen`, re-opens the closed case in the same transaction (see `reopenCase`) and builds the entries
+   * knowing whether it did.
+   */
   completeAftercare(
     runId: string,
     update: AftercareUpdate,
-    c: Pick<Commit, "verifications" | "journal">,
-  ): void;
+    c: AftercareWrites | ((r: ReopenResult) => AftercareWrites),
+    reopen?: { caseId: string; reason: string },
+  ): ReopenResult;
   /** Releases a row's lease without a result (the check was interrupted). */
   releaseAftercare(runId: string): void;
   /** A closed case open again (watch recurrence): false when it is not closed or its user has another open case. */
