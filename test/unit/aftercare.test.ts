@@ -131,6 +131,23 @@ describe("aftercare schedule in the store", () => {
       expect(other.claimAftercare("r1", at(16 * MIN), 60_000)).toBeUndefined();
       expect(other.claimAftercare("r1", at(6 * 60 * MIN), 60_000)).toMatchObject({ leaseOwner: other.actor });
       expect(s.listAftercare()[0]).toMatchObject({ recheckOk: true, checks: 1 });
+      // A recurrence re-opens the case with the check's result, in one transaction; another open case is named.
+      s.closeCase(caseId, "contained");
+      const next = s.openCase("t", { id: "u1", upn: "adele@contoso.com" }, "open").row;
+      const r = other.completeAftercare(
+        "r1",
+        { watchNext: at(12 * 60 * MIN).toISOString() },
+        (res) => ({ journal: [{ kind: "watch.recurrence", caseId, runId: "r1", detail: res }] }),
+        { caseId, reason: "watch" },
+      );
+      expect(r).toEqual({ reopened: false, openCaseId: next.caseId });
+      expect(s.getCase(caseId)!.status).toBe("closed");
+      expect(
+        s
+          .journal()
+          .filter((e) => e.kind === "watch.recurrence")
+          .map((e) => e.detail),
+      ).toEqual([r]);
     } finally {
       other.close();
       s.close();
