@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 import { getAction } from "../actions/registry.js";
 import { describeIssues } from "../config/issues.js";
-import { playbookSchema, type Playbook } from "./schema.js";
+import { parseDuration, playbookSchema, type Playbook } from "./schema.js";
 
 export class PlaybookError extends Error {
   override readonly name = "PlaybookError";
@@ -52,8 +52,33 @@ export function parsePlaybook(text: string, file: string): Playbook {
         message: `${s.action} ${a.scope === "tenant" ? "is tenant-wide" : "is attended-only"}: it never runs unattended, so its approval can only be manual`,
       });
   });
+  issues.push(...aftercareIssues(p));
   if (issues.length) throw new PlaybookError(file, issues);
   return p;
+}
+
+/**
+ * The watch against the verification window. Errors, not warnings: a watch that ends before the re-check, or that
+ * never looks within its own window, leaves a case unwatched while the playbook reads as if it were watched (a
+ * unit slip such as `for: 7m` for `7d`), and an unattended loop's warnings go unread.
+ */
+export function aftercareIssues(p: Playbook): { path: string; message: string }[] {
+  if (!p.watch) return [];
+  const out: { path: string; message: string }[] = [];
+  const recheck = p.verify?.recheckAfter ?? "15m";
+  const polling = (p.verify?.attempts ?? 1) * (p.verify?.interval ? parseDuration(p.verify.interval) : 0);
+  const window = parseDuration(recheck) + polling;
+  if (parseDuration(p.watch.for) < window)
+    out.push({
+      path: "watch.for",
+      message: `${p.watch.for} is shorter than the verification window (re-check after ${recheck}${polling ? " plus the polling" : ""}): the watch would end before the re-check`,
+    });
+  if (parseDuration(p.watch.every) > parseDuration(p.watch.for))
+    out.push({
+      path: "watch.every",
+      message: `${p.watch.every} is longer than watch.for (${p.watch.for}): the watch would end before its first look`,
+    });
+  return out;
 }
 
 export function loadPlaybook(id: string, dirs: string[] = []): Playbook {

@@ -75,6 +75,39 @@ export const stepSchema = z
   })
   .strict();
 
+/**
+ * After containment: verification windows. The run verifies by re-reading right after each write (polling:
+ * `attempts` reads `interval` apart, overriding the invocation's default); then, `recheckAfter` later on the
+ * runner's clock, every done step is verified again. Microsoft documents up to about 15 minutes for continuous
+ * access evaluation to carry a session revocation or account disable to Exchange Online, SharePoint and Teams;
+ * access tokens outside CAE live up to an hour, so a tenant without CAE may want 60m.
+ */
+export const verifySchema = z
+  .object({
+    attempts: z.number().int().min(1).max(100).optional(),
+    interval: durationSchema.optional(),
+    recheckAfter: durationSchema.default("15m"),
+  })
+  .strict();
+export type VerifySection = z.output<typeof verifySchema>;
+
+/** What a watch looks for coming back. `consent` is read by the OAuth-grant actions when they are installed. */
+export const WATCH_LOOKS = ["rule", "forwarding", "consent"] as const;
+
+/**
+ * The watch: after verification, how long (`for`) and how often (`every`) the case's mailbox is read again for the
+ * contained things coming back — a disabled rule enabled again, a rule with the same content or forwarding to the
+ * same address, forwarding set again. A recurrence re-opens the case and contains again through the same gates.
+ */
+export const watchSchema = z
+  .object({
+    for: durationSchema,
+    every: durationSchema,
+    look: z.array(z.enum(WATCH_LOOKS)).min(1).default(["rule", "forwarding"]),
+  })
+  .strict();
+export type WatchSection = z.output<typeof watchSchema>;
+
 export const playbookSchema = z
   .object({
     apiVersion: z.literal("mailwarden/v1"),
@@ -92,6 +125,8 @@ export const playbookSchema = z
       })
       .strict(),
     steps: z.array(stepSchema).min(1),
+    verify: verifySchema.optional(),
+    watch: watchSchema.optional(),
   })
   .strict();
 

@@ -25,6 +25,7 @@ import {
   type JournalInput,
   type RunRow,
 } from "../store/types.js";
+import { aftercareSchedule, pollFor } from "./aftercare.js";
 import { effectActors } from "./effects.js";
 import { toReport, type RunReport } from "./report.js";
 
@@ -112,7 +113,7 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
   const actors = effectActors({
     store,
     audit,
-    actionCtx: { ...env.actionCtx, signal: abort.signal },
+    actionCtx: { ...env.actionCtx, signal: abort.signal, poll: pollFor(playbook, env.actionCtx.poll) },
     pending,
     plansFresh: () => fresh,
     markPlansFresh: () => {
@@ -155,12 +156,18 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
       });
     const effects = [...pending.effects];
     const verifications = [...pending.verifications];
+    // Contained (or partly): the re-check and the watch are scheduled with the state that ends the run.
+    const aftercare =
+      state !== lastState && row.mode === "execute" && (state === "done" || state === "partial")
+        ? aftercareSchedule(playbook, row, env.actionCtx.now())
+        : undefined;
     try {
       store.commit({
         run: { runId: row.runId, owner, state, snapshot: actor.getPersistedSnapshot() },
         effects,
         verifications,
         journal,
+        ...(aftercare ? { aftercare } : {}),
       });
       pending.effects.length = 0;
       pending.verifications.length = 0;

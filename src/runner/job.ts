@@ -9,6 +9,7 @@ import { machineIdentity, REAPPROVE, type RunMode, type StepInstance } from "../
 import { computeHitKey, hitSchema, type Hit } from "../model/hit.js";
 import type { Playbook } from "../playbooks/schema.js";
 import { LeaseLostError, type CaseRow, type CaseStore, type RunRow } from "../store/types.js";
+import { runAftercare } from "./aftercare.js";
 import { resumeRun, startRun, type DriveEnv } from "./drive.js";
 import { idempotencyKey } from "./effects.js";
 import type { HitAccount, RunReport, SkippedRun } from "./report.js";
@@ -319,6 +320,17 @@ export class Job {
       }
   }
 
+  private aftercare(): Promise<Hit[]> {
+    return runAftercare({
+      store: this.env.store,
+      audit: this.env.audit,
+      actionCtx: this.env.actionCtx,
+      leaseMs: this.env.leaseMs,
+      notice: (n) => this.notice({ kind: "failed", ...n }),
+      ...(this.env.stop ? { stop: this.env.stop } : {}),
+    });
+  }
+
   /** Effects of a case that are done and verified: their steps are not planned again. */
   private settledKeys(caseId: string): Set<string> {
     return new Set(
@@ -371,6 +383,8 @@ export class Job {
       return this.out;
     }
     if (mode === "execute") await this.resumePending();
+    // Due re-checks and watch looks; what came back is contained again through the same path as new hits.
+    if (mode === "execute") hits = [...(await this.aftercare()), ...hits];
     // Route; group by (tenant, user), keeping the input order.
     const groups = new Map<
       string,

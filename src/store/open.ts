@@ -10,7 +10,9 @@ import { StoreError } from "./types.js";
 
 /** PRAGMA application_id of a mailwarden store ("MWRD"). */
 export const APPLICATION_ID = 0x4d575244;
-export const STORE_SCHEMA_VERSION = 2;
+export const STORE_SCHEMA_VERSION = 3;
+/** The oldest store schema this version migrates in place (2 → 3 adds the aftercare schedule). */
+export const STORE_MIGRATES_FROM = 2;
 
 export interface OpenOptions {
   /** Create the store when the file does not exist (commands that start runs). */

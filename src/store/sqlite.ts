@@ -8,7 +8,13 @@ import { randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { GENESIS, checkChain, entryHash } from "./chain.js";
-import { APPLICATION_ID, STORE_SCHEMA_VERSION, prepareStoreFile, type OpenOptions } from "./open.js";
+import {
+  APPLICATION_ID,
+  STORE_MIGRATES_FROM,
+  STORE_SCHEMA_VERSION,
+  prepareStoreFile,
+  type OpenOptions,
+} from "./open.js";
 import {
   LeaseLostError,
   StoreError,
@@ -17,6 +23,11 @@ import {
   type CaseStore,
   type ChainCheck,
   type Commit,
+  type AftercareRow,
+  type AftercareSchedule,
+  type AftercareUpdate,
+  type AftercareWrites,
+  type ReopenResult,
   type AutoSlotRequest,
   type AutoSlotResult,
   type EffectRow,
@@ -27,6 +38,20 @@ import {
   type RunRow,
   type TargetRow,
 } from "./types.js";
+
+/** Schema 3: the aftercare schedule (re-checks and watches), one row per run that reached done or partial. */
+const AFTERCARE_SCHEMA = `
+CREATE TABLE aftercare (
+  run_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, playbook TEXT NOT NULL, verified_at TEXT NOT NULL,
+  recheck_due TEXT, recheck_done_at TEXT, recheck_ok INTEGER,
+  watch_until TEXT, watch_every_ms INTEGER, watch_next TEXT, watch_look TEXT, watch_ended_at TEXT, watch_end_reason TEXT,
+  checks INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until INTEGER
+);
+CREATE INDEX aftercare_case ON aftercare(case_id);
+`;
+
+/** In-place migrations, by the schema they start from; each runs in one transaction with its journal entry. */
+const MIGRATIONS: Record<number, string> = { 2: AFTERCARE_SCHEMA };
 
 const SCHEMA = `
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -63,7 +88,7 @@ CREATE TABLE journal (
 );
 CREATE INDEX journal_case ON journal(case_id);
 CREATE INDEX journal_run ON journal(run_id);
-`;
+${AFTERCARE_SCHEMA}`;
 
 const TERMINAL_SQL = "('planned','done','partial','rejected','expired','halted','failed','rolledBack')";
 
@@ -194,6 +219,47 @@ const toEntry = (r: RawJournal): JournalEntry => ({
   hash: r.hash,
 });
 
+interface RawAftercare {
+  run_id: string;
+  case_id: string;
+  playbook: string;
+  verified_at: string;
+  recheck_due: string | null;
+  recheck_done_at: string | null;
+  recheck_ok: number | null;
+  watch_until: string | null;
+  watch_every_ms: number | null;
+  watch_next: string | null;
+  watch_look: string | null;
+  watch_ended_at: string | null;
+  watch_end_reason: string | null;
+  checks: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+const toAftercare = (r: RawAftercare): AftercareRow => ({
+  runId: r.run_id,
+  caseId: r.case_id,
+  playbook: r.playbook,
+  verifiedAt: r.verified_at,
+  ...(r.recheck_due !== null ? { recheckDue: r.recheck_due } : {}),
+  ...(r.recheck_done_at !== null ? { recheckDoneAt: r.recheck_done_at } : {}),
+  ...(r.recheck_ok !== null ? { recheckOk: r.recheck_ok === 1 } : {}),
+  ...(r.watch_until !== null ? { watchUntil: r.watch_until } : {}),
+  ...(r.watch_every_ms !== null ? { watchEveryMs: r.watch_every_ms } : {}),
+  ...(r.watch_next !== null ? { watchNext: r.watch_next } : {}),
+  ...(r.watch_look !== null ? { watchLook: p(r.watch_look) as string[] } : {}),
+  ...(r.watch_ended_at !== null ? { watchEndedAt: r.watch_ended_at } : {}),
+  ...(r.watch_end_reason !== null ? { watchEndReason: r.watch_end_reason } : {}),
+  checks: r.checks,
+  ...(r.lease_owner !== null ? { leaseOwner: r.lease_owner } : {}),
+  ...(r.lease_until !== null ? { leaseUntil: r.lease_until } : {}),
+});
+
+/** Due at `now`: a re-check not done yet, or a watch look that has not ended. ISO times compare as text. */
+const AFTERCARE_DUE = `((recheck_due IS NOT NULL AND recheck_done_at IS NULL AND recheck_due <= @now)
+  OR (watch_next IS NOT NULL AND watch_ended_at IS NULL AND watch_next <= @now))`;
+
 export interface SqliteStoreOptions extends OpenOptions {
   /** Wall clock for timestamps and leases (injectable in tests). */
   now?: () => Date;
@@ -245,12 +311,13 @@ export class SqliteCaseStore implements CaseStore {
           this.file,
           `was written by a newer mailwarden (store schema ${version}; this one reads ${STORE_SCHEMA_VERSION}). Upgrade mailwarden; do not start a new store.`,
         );
-      if (version < STORE_SCHEMA_VERSION)
+      if (version < STORE_MIGRATES_FROM)
         throw new StoreError(
           this.file,
           `has store schema ${version} (mailwarden 0.1, runs per hit). Finish or roll back its runs with that version, then move it aside; this version starts cases in a new store.`,
         );
       this.storeId = this.meta("storeId")!;
+      if (version < STORE_SCHEMA_VERSION) this.migrate();
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL");
       const check = this.db.pragma("quick_check", { simple: true }) as string;
@@ -280,6 +347,18 @@ export class SqliteCaseStore implements CaseStore {
       this.db.exec("ROLLBACK");
       throw e;
     }
+  }
+
+  /** Brings an older store up to this schema in place, step by step; another process may have done it already. */
+  private migrate(): void {
+    this.tx(() => {
+      let v = Number(this.meta("schema"));
+      const from = v;
+      for (; v < STORE_SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
+      if (from === v) return;
+      this.db.prepare("UPDATE meta SET v = ? WHERE k = 'schema'").run(String(v));
+      this.append([{ kind: "store.migrated", detail: { from, to: v } }]);
+    });
   }
 
   private meta(k: string): string | undefined {
@@ -633,7 +712,152 @@ export class SqliteCaseStore implements CaseStore {
           .prepare("UPDATE effects SET verified = ?, updated_at = ? WHERE idem_key = ?")
           .run(v.verified ? 1 : 0, this.iso(), v.idemKey);
       this.append(c.journal ?? []);
+      if (c.aftercare) this.schedule(c.aftercare);
     });
+  }
+
+  private schedule(a: AftercareSchedule): void {
+    const r = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO aftercare (run_id, case_id, playbook, verified_at, recheck_due, watch_until, watch_every_ms, watch_next, watch_look)
+         VALUES (@runId, @caseId, @playbook, @verifiedAt, @recheckDue, @watchUntil, @watchEveryMs, @watchNext, @watchLook)`,
+      )
+      .run({
+        runId: a.runId,
+        caseId: a.caseId,
+        playbook: a.playbook,
+        verifiedAt: a.verifiedAt,
+        recheckDue: a.recheckDue ?? null,
+        watchUntil: a.watchUntil ?? null,
+        watchEveryMs: a.watchEveryMs ?? null,
+        watchNext: a.watchNext ?? null,
+        watchLook: j(a.watchLook),
+      });
+    if (r.changes)
+      this.append([
+        {
+          kind: "aftercare.scheduled",
+          caseId: a.caseId,
+          runId: a.runId,
+          detail: {
+            verifiedAt: a.verifiedAt,
+            recheckDue: a.recheckDue ?? null,
+            watchUntil: a.watchUntil ?? null,
+            watchNext: a.watchNext ?? null,
+          },
+        },
+      ]);
+  }
+
+  dueAftercare(now: Date): AftercareRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM aftercare WHERE ${AFTERCARE_DUE} ORDER BY verified_at, run_id`)
+        .all({ now: now.toISOString() }) as RawAftercare[]
+    ).map(toAftercare);
+  }
+
+  listAftercare(filter: { caseId?: string } = {}): AftercareRow[] {
+    const rows = filter.caseId
+      ? this.db.prepare("SELECT * FROM aftercare WHERE case_id = ? ORDER BY verified_at").all(filter.caseId)
+      : this.db.prepare("SELECT * FROM aftercare ORDER BY verified_at").all();
+    return (rows as RawAftercare[]).map(toAftercare);
+  }
+
+  claimAftercare(runId: string, now: Date, leaseMs: number): AftercareRow | undefined {
+    return this.tx(() => {
+      const r = this.db
+        .prepare(`SELECT * FROM aftercare WHERE run_id = @runId AND ${AFTERCARE_DUE}`)
+        .get({ runId, now: now.toISOString() }) as RawAftercare | undefined;
+      if (!r) return undefined;
+      const t = this.now().getTime();
+      const holder = r.lease_owner;
+      const free =
+        holder === null || holder === this.actor || (r.lease_until ?? 0) < t || !this.ownerAlive(holder);
+      if (!free) return undefined;
+      this.db
+        .prepare("UPDATE aftercare SET lease_owner = ?, lease_until = ? WHERE run_id = ?")
+        .run(this.actor, t + leaseMs, runId);
+      return toAftercare({ ...r, lease_owner: this.actor, lease_until: t + leaseMs });
+    });
+  }
+
+  completeAftercare(
+    runId: string,
+    u: AftercareUpdate,
+    c: AftercareWrites | ((r: ReopenResult) => AftercareWrites),
+    reopen?: { caseId: string; reason: string },
+  ): ReopenResult {
+    return this.tx(() => {
+      const r = this.db
+        .prepare(
+          `UPDATE aftercare SET recheck_done_at = COALESCE(@recheckDoneAt, recheck_done_at),
+             recheck_ok = COALESCE(@recheckOk, recheck_ok), watch_next = COALESCE(@watchNext, watch_next),
+             watch_ended_at = COALESCE(@watchEndedAt, watch_ended_at),
+             watch_end_reason = COALESCE(@watchEndReason, watch_end_reason),
+             checks = checks + 1, lease_owner = NULL, lease_until = NULL
+           WHERE run_id = @runId AND lease_owner = @owner`,
+        )
+        .run({
+          runId,
+          owner: this.actor,
+          recheckDoneAt: u.recheckDoneAt ?? null,
+          recheckOk: u.recheckOk === undefined ? null : u.recheckOk ? 1 : 0,
+          watchNext: u.watchNext ?? null,
+          watchEndedAt: u.watchEndedAt ?? null,
+          watchEndReason: u.watchEndReason ?? null,
+        });
+      if (r.changes !== 1) throw new LeaseLostError(runId);
+      const { res, entry } = reopen
+        ? this.reopenIn(reopen.caseId, reopen.reason)
+        : { res: { reopened: false }, entry: undefined };
+      const w = typeof c === "function" ? c(res) : c;
+      for (const v of w.verifications ?? [])
+        this.db
+          .prepare("UPDATE effects SET verified = ?, updated_at = ? WHERE idem_key = ?")
+          .run(v.verified ? 1 : 0, this.iso(), v.idemKey);
+      this.append(w.journal ?? []);
+      if (entry) this.append([entry]);
+      return res;
+    });
+  }
+
+  releaseAftercare(runId: string): void {
+    this.db
+      .prepare(
+        "UPDATE aftercare SET lease_owner = NULL, lease_until = NULL WHERE run_id = ? AND lease_owner = ?",
+      )
+      .run(runId, this.actor);
+  }
+
+  reopenCase(caseId: string, reason: string): boolean {
+    return this.tx(() => {
+      const { res, entry } = this.reopenIn(caseId, reason);
+      if (entry) this.append([entry]);
+      return res.reopened;
+    });
+  }
+
+  /** Inside a transaction: re-opens a closed case unless its user has another open case (then names that one). */
+  private reopenIn(caseId: string, reason: string): { res: ReopenResult; entry?: JournalInput } {
+    const c = this.db.prepare("SELECT * FROM cases WHERE case_id = ?").get(caseId) as RawCase | undefined;
+    if (!c) return { res: { reopened: false } };
+    const open = this.db
+      .prepare("SELECT case_id FROM cases WHERE tenant_id = ? AND user_id = ? AND status = 'open'")
+      .get(c.tenant_id, c.user_id) as { case_id: string } | undefined;
+    if (c.status !== "closed" || open)
+      return { res: { reopened: false, ...(open ? { openCaseId: open.case_id } : {}) } };
+    this.db
+      .prepare("UPDATE cases SET status = 'open', closed_at = NULL, close_reason = NULL WHERE case_id = ?")
+      .run(caseId);
+    return {
+      res: { reopened: true, openCaseId: caseId },
+      entry: {
+        kind: "case.reopened",
+        caseId,
+        detail: { reason, closedAt: c.closed_at, closeReason: c.close_reason },
+      },
+    };
   }
 
   getHalt(): HaltState | undefined {

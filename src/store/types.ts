@@ -120,8 +120,59 @@ export interface RunWrite {
   snapshot?: unknown;
 }
 
+/**
+ * A run's aftercare, scheduled when it reaches done or partial (src/runner/aftercare.ts): the re-check of its
+ * done steps after the session-revocation delay, then the watch for what it contained coming back. Times are on
+ * the runner's clock (ISO); the lease (store clock, like run leases) keeps two processes from checking at once.
+ */
+export interface AftercareRow {
+  runId: string;
+  caseId: string;
+  playbook: string;
+  verifiedAt: string;
+  /** When the re-check is due; absent when the playbook has no re-check. */
+  recheckDue?: string;
+  recheckDoneAt?: string;
+  recheckOk?: boolean;
+  /** The watch: until when, how often, the next look and what it looks for. */
+  watchUntil?: string;
+  watchEveryMs?: number;
+  watchNext?: string;
+  watchLook?: string[];
+  /** When the watch ended, and why (`expired`, `recurrence`, `rolled back`…). */
+  watchEndedAt?: string;
+  watchEndReason?: string;
+  checks: number;
+  leaseOwner?: string;
+  leaseUntil?: number;
+}
+
+/** A new schedule: the row without its outcome fields and lease. */
+export type AftercareSchedule = Omit<
+  AftercareRow,
+  "recheckDoneAt" | "recheckOk" | "watchEndedAt" | "watchEndReason" | "checks" | "leaseOwner" | "leaseUntil"
+>;
+
+export type AftercareWrites = Pick<Commit, "verifications" | "journal">;
+/** Whether a case was re-opened, or else the user's open case (when another one is open). */
+export interface ReopenResult {
+  reopened: boolean;
+  openCaseId?: string;
+}
+
+/** What one aftercare check changes in its row (written with its journal entries, fenced by the row's lease). */
+export interface AftercareUpdate {
+  recheckDoneAt?: string;
+  recheckOk?: boolean;
+  watchNext?: string;
+  watchEndedAt?: string;
+  watchEndReason?: string;
+}
+
 export interface Commit {
   run?: RunWrite;
+  /** Schedules a run's aftercare in the same transaction (a run reaching done or partial). */
+  aftercare?: AftercareSchedule;
   effects?: EffectWrite[];
   /** Verification results of existing effects: only `verified` changes (never status, before or target). */
   verifications?: { idemKey: string; verified: boolean }[];
@@ -217,6 +268,29 @@ export interface CaseStore {
   takeAutoSlot(a: AutoSlotRequest): AutoSlotResult;
   /** The cases holding a slot of the cap in the window ending `now` (read-only: dry runs and reports). */
   autoSlotsHeld(tenantId: string, windowMs: number, now: Date): string[];
+  /** Aftercare rows due at `now` (runner clock): a re-check not done, or a watch look not ended. */
+  dueAftercare(now: Date): AftercareRow[];
+  listAftercare(filter?: { caseId?: string }): AftercareRow[];
+  /**
+   * Takes a due row's lease (atomic across processes): undefined when it is no longer due at `now` (another
+   * process checked it) or another live process holds it.
+   */
+  claimAftercare(runId: string, now: Date, leaseMs: number): AftercareRow | undefined;
+  /**
+   * Writes a check's outcome, its journal entries and effect verifications, and releases the lease, fenced by it;
+   * with `reopen`, re-opens the closed case in the same transaction (see `reopenCase`) and builds the entries
+   * knowing whether it did.
+   */
+  completeAftercare(
+    runId: string,
+    update: AftercareUpdate,
+    c: AftercareWrites | ((r: ReopenResult) => AftercareWrites),
+    reopen?: { caseId: string; reason: string },
+  ): ReopenResult;
+  /** Releases a row's lease without a result (the check was interrupted). */
+  releaseAftercare(runId: string): void;
+  /** A closed case open again (watch recurrence): false when it is not closed or its user has another open case. */
+  reopenCase(caseId: string, reason: string): boolean;
   journal(filter?: { caseId?: string; runId?: string }): JournalEntry[];
   verifyChain(): ChainCheck;
   close(): void;

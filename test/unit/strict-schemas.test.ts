@@ -218,6 +218,8 @@ const subjects: Subject[] = [
         apiVersion: "mailwarden/v1",
         kind: "Playbook",
         metadata: { id: "p", version: 1, description: "d" },
+        verify: { attempts: 3, interval: "30s", recheckAfter: "15m" },
+        watch: { for: "7d", every: "6h", look: ["rule"] },
         trigger: { targets: ["inboxRule"] },
         steps: [
           step("a", { path: "hit.target.hidden", equals: true }),

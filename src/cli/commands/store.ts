@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { trustCaInProcess } from "../../adapters/tls.js";
 import type { Config } from "../../config/schema.js";
+import { aftercarePhase, describePhase } from "../../runner/aftercare-phase.js";
 import type { RollbackItem } from "../../runner/rollback.js";
 import { SqliteCaseStore } from "../../store/sqlite.js";
 import type { CaseStore } from "../../store/types.js";
@@ -98,12 +99,13 @@ export function registerStoreCommands(program: Command): void {
           ...c,
           targets: store.listTargets(c.caseId).length,
           runs: store.listRuns({ caseId: c.caseId }).map((r) => `${r.runId.slice(0, 8)}:${r.state}`),
+          aftercare: aftercarePhase(store.listAftercare({ caseId: c.caseId })),
         }));
         if (format === "json") writeOut(JSON.stringify(cases, null, 2));
         else
           writeOut(
             table(
-              ["case", "user", "epoch", "status", "targets", "runs", "opened", "closed"],
+              ["case", "user", "epoch", "status", "targets", "runs", "opened", "closed", "aftercare"],
               cases.map((c) => [
                 c.caseId,
                 c.userUpn,
@@ -113,6 +115,7 @@ export function registerStoreCommands(program: Command): void {
                 c.runs.join(" "),
                 c.openedAt,
                 c.closedAt,
+                describePhase(c.aftercare),
               ]),
             ),
           );
