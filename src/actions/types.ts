@@ -5,6 +5,8 @@
  * `compensate` restores.
  */
 import type { GraphAdapter } from "../adapters/graph/client.js";
+import type { LegacyProtocolSettings } from "../adapters/exo/client.js";
+import type { ExoCasMailbox, ExoMobileDevice } from "../adapters/exo/shapes.js";
 import type { Hit } from "../model/hit.js";
 import type { Json, Reversibility, StepPlan } from "../engine/machine.js";
 import type {
@@ -82,6 +84,16 @@ export interface ExchangeWriter {
   getTransportRules?(opts?: { signal?: AbortSignal }): Promise<ExoTransportRuleRecord[]>;
   disableTransportRule?(guid: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
   enableTransportRule?(guid: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  /** Get-MobileDevice -Mailbox. */
+  getMobileDevices?(mailbox: string, opts?: { signal?: AbortSignal }): Promise<ExoMobileDevice[]>;
+  /** Remove-MobileDevice by the partnership's Guid. */
+  removeMobileDevice?(guid: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  getCasMailbox?(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoCasMailbox>;
+  setLegacyProtocols?(
+    identity: string,
+    value: LegacyProtocolSettings,
+    opts?: { signal?: AbortSignal },
+  ): Promise<unknown>;
   setMailboxForwarding(
     identity: string,
     value: {
