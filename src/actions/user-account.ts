@@ -4,6 +4,7 @@
  * directories is re-enabled by the next sync: the plan warns, and the docs say to disable on-premises too.
  */
 import type { Hit } from "../model/hit.js";
+import { onPremisesSyncWarning } from "./on-premises.js";
 import { defineAction, pollUntil, type ActionContext, signalOf } from "./types.js";
 
 interface Input {
@@ -48,7 +49,10 @@ function accountAction(id: "user.disable" | "user.enable", enabled: boolean) {
         reversibility: "reversible",
         warnings: a.onPremisesSyncEnabled
           ? [
-              "the user is synchronised from on-premises: the next sync reverts this change unless it is made on-premises too",
+              onPremisesSyncWarning(
+                enabled ? "enabling the account" : "disabling the account",
+                enabled ? "enable the on-premises account" : "disable the on-premises account",
+              ),
             ]
           : [],
       };
