@@ -31,7 +31,8 @@ const legacyOf = (c: ExoCasMailbox): Legacy => ({
   imapEnabled: c.imapEnabled,
   smtpClientAuthenticationDisabled: c.smtpClientAuthenticationDisabled,
 });
-const isBlocked = (l: Legacy) => !l.popEnabled && !l.imapEnabled && l.smtpClientAuthenticationDisabled === true;
+const isBlocked = (l: Legacy) =>
+  !l.popEnabled && !l.imapEnabled && l.smtpClientAuthenticationDisabled === true;
 const asJson = (l: Legacy): Json => ({ ...l });
 
 async function readCas(ctx: ActionContext, mailboxId: string): Promise<ExoCasMailbox> {

@@ -81,7 +81,8 @@ async function readDevices(ctx: ActionContext, mailboxId: string): Promise<ExoMo
 /** The partnerships in the window, those before it, and those with no FirstSyncTime. */
 function split(devices: ExoMobileDevice[], windowStart: string) {
   const start = Date.parse(windowStart);
-  if (Number.isNaN(start)) throw new ActionError(`the window start ${windowStart} is not a time`, "precondition");
+  if (Number.isNaN(start))
+    throw new ActionError(`the window start ${windowStart} is not a time`, "precondition");
   return {
     inWindow: devices.filter((d) => syncedMs(d) >= start),
     older: devices.filter((d) => syncedMs(d) < start),
@@ -151,7 +152,9 @@ export const mobileDeviceRemoveSessionDevices = defineAction<SessionDevicesInput
           ? [`${older.length} partnership(s) first synced before ${input.windowStart} are left alone`]
           : []),
         ...(undated.length
-          ? [`${undated.length} partnership(s) with no FirstSyncTime are left alone: a responder must look at them`]
+          ? [
+              `${undated.length} partnership(s) with no FirstSyncTime are left alone: a responder must look at them`,
+            ]
           : []),
       ],
     };
@@ -172,7 +175,11 @@ export const mobileDeviceRemoveSessionDevices = defineAction<SessionDevicesInput
         if (!isNotFound(e)) throw e; // gone already: what was asked
       }
     }
-    return { before: { windowStart: input.windowStart, devices: remove.map(image) }, after, alreadyDone: false };
+    return {
+      before: { windowStart: input.windowStart, devices: remove.map(image) },
+      after,
+      alreadyDone: false,
+    };
   },
 
   /** Done when none of the removed partnerships exists and no device with a removed DeviceId synced again. */
@@ -198,7 +205,9 @@ export const mobileDeviceRemoveSessionDevices = defineAction<SessionDevicesInput
         remaining: seen.remaining.map(image),
         resynced: seen.resynced.map(image),
         ...(seen.resynced.length
-          ? { note: "the device synced again: block its DeviceId (Set-CASMailbox -ActiveSyncBlockedDeviceIDs)" }
+          ? {
+              note: "the device synced again: block its DeviceId (Set-CASMailbox -ActiveSyncBlockedDeviceIDs)",
+            }
           : {}),
       },
     };

@@ -181,4 +181,6 @@ export const TRANSPORT_RULE_FIELDS = Object.keys(ExoTransportRuleSchema.shape) a
 export const MOBILE_DEVICE_FIELDS = Object.keys(ExoMobileDeviceSchema.shape) as ReadonlyArray<
   keyof ExoMobileDevice
 >;
-export const CAS_MAILBOX_FIELDS = Object.keys(ExoCasMailboxSchema.shape) as ReadonlyArray<keyof ExoCasMailbox>;
+export const CAS_MAILBOX_FIELDS = Object.keys(ExoCasMailboxSchema.shape) as ReadonlyArray<
+  keyof ExoCasMailbox
+>;

@@ -88,7 +88,10 @@ export const setCasMailbox: ServerCmdlet = {
     if (!found.ok) return found;
     const mailbox = found.value;
     const current = casOf(mailbox);
-    const next: CasMailboxState = { ...current, activeSyncBlockedDeviceIds: [...current.activeSyncBlockedDeviceIds] };
+    const next: CasMailboxState = {
+      ...current,
+      activeSyncBlockedDeviceIds: [...current.activeSyncBlockedDeviceIds],
+    };
     for (const [param, key] of Object.entries(FLAGS)) {
       const v = params[param];
       if (typeof v === "boolean") next[key] = v;

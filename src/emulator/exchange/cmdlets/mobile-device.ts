@@ -68,7 +68,10 @@ export const getMobileDevice: ServerCmdlet = {
     if (identity !== null && mailboxId !== null)
       return {
         ok: false,
-        failure: parameterInvalid("Mailbox", "Parameter set cannot be resolved using the specified named parameters."),
+        failure: parameterInvalid(
+          "Mailbox",
+          "Parameter set cannot be resolved using the specified named parameters.",
+        ),
       };
     let rows: Array<[MailboxState, MobileDeviceState]>;
     if (mailboxId !== null) {
