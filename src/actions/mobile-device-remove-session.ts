@@ -5,11 +5,11 @@
  * ones without a FirstSyncTime are never touched. Devices are addressed by Guid only: the device id, model and user
  * agent are reported by the device, i.e. chosen by the attacker.
  *
- * The window start comes from the hit: the earliest time of its strong or medium links (the linked sign-ins of the
- * attacker's session), else the suspect action's own time, minus WINDOW_MARGIN_MS. The margin (15 minutes) covers a
- * device set up from the session's first sign-in a few minutes before the one the hit is linked to and the
- * difference between Entra's sign-in time and Exchange's FirstSyncTime; it is far too short to reach the user's own
- * devices, which synced days or months before. Weak links (same user, nearby time, nothing shared) do not move the
+ * The window start comes from the case's hits: the earliest time of their strong or medium links (the linked
+ * sign-ins of the attacker's session), else a hit's own action time, minus WINDOW_MARGIN_MS; the earliest over the
+ * case's hits wins (inputFromCase). The margin (15 minutes) covers a device set up from the session's first sign-in
+ * a few minutes before the one a hit is linked to, and the difference between Entra's sign-in time and Exchange's
+ * FirstSyncTime; it is far too short to reach the user's own devices, which synced days or months before. Weak links (same user, nearby time, nothing shared) do not move the
  * window: they may be the user's own sign-ins. A hit with neither a link time nor an action time (a scan finding)
  * gives no window, and the action does not apply to it.
  *
@@ -43,6 +43,15 @@ export function sessionWindowStart(hit: Hit): string | undefined {
   const action = hit.action.time !== undefined ? Date.parse(hit.action.time) : NaN;
   const anchor = linked.length ? Math.min(...linked) : action;
   return Number.isNaN(anchor) ? undefined : new Date(anchor - WINDOW_MARGIN_MS).toISOString();
+}
+
+/** The input for one hit: its user's mailbox and window; undefined for tenant-scope targets and timeless hits. */
+function sessionInput(hit: Hit): SessionDevicesInput | undefined {
+  if (hit.target.kind === "transportRule") return undefined;
+  const windowStart = sessionWindowStart(hit);
+  if (windowStart === undefined) return undefined;
+  const mailboxId = "mailboxId" in hit.target && hit.target.mailboxId ? hit.target.mailboxId : hit.user.id;
+  return { mailboxId, upn: hit.user.upn, windowStart };
 }
 
 interface DeviceImage {
@@ -123,12 +132,16 @@ export const mobileDeviceRemoveSessionDevices = defineAction<SessionDevicesInput
     "A hit with no time (a scan finding) gives no window: the action does not apply to it.",
     "A device the user set up after the window start is removed too: read the plan's list (first sync time, user agent) before approving.",
   ],
-  inputFromHit: (hit) => {
-    if (hit.target.kind === "transportRule") return undefined;
-    const windowStart = sessionWindowStart(hit);
-    if (windowStart === undefined) return undefined;
-    const mailboxId = "mailboxId" in hit.target && hit.target.mailboxId ? hit.target.mailboxId : hit.user.id;
-    return { mailboxId, upn: hit.user.upn, windowStart };
+
+  inputFromHit: sessionInput,
+  /** The case's window: from the earliest start any of its hits gives (the attacker's first sign-in of the case). */
+  inputFromCase(hits) {
+    return hits
+      .map(sessionInput)
+      .reduce<SessionDevicesInput | undefined>(
+        (a, b) => (b === undefined ? a : a === undefined || b.windowStart < a.windowStart ? b : a),
+        undefined,
+      );
   },
   targetId: (i) => `${i.mailboxId}/mobileDevices/since/${i.windowStart}`,
 

@@ -145,6 +145,11 @@ export interface ActionDefinition<I> {
   limits: string[];
   /** Builds the input from a hit; undefined when the action does not apply to it. */
   inputFromHit(hit: Hit): I | undefined;
+  /**
+   * User scope only: the step's one input from every applicable hit of the case (e.g. a window that starts at the
+   * earliest attacker sign-in of any of them). Without it the newest hit's `inputFromHit` is used.
+   */
+  inputFromCase?(hits: readonly Hit[]): I | undefined;
   /** The object this action changes (for the idempotency key). */
   targetId(input: I): string;
   plan(ctx: ActionContext, input: I): Promise<Omit<StepPlan, "idempotencyKey">>;

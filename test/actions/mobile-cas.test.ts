@@ -18,6 +18,8 @@ import { actionContext } from "../../src/cli/commands/run.js";
 import type { StepPlan } from "../../src/engine/machine.js";
 import type { MailboxState, MobileDeviceState } from "../../src/emulator/state.js";
 import type { Hit } from "../../src/model/hit.js";
+import type { Playbook } from "../../src/playbooks/schema.js";
+import { expandSteps } from "../../src/runner/steps.js";
 import { CLASSICS } from "../fixtures/hostile-strings.js";
 import { startTestTenant, type TestTenant } from "../helpers/tenant.js";
 
@@ -97,6 +99,34 @@ describe("mobileDevice.removeSessionDevices: the window", () => {
       mailboxId: user(ADELE).id,
       upn: ADELE,
       windowStart: "2025-06-01T22:50:00.000Z",
+    });
+  });
+});
+
+describe("mobileDevice.removeSessionDevices: the case's window", () => {
+  it("a case runs one step whose window starts at the earliest attacker sign-in of any of its hits", () => {
+    const early = hit({
+      action: { operation: "New-InboxRule", time: "2025-06-01T20:10:00Z" },
+      links: [{ key: "session", strength: "strong", time: "2025-06-01T20:00:00Z" }],
+    });
+    const late = hit({
+      action: { operation: "Set-Mailbox", time: "2025-06-03T10:00:00Z" },
+      links: [{ key: "token", strength: "strong", time: "2025-06-03T09:55:00Z" }],
+    });
+    const timeless = hit({ links: [], action: { operation: "observed" } });
+    const playbook = {
+      steps: [{ id: "remove-devices", action: "mobileDevice.removeSessionDevices" }],
+    } as unknown as Playbook;
+    const steps = expandSteps(playbook, [
+      { targetKey: "late", hit: late },
+      { targetKey: "timeless", hit: timeless },
+      { targetKey: "early", hit: early },
+    ]);
+    expect(steps).toHaveLength(1);
+    expect(steps[0]!.input).toEqual({
+      mailboxId: user(ADELE).id,
+      upn: ADELE,
+      windowStart: "2025-06-01T19:45:00.000Z",
     });
   });
 });

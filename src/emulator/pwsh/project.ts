@@ -138,13 +138,8 @@ export function projectTransportRule(r: Obj): ExoTransportRule {
   };
 }
 
-/** ConvertTo-BridgeDateTime: a REST date string passes on as it came (the module's own [datetime] parse is [I]). */
-const date = (v: unknown): string | null => {
-  const text = optional(v);
-  if (text === null) return null;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? text : new Date(ms).toISOString();
-};
+/** ConvertTo-BridgeDateTime for what the REST output carries: a date string passes on as it came, "" is null. */
+const date = (v: unknown): string | null => optional(v);
 
 export function projectMobileDevice(d: Obj): ExoMobileDevice {
   return {

@@ -12,7 +12,7 @@
  */
 import type { MailboxState, MobileDeviceState, TenantState } from "../../state.js";
 import { givenIdentity, type ServerCmdlet } from "../binding.js";
-import { notFound, parameterInvalid } from "../errors.js";
+import { ambiguous, notFound, parameterInvalid } from "../errors.js";
 import type { RestObject } from "../json.js";
 import { ownerOf } from "../resolve.js";
 import { sparse } from "../sparse.js";
@@ -103,7 +103,8 @@ export const removeMobileDevice: ServerCmdlet = {
   run(ctx, params) {
     const identity = givenIdentity(params, "Identity") ?? "";
     const [hit, second] = matches(ctx.state, identity);
-    if (!hit || second) return { ok: false, failure: notFound(identity) };
+    if (!hit) return { ok: false, failure: notFound(identity) };
+    if (second) return { ok: false, failure: ambiguous(identity) };
     const [mailbox, device] = hit;
     mailbox.mobileDevices = (mailbox.mobileDevices ?? []).filter((d) => d !== device);
     return { ok: true, value: [], write: true, warnings: [] };
