@@ -33,7 +33,9 @@ function accountAction(id: "user.disable" | "user.enable", enabled: boolean) {
     permissions: { graph: ["User.EnableDisableAccount.All", "User.Read.All"], exchange: [] },
     reversibility: "reversible",
     limits: [
-      "A user synchronised from on-premises AD is re-enabled by the next sync: disable the on-premises account too.",
+      enabled
+        ? "A user synchronised from on-premises AD whose on-premises account is disabled is disabled again by the next sync: enable the on-premises account too."
+        : "A user synchronised from on-premises AD is re-enabled by the next sync: disable the on-premises account too.",
       "Administrators can only be changed by an app holding a sufficiently privileged Entra role.",
       ...(enabled ? [] : ["Does not end sessions that exist: revoke sessions as well."]),
     ],
