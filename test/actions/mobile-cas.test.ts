@@ -18,6 +18,7 @@ import { actionContext } from "../../src/cli/commands/run.js";
 import type { StepPlan } from "../../src/engine/machine.js";
 import type { MailboxState, MobileDeviceState } from "../../src/emulator/state.js";
 import type { Hit } from "../../src/model/hit.js";
+import { generateTenant } from "../../src/emulator/generator/index.js";
 import type { Playbook } from "../../src/playbooks/schema.js";
 import { expandSteps } from "../../src/runner/steps.js";
 import { CLASSICS } from "../fixtures/hostile-strings.js";
@@ -128,6 +129,26 @@ describe("mobileDevice.removeSessionDevices: the case's window", () => {
       upn: ADELE,
       windowStart: "2025-06-01T19:45:00.000Z",
     });
+  });
+});
+
+describe("the generated aitm-rss-hide attack", () => {
+  it("leaves an attacker partnership inside the session's window and the victim's own phone well before it", () => {
+    const g = generateTenant({ scenarios: ["aitm-rss-hide"], users: 6, days: 2, seed: 4242 });
+    const sc = g.truth.scenarios.find((x) => x.name === "aitm-rss-hide")!;
+    const victim = sc.victims[0]!;
+    const devices = g.state.mailboxes.find((m) => m.userId === victim.userId)!.mobileDevices!;
+    expect(devices).toHaveLength(2);
+    const first = sc.attackerSignIns.map((x) => x.time).sort()[0]!;
+    const windowStart = sessionWindowStart({
+      ...hit(),
+      links: [{ key: "session", strength: "strong", time: first }],
+    })!;
+    const inWindow = devices.filter((d) => d.firstSyncTime >= windowStart).map((d) => d.deviceType);
+    expect(inWindow).toEqual(["Android"]);
+    expect(devices.filter((d) => d.firstSyncTime < windowStart).map((d) => d.clientType)).toEqual([
+      "Outlook",
+    ]);
   });
 });
 
