@@ -21,7 +21,7 @@ Set-StrictMode -Version 1.0
 
 $Protocol = 1
 
-# Cmdlet -> parameter -> kind (Identity | IdentityOrNull | StringOrNull | Switch | Bool | ResultSize | Word | WordList | IdentityListEdit).
+# Cmdlet -> parameter -> kind (Identity | IdentityOrNull | StringOrNull | Switch | Bool | BoolOrNull | ResultSize | Word | WordList | IdentityListEdit).
 $AllowedCmdlets = @{
   'Get-InboxRule'                  = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'IncludeHidden' = 'Switch' }
   'Disable-InboxRule'              = @{ 'Mailbox' = 'Identity'; 'Identity' = 'Identity'; 'Confirm' = 'Bool'; 'Force' = 'Switch'; 'AlwaysDeleteOutlookRulesBlob' = 'Switch' }
@@ -42,6 +42,10 @@ $AllowedCmdlets = @{
   'Get-TransportRule'              = @{ 'Identity' = 'Identity'; 'State' = 'Word' }
   'Disable-TransportRule'          = @{ 'Identity' = 'Identity'; 'Confirm' = 'Bool' }
   'Enable-TransportRule'           = @{ 'Identity' = 'Identity'; 'Confirm' = 'Bool' }
+  'Get-MobileDevice'               = @{ 'Mailbox' = 'Identity' }
+  'Remove-MobileDevice'            = @{ 'Identity' = 'Identity'; 'Confirm' = 'Bool' }
+  'Get-CASMailbox'                 = @{ 'Identity' = 'Identity' }
+  'Set-CASMailbox'                 = @{ 'Identity' = 'Identity'; 'PopEnabled' = 'Bool'; 'ImapEnabled' = 'Bool'; 'SmtpClientAuthenticationDisabled' = 'BoolOrNull'; 'Confirm' = 'Bool' }
 }
 
 # Cmdlet -> projection function for its output objects. Cmdlets not listed here return [].
@@ -52,6 +56,8 @@ $Projections = @{
   'Get-RecipientPermission'     = 'ConvertTo-BridgeRecipientPermission'
   'Get-MailboxFolderPermission' = 'ConvertTo-BridgeFolderPermission'
   'Get-TransportRule'           = 'ConvertTo-BridgeTransportRule'
+  'Get-MobileDevice'            = 'ConvertTo-BridgeMobileDevice'
+  'Get-CASMailbox'              = 'ConvertTo-BridgeCasMailbox'
 }
 
 $ConnectParameters = @('AppId', 'Organization', 'AccessToken', 'CertificateFilePath', 'CertificatePassword', 'ConnectionUri', 'AzureADAuthorizationEndpointUri')
@@ -220,6 +226,50 @@ function ConvertTo-BridgeTransportRule {
   }
 }
 
+# A date as ISO 8601 UTC ('o'), whatever culture the host runs in; a string is passed on, $null stays null.
+function ConvertTo-BridgeDateTime {
+  param([object]$Value)
+  if ($null -eq $Value) { return $null }
+  if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o', [System.Globalization.CultureInfo]::InvariantCulture) }
+  return ConvertTo-BridgeOptionalString $Value
+}
+
+function ConvertTo-BridgeMobileDevice {
+  param([object]$Device)
+  [pscustomobject][ordered]@{
+    identity                = [string](Get-BridgeProperty $Device 'Identity')
+    guid                    = [string](Get-BridgeProperty $Device 'Guid')
+    deviceId                = [string](Get-BridgeProperty $Device 'DeviceId')
+    deviceType              = [string](Get-BridgeProperty $Device 'DeviceType')
+    deviceModel             = [string](Get-BridgeProperty $Device 'DeviceModel')
+    deviceOS                = [string](Get-BridgeProperty $Device 'DeviceOS')
+    deviceUserAgent         = [string](Get-BridgeProperty $Device 'DeviceUserAgent')
+    friendlyName            = [string](Get-BridgeProperty $Device 'FriendlyName')
+    clientType              = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Device 'ClientType')
+    firstSyncTime           = ConvertTo-BridgeDateTime (Get-BridgeProperty $Device 'FirstSyncTime')
+    deviceAccessState       = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Device 'DeviceAccessState')
+    deviceAccessStateReason = ConvertTo-BridgeOptionalString (Get-BridgeProperty $Device 'DeviceAccessStateReason')
+  }
+}
+
+function ConvertTo-BridgeCasMailbox {
+  param([object]$Cas)
+  $smtpAuth = Get-BridgeProperty $Cas 'SmtpClientAuthenticationDisabled'
+  [pscustomobject][ordered]@{
+    identity                         = [string](Get-BridgeProperty $Cas 'Identity')
+    primarySmtpAddress               = [string](Get-BridgeProperty $Cas 'PrimarySmtpAddress')
+    externalDirectoryObjectId        = [string](Get-BridgeProperty $Cas 'ExternalDirectoryObjectId')
+    popEnabled                       = [bool](Get-BridgeProperty $Cas 'PopEnabled')
+    imapEnabled                      = [bool](Get-BridgeProperty $Cas 'ImapEnabled')
+    smtpClientAuthenticationDisabled = if ($null -eq $smtpAuth) { $null } else { [bool]$smtpAuth }
+    activeSyncEnabled                = [bool](Get-BridgeProperty $Cas 'ActiveSyncEnabled')
+    mapiEnabled                      = [bool](Get-BridgeProperty $Cas 'MAPIEnabled')
+    ewsEnabled                       = [bool](Get-BridgeProperty $Cas 'EwsEnabled')
+    owaEnabled                       = [bool](Get-BridgeProperty $Cas 'OWAEnabled')
+    activeSyncBlockedDeviceIDs       = ConvertTo-BridgeStringArray (Get-BridgeProperty $Cas 'ActiveSyncBlockedDeviceIDs')
+  }
+}
+
 function New-BridgeArgumentError {
   param([string]$Message)
   return [System.ArgumentException]::new($Message)
@@ -276,6 +326,11 @@ function Test-BridgeValue {
     }
     'Bool' {
       if ($Value -isnot [bool]) { throw (New-BridgeArgumentError "Parameter '$Name' must be a boolean.") }
+      return $Value
+    }
+    'BoolOrNull' {
+      if ($null -eq $Value) { return $null }
+      if ($Value -isnot [bool]) { throw (New-BridgeArgumentError "Parameter '$Name' must be null or a boolean.") }
       return $Value
     }
     'ResultSize' {

@@ -175,6 +175,21 @@ export function checkSame(input: RuleTarget, live: { fingerprint: string }): voi
     );
 }
 
+/**
+ * Every rule change through Exchange PowerShell deletes the mailbox's Outlook client-side (client-only) rules
+ * (Microsoft's documentation of Disable-/Enable-/Remove-InboxRule). Graph is always preferred; the Exchange path is
+ * taken only for a rule Graph cannot change, and every such plan says so in these words.
+ */
+export type RuleCmdlet = "Disable-InboxRule" | "Enable-InboxRule" | "Remove-InboxRule";
+
+export function exchangeRuleWarning(cmdlet: RuleCmdlet): string {
+  return `Exchange path (Graph cannot change this rule: hidden or read-only in Graph): ${cmdlet} deletes the mailbox's Outlook client-side rules (client-only rules), which mailwarden cannot restore`;
+}
+
+export function exchangeRuleLimit(cmdlet: RuleCmdlet): string {
+  return `Graph is used whenever it can change the rule; a hidden or Graph-read-only rule goes through Exchange, where ${cmdlet} deletes the user's Outlook client-side rules (client-only rules), which mailwarden cannot restore.`;
+}
+
 /** Kept for inbox-rule-remove.ts: Remove-InboxRule is part of the ExchangeWriter contract. */
 export type RuleRemover = ExchangeWriter;
 

@@ -9,6 +9,8 @@
 import type { RuleTarget } from "../model/hit.js";
 import type { Json } from "../engine/machine.js";
 import {
+  exchangeRuleLimit,
+  exchangeRuleWarning,
   checkSame,
   planTarget,
   readRuleState,
@@ -51,7 +53,7 @@ export const inboxRuleDisable = defineAction<Input>({
   reversibility: "reversible",
   limits: [
     "Disabling keeps the rule as evidence; an attacker who still holds a token can enable it again: revoke sessions too.",
-    "Through Exchange (hidden or Graph-read-only rules) Disable-InboxRule deletes the user's Outlook client-side rules.",
+    exchangeRuleLimit("Disable-InboxRule"),
   ],
   inputFromHit: (hit) => (hit.target.kind === "inboxRule" ? hit.target : undefined),
   targetId: (i) => `${i.mailboxId}/rule/${i.ruleIdentity ?? i.graphRuleId ?? i.contentFingerprint}`,
@@ -72,11 +74,7 @@ export const inboxRuleDisable = defineAction<Input>({
         ...(more.length
           ? [`${all.length} live rules have this name and content (made again and again): all are disabled`]
           : []),
-        ...(exchange
-          ? [
-              "Disable-InboxRule deletes the mailbox's Outlook client-side rules (not restorable by mailwarden)",
-            ]
-          : []),
+        ...(exchange ? [exchangeRuleWarning("Disable-InboxRule")] : []),
       ],
     };
   },

@@ -7,6 +7,8 @@
 import type { Json } from "../engine/machine.js";
 import type { RuleTarget } from "../model/hit.js";
 import {
+  exchangeRuleLimit,
+  exchangeRuleWarning,
   checkSame,
   readRuleState,
   refuseSeveral,
@@ -35,7 +37,8 @@ export const inboxRuleEnable = defineAction<RuleTarget>({
   reversibility: "partly-reversible",
   attendedOnly: true,
   limits: [
-    "Through Graph it is fully reversible (inboxRule.disable); through Exchange (hidden or Graph-read-only rules) Enable-InboxRule deletes the user's Outlook client-side rules, which mailwarden cannot restore.",
+    "Through Graph it is fully reversible (inboxRule.disable).",
+    exchangeRuleLimit("Enable-InboxRule"),
     "Enabling a rule an attacker made re-opens the exfiltration path: run it only as a deliberate undo.",
   ],
   inputFromHit: (hit) => (hit.target.kind === "inboxRule" ? hit.target : undefined),
@@ -52,9 +55,7 @@ export const inboxRuleEnable = defineAction<RuleTarget>({
       after: { enabled: true },
       noop: enabled,
       reversibility: exchange ? "partly-reversible" : "reversible",
-      warnings: exchange
-        ? ["Enable-InboxRule deletes the mailbox's Outlook client-side rules (not restorable by mailwarden)"]
-        : [],
+      warnings: exchange ? [exchangeRuleWarning("Enable-InboxRule")] : [],
     };
   },
 

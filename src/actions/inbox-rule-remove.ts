@@ -13,6 +13,8 @@ import type { RuleTarget } from "../model/hit.js";
 import { resolveRuleFolders } from "../rules/graph-folders.js";
 import { contentFingerprint, normalizeGraphRule } from "../rules/normalize.js";
 import {
+  exchangeRuleLimit,
+  exchangeRuleWarning,
   checkSame,
   readRuleState,
   refuseSystemRule,
@@ -74,7 +76,7 @@ export const inboxRuleRemove = defineAction<RuleTarget>({
     "Prefer inboxRule.disable: it keeps the rule as evidence and is fully reversible.",
     "Compensation re-creates the rule through Graph from the before-image with a new id (and a new RuleIdentity); audit records of the old rule do not point at it.",
     "Hidden and Graph-read-only rules cannot be re-created through Graph: removing them is irreversible.",
-    "Through Exchange, Remove-InboxRule deletes the user's Outlook client-side rules, which mailwarden cannot restore.",
+    exchangeRuleLimit("Remove-InboxRule"),
     "Exchange's own rules (junk, out-of-office, delegate: hidden, doing only what those do) are refused, whatever their name.",
   ],
   inputFromHit: (hit) => (hit.target.kind === "inboxRule" ? hit.target : undefined),
@@ -104,9 +106,7 @@ export const inboxRuleRemove = defineAction<RuleTarget>({
       canRecreate
         ? "compensation re-creates the rule through Graph from the before-image, with a new id"
         : "this rule is hidden or read-only in Graph: it cannot be re-created, removal is irreversible (prefer inboxRule.disable)",
-      ...(resolved.transport === "exchange"
-        ? ["Remove-InboxRule deletes the mailbox's Outlook client-side rules (not restorable by mailwarden)"]
-        : []),
+      ...(resolved.transport === "exchange" ? [exchangeRuleWarning("Remove-InboxRule")] : []),
     ];
     return {
       transport: resolved.transport,

@@ -1,4 +1,5 @@
 /** The action catalogue, sorted by id. */
+import { casMailboxBlockLegacyProtocols } from "./cas-mailbox-block-legacy.js";
 import { delegationRemove } from "./delegation-remove.js";
 import { incidentComment } from "./incident-comment.js";
 import { inboxRuleDisable } from "./inbox-rule-disable.js";
@@ -8,6 +9,7 @@ import { inboxRuleRemove } from "./inbox-rule-remove.js";
 import { inboxRuleResolve } from "./inbox-rule-resolve.js";
 import { mailboxForwardingClear } from "./mailbox-forwarding-clear.js";
 import { mailboxForwardingRead, mailboxForwardingRestore } from "./mailbox-forwarding-restore.js";
+import { mobileDeviceRemoveSessionDevices } from "./mobile-device-remove-session.js";
 import type { ActionDefinition } from "./types.js";
 import { transportRuleDisable, transportRuleEnable } from "./transport-rule.js";
 import { userDisable, userEnable } from "./user-account.js";
@@ -20,6 +22,7 @@ type AnyAction = ActionDefinition<never>;
 
 export const actions: readonly AnyAction[] = (
   [
+    casMailboxBlockLegacyProtocols,
     delegationRemove,
     inboxRuleDisable,
     inboxRuleEnable,
@@ -31,6 +34,7 @@ export const actions: readonly AnyAction[] = (
     mailboxForwardingClear,
     mailboxForwardingRead,
     mailboxForwardingRestore,
+    mobileDeviceRemoveSessionDevices,
     transportRuleDisable,
     transportRuleEnable,
     userConfirmCompromised,

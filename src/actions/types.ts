@@ -5,6 +5,8 @@
  * `compensate` restores.
  */
 import type { GraphAdapter } from "../adapters/graph/client.js";
+import type { LegacyProtocolSettings } from "../adapters/exo/client.js";
+import type { ExoCasMailbox, ExoMobileDevice } from "../adapters/exo/shapes.js";
 import type { Hit } from "../model/hit.js";
 import type { Json, Reversibility, StepPlan } from "../engine/machine.js";
 import type {
@@ -82,6 +84,16 @@ export interface ExchangeWriter {
   getTransportRules?(opts?: { signal?: AbortSignal }): Promise<ExoTransportRuleRecord[]>;
   disableTransportRule?(guid: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
   enableTransportRule?(guid: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  /** Get-MobileDevice -Mailbox. */
+  getMobileDevices?(mailbox: string, opts?: { signal?: AbortSignal }): Promise<ExoMobileDevice[]>;
+  /** Remove-MobileDevice by the partnership's Guid. */
+  removeMobileDevice?(guid: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  getCasMailbox?(identity: string, opts?: { signal?: AbortSignal }): Promise<ExoCasMailbox>;
+  setLegacyProtocols?(
+    identity: string,
+    value: LegacyProtocolSettings,
+    opts?: { signal?: AbortSignal },
+  ): Promise<unknown>;
   setMailboxForwarding(
     identity: string,
     value: {
@@ -133,6 +145,11 @@ export interface ActionDefinition<I> {
   limits: string[];
   /** Builds the input from a hit; undefined when the action does not apply to it. */
   inputFromHit(hit: Hit): I | undefined;
+  /**
+   * User scope only: the step's one input from every applicable hit of the case (e.g. a window that starts at the
+   * earliest attacker sign-in of any of them). Without it the newest hit's `inputFromHit` is used.
+   */
+  inputFromCase?(hits: readonly Hit[]): I | undefined;
   /** The object this action changes (for the idempotency key). */
   targetId(input: I): string;
   plan(ctx: ActionContext, input: I): Promise<Omit<StepPlan, "idempotencyKey">>;

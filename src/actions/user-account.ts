@@ -4,6 +4,7 @@
  * directories is re-enabled by the next sync: the plan warns, and the docs say to disable on-premises too.
  */
 import type { Hit } from "../model/hit.js";
+import { onPremisesSyncWarning } from "./on-premises.js";
 import { defineAction, pollUntil, type ActionContext, signalOf } from "./types.js";
 
 interface Input {
@@ -32,7 +33,9 @@ function accountAction(id: "user.disable" | "user.enable", enabled: boolean) {
     permissions: { graph: ["User.EnableDisableAccount.All", "User.Read.All"], exchange: [] },
     reversibility: "reversible",
     limits: [
-      "A user synchronised from on-premises AD is re-enabled by the next sync: disable the on-premises account too.",
+      enabled
+        ? "A user synchronised from on-premises AD whose on-premises account is disabled is disabled again by the next sync: enable the on-premises account too."
+        : "A user synchronised from on-premises AD is re-enabled by the next sync: disable the on-premises account too.",
       "Administrators can only be changed by an app holding a sufficiently privileged Entra role.",
       ...(enabled ? [] : ["Does not end sessions that exist: revoke sessions as well."]),
     ],
@@ -48,7 +51,10 @@ function accountAction(id: "user.disable" | "user.enable", enabled: boolean) {
         reversibility: "reversible",
         warnings: a.onPremisesSyncEnabled
           ? [
-              "the user is synchronised from on-premises: the next sync reverts this change unless it is made on-premises too",
+              onPremisesSyncWarning(
+                enabled ? "enabling the account" : "disabling the account",
+                enabled ? "enable the on-premises account" : "disable the on-premises account",
+              ),
             ]
           : [],
       };

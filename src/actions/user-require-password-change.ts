@@ -9,6 +9,7 @@
 import type { Hit } from "../model/hit.js";
 import { GraphApiError } from "../adapters/graph/errors.js";
 import { signalOf } from "./inbox-rule-common.js";
+import { onPremisesSyncWarning } from "./on-premises.js";
 import { defineAction, pollUntil, type ActionContext } from "./types.js";
 
 interface Input {
@@ -83,7 +84,10 @@ export const userRequirePasswordChange = defineAction<Input>({
         "sessions are not revoked by this step",
         ...(u.onPremisesSyncEnabled
           ? [
-              "the user is synchronised from on-premises: the password lives on-premises and must be reset there",
+              onPremisesSyncWarning(
+                "a cloud password change (the password lives on-premises; the cloud flag does not change it)",
+                "reset the password on-premises",
+              ),
             ]
           : []),
         ...(u.accountEnabled

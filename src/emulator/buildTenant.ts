@@ -1,6 +1,6 @@
 /**
  * Turns a validated scenario into the tenant state every face shares. Deterministic: ids come from the IdSource in
- * a fixed order (tenant, then per user: id, mailbox, folders, rules; then apps).
+ * a fixed order (tenant, then per user: id, mailbox, folders, rules; then apps, teams, and mobile device Guids).
  */
 import { createHash } from "node:crypto";
 import type {
@@ -14,6 +14,7 @@ import type {
   ScenarioUser,
 } from "./scenario.js";
 import { ScenarioError } from "./scenarioError.js";
+import { CAS_DEFAULTS } from "./state.js";
 import type {
   AppRegistrationState,
   IdSource,
@@ -230,6 +231,25 @@ function buildUserAndMailbox(
       recipientPermissions: [],
       folderPermissions: [],
       grantSendOnBehalfTo: [],
+      // Device Guids left empty here are drawn after every other id (buildTenant), so other ids do not move.
+      ...(mb.mobileDevices
+        ? {
+            mobileDevices: mb.mobileDevices.map((d) => ({
+              ...d,
+              guid: d.guid?.toLowerCase() ?? "",
+              firstSyncTime: new Date(d.firstSyncTime).toISOString(),
+            })),
+          }
+        : {}),
+      ...(mb.casMailbox
+        ? {
+            cas: {
+              ...CAS_DEFAULTS,
+              ...Object.fromEntries(Object.entries(mb.casMailbox).filter(([, v]) => v !== undefined)),
+              activeSyncBlockedDeviceIds: [...(mb.casMailbox.activeSyncBlockedDeviceIds ?? [])],
+            },
+          }
+        : {}),
     };
   }
   const user: UserState = {
@@ -321,6 +341,7 @@ export function buildTenant(scenario: ParsedScenario, ids: IdSource): TenantStat
   const apps = scenario.apps.map((a) => buildApp(a, ids));
   // Team and channel ids are drawn after the apps', so scenarios without teams keep their ids.
   const teams = scenario.teams.map((t) => buildTeam(t, users, ids));
+  for (const m of mailboxes) for (const d of m.mobileDevices ?? []) if (d.guid === "") d.guid = ids.guid();
   return {
     tenantId,
     displayName: scenario.tenant.displayName,

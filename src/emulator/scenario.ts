@@ -102,6 +102,33 @@ const folderSchema = z.strictObject({
   isHidden: z.boolean().optional(),
 });
 
+/** A mobile device partnership (Get-MobileDevice). */
+const mobileDeviceSchema = z.strictObject({
+  guid: guid.optional(),
+  deviceId: z.string().min(1),
+  deviceType: z.string().min(1).default("iPhone"),
+  deviceModel: z.string().default(""),
+  deviceOS: z.string().default(""),
+  deviceUserAgent: z.string().default(""),
+  friendlyName: z.string().default(""),
+  clientType: z.enum(["EAS", "Outlook"]).default("EAS"),
+  firstSyncTime: isoDateTime,
+  deviceAccessState: z.enum(["Allowed", "Blocked", "Quarantined", "DeviceDiscovery"]).default("Allowed"),
+  deviceAccessStateReason: z.string().default("Global"),
+});
+
+/** Set-CASMailbox settings; omitted ones keep Exchange Online's defaults (every protocol on, SMTP AUTH = org). */
+const casMailboxSchema = z.strictObject({
+  popEnabled: z.boolean().optional(),
+  imapEnabled: z.boolean().optional(),
+  smtpClientAuthenticationDisabled: z.boolean().nullable().optional(),
+  activeSyncEnabled: z.boolean().optional(),
+  mapiEnabled: z.boolean().optional(),
+  ewsEnabled: z.boolean().optional(),
+  owaEnabled: z.boolean().optional(),
+  activeSyncBlockedDeviceIds: z.array(z.string().min(1)).optional(),
+});
+
 const mailboxSchema = z.strictObject({
   alias: z.string().min(1).optional(),
   primarySmtpAddress: smtpAddress.optional(),
@@ -119,6 +146,8 @@ const mailboxSchema = z.strictObject({
   folders: z.array(folderSchema).default([]),
   rules: z.array(ruleSchema).default([]),
   outlookClientRules: z.number().int().nonnegative().default(0),
+  mobileDevices: z.array(mobileDeviceSchema).optional(),
+  casMailbox: casMailboxSchema.optional(),
 });
 
 const userSchema = z.strictObject({

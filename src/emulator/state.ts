@@ -133,7 +133,55 @@ export interface MailboxState {
   folderPermissions: FolderPermissionState[];
   /** Set-Mailbox -GrantSendOnBehalfTo: recipient identities (UPNs). */
   grantSendOnBehalfTo: string[];
+  /** Mobile device partnerships (Get-MobileDevice); absent = none. */
+  mobileDevices?: MobileDeviceState[];
+  /** Client protocol settings (Get-/Set-CASMailbox); absent = Exchange Online's defaults (CAS_DEFAULTS). */
+  cas?: CasMailboxState;
 }
+
+/** A mobile device partnership: made when a device (ActiveSync, Outlook mobile) first syncs with the mailbox. */
+export interface MobileDeviceState {
+  /** The partnership's Guid (Remove-MobileDevice -Identity). */
+  guid: string;
+  /** Reported by the device: attacker-controlled for a device the attacker set up. */
+  deviceId: string;
+  deviceType: string;
+  deviceModel: string;
+  deviceOS: string;
+  deviceUserAgent: string;
+  friendlyName: string;
+  /** "EAS" (Exchange ActiveSync) or "Outlook" (Outlook for iOS and Android). */
+  clientType: "EAS" | "Outlook";
+  /** ISO 8601: when the partnership was made. */
+  firstSyncTime: string;
+  deviceAccessState: "Allowed" | "Blocked" | "Quarantined" | "DeviceDiscovery";
+  deviceAccessStateReason: string;
+}
+
+/** Set-CASMailbox settings the emulator keeps [D Set-CASMailbox]. */
+export interface CasMailboxState {
+  popEnabled: boolean;
+  imapEnabled: boolean;
+  /** null: the mailbox follows the organisation's setting (Set-TransportConfig -SmtpClientAuthenticationDisabled). */
+  smtpClientAuthenticationDisabled: boolean | null;
+  activeSyncEnabled: boolean;
+  mapiEnabled: boolean;
+  ewsEnabled: boolean;
+  owaEnabled: boolean;
+  activeSyncBlockedDeviceIds: string[];
+}
+
+/** A mailbox's CAS settings when none were set: every protocol on, SMTP AUTH following the organisation [D]. */
+export const CAS_DEFAULTS: Readonly<CasMailboxState> = Object.freeze({
+  popEnabled: true,
+  imapEnabled: true,
+  smtpClientAuthenticationDisabled: null,
+  activeSyncEnabled: true,
+  mapiEnabled: true,
+  ewsEnabled: true,
+  owaEnabled: true,
+  activeSyncBlockedDeviceIds: [],
+});
 
 export interface MailboxPermissionState {
   /** The trustee: a UPN, or e.g. `NT AUTHORITY\SELF`. */

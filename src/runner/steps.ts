@@ -45,7 +45,7 @@ export function expandSteps(playbook: Playbook, targets: CaseTarget[]): StepInst
         stepId: step.id,
         action: action.id,
         scope,
-        input: action.inputFromHit(rep.hit) as Json,
+        input: (action.inputFromCase?.(applicable.map((t) => t.hit)) ?? action.inputFromHit(rep.hit)) as Json,
         approval: resolveApproval(step, scope, caseFacts(applicable.map((t) => t.hit))),
         ...timing,
       });

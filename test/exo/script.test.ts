@@ -5,10 +5,12 @@ import { CONNECT_PARAMETERS, EXO_CMDLETS } from "../../src/adapters/exo/allowlis
 import { ERROR_MESSAGE_CATEGORIES, ERROR_TYPE_CATEGORIES } from "../../src/adapters/exo/categories.js";
 import { PROTOCOL_VERSION } from "../../src/adapters/exo/protocol.js";
 import {
+  CAS_MAILBOX_FIELDS,
   FOLDER_PERMISSION_FIELDS,
   INBOX_RULE_FIELDS,
   MAILBOX_FIELDS,
   MAILBOX_PERMISSION_FIELDS,
+  MOBILE_DEVICE_FIELDS,
   RECIPIENT_PERMISSION_FIELDS,
   TRANSPORT_RULE_FIELDS,
 } from "../../src/adapters/exo/shapes.js";
@@ -30,6 +32,8 @@ const PROJECTION_FUNCTIONS = {
   recipientPermission: "ConvertTo-BridgeRecipientPermission",
   folderPermission: "ConvertTo-BridgeFolderPermission",
   transportRule: "ConvertTo-BridgeTransportRule",
+  mobileDevice: "ConvertTo-BridgeMobileDevice",
+  casMailbox: "ConvertTo-BridgeCasMailbox",
 } as const;
 
 describe("scripts/exo-bridge.ps1", () => {
@@ -101,6 +105,8 @@ describe("scripts/exo-bridge.ps1", () => {
     expect(keys(PROJECTION_FUNCTIONS.recipientPermission)).toEqual([...RECIPIENT_PERMISSION_FIELDS]);
     expect(keys(PROJECTION_FUNCTIONS.folderPermission)).toEqual([...FOLDER_PERMISSION_FIELDS]);
     expect(keys(PROJECTION_FUNCTIONS.transportRule)).toEqual([...TRANSPORT_RULE_FIELDS]);
+    expect(keys(PROJECTION_FUNCTIONS.mobileDevice)).toEqual([...MOBILE_DEVICE_FIELDS]);
+    expect(keys(PROJECTION_FUNCTIONS.casMailbox)).toEqual([...CAS_MAILBOX_FIELDS]);
   });
 
   it("accepts the same connect parameters", () => {

@@ -284,6 +284,8 @@ const subjects: Subject[] = [
                   },
                 },
               ],
+              mobileDevices: [{ deviceId: "D1", firstSyncTime: "2025-06-01T23:00:00Z" }],
+              casMailbox: { popEnabled: false, smtpClientAuthenticationDisabled: null },
             },
           },
         ],

@@ -10,6 +10,8 @@
  * - `StringOrNull`: `null` or any string (e.g. an SMTP address, validated by Exchange).
  * - `Switch`: a boolean; `true` sets the switch.
  * - `Bool`: a boolean bound to a `[bool]` parameter (`-Confirm:$false`, `-DeliverToMailboxAndForward $false`).
+ * - `BoolOrNull`: a boolean or `null`, bound to a nullable `[bool]` parameter (Set-CASMailbox
+ *   -SmtpClientAuthenticationDisabled: `$null` = follow the organisation's setting).
  * - `ResultSize`: the string `Unlimited` or a positive integer.
  * - `Word`: one ASCII letter-only word (an enum value such as `All`, `Enabled`).
  * - `WordList`: a non-empty array of `Word`s (AccessRights).
@@ -23,6 +25,7 @@ export const PARAMETER_KINDS = [
   "StringOrNull",
   "Switch",
   "Bool",
+  "BoolOrNull",
   "ResultSize",
   "Word",
   "WordList",
@@ -38,6 +41,8 @@ export type Projection =
   | "recipientPermission"
   | "folderPermission"
   | "transportRule"
+  | "mobileDevice"
+  | "casMailbox"
   | "none";
 
 export interface CmdletSpec {
@@ -158,6 +163,28 @@ export const EXO_CMDLETS = {
   },
   "Enable-TransportRule": {
     parameters: { Identity: "Identity", Confirm: "Bool" },
+    projection: "none",
+  },
+  "Get-MobileDevice": {
+    parameters: { Mailbox: "Identity" },
+    projection: "mobileDevice",
+  },
+  "Remove-MobileDevice": {
+    parameters: { Identity: "Identity", Confirm: "Bool" },
+    projection: "none",
+  },
+  "Get-CASMailbox": {
+    parameters: { Identity: "Identity" },
+    projection: "casMailbox",
+  },
+  "Set-CASMailbox": {
+    parameters: {
+      Identity: "Identity",
+      PopEnabled: "Bool",
+      ImapEnabled: "Bool",
+      SmtpClientAuthenticationDisabled: "BoolOrNull",
+      Confirm: "Bool",
+    },
     projection: "none",
   },
 } as const satisfies Record<string, CmdletSpec>;

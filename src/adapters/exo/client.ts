@@ -12,16 +12,20 @@ import { defaultBridgeScriptPath } from "./paths.js";
 import type { ConnectParams, InvokeParams, ListEdit } from "./protocol.js";
 import { PowerShellRunner, type RunnerLogger } from "./runner.js";
 import {
+  ExoCasMailboxSchema,
   ExoFolderPermissionSchema,
   ExoInboxRuleSchema,
   ExoMailboxPermissionSchema,
   ExoMailboxSchema,
+  ExoMobileDeviceSchema,
   ExoRecipientPermissionSchema,
   ExoTransportRuleSchema,
+  type ExoCasMailbox,
   type ExoFolderPermission,
   type ExoInboxRule,
   type ExoMailbox,
   type ExoMailboxPermission,
+  type ExoMobileDevice,
   type ExoRecipientPermission,
   type ExoTransportRule,
 } from "./shapes.js";
@@ -37,6 +41,13 @@ export type SendOnBehalfChange = readonly string[] | null | ListEdit;
 
 export interface CallOptions {
   signal?: AbortSignal;
+}
+
+/** The legacy-protocol settings of a CAS mailbox (Set-CASMailbox); `null` SMTP AUTH = follow the organisation. */
+export interface LegacyProtocolSettings {
+  popEnabled: boolean;
+  imapEnabled: boolean;
+  smtpClientAuthenticationDisabled: boolean | null;
 }
 
 export interface ForwardingSettings {
@@ -139,6 +150,12 @@ export const EXO_WRITE_RETRY: Readonly<Record<string, ExoWriteRetry>> = {
     kind: "done-if",
     why: "a second Remove finds no entry (UserNotFoundInPermissionEntryException): the entry is gone",
     done: (e) => NOT_FOUND(e) || typeIs("UserNotFoundInPermissionEntryException")(e),
+  },
+  "Set-CASMailbox": { kind: "idempotent", why: "the protocol settings are absolute values" },
+  "Remove-MobileDevice": {
+    kind: "done-if",
+    why: "a second Remove finds no partnership (NotFound): the partnership is gone, which is what was asked",
+    done: NOT_FOUND,
   },
   "Add-MailboxFolderPermission": {
     kind: "done-if",
@@ -518,6 +535,69 @@ export class ExchangeClient {
 
   async enableTransportRule(guid: string, opts: CallOptions = {}): Promise<void> {
     await this.transportRule("Enable-TransportRule", guid, opts);
+  }
+
+  /** Get-MobileDevice -Mailbox: every mobile device partnership of the mailbox. */
+  async getMobileDevices(mailbox: string, opts: CallOptions = {}): Promise<ExoMobileDevice[]> {
+    return parseRows(
+      ExoMobileDeviceSchema,
+      "Get-MobileDevice",
+      await this.invoke("Get-MobileDevice", { Mailbox: mailbox }, so(opts)),
+    );
+  }
+
+  /**
+   * Remove-MobileDevice, by the partnership's Guid only: the device id and user agent are reported by the device
+   * (attacker-controlled) and never become an identity.
+   */
+  async removeMobileDevice(guid: string, opts: CallOptions = {}): Promise<void> {
+    if (!GUID.test(guid)) {
+      throw new ExoError({
+        category: "InvalidParameter",
+        cmdlet: "Remove-MobileDevice",
+        message: "A mobile device partnership is addressed by its Guid.",
+        retryable: false,
+      });
+    }
+    await this.invoke("Remove-MobileDevice", { Identity: guid, Confirm: false }, so(opts));
+  }
+
+  /** Get-CASMailbox of one mailbox (NotFound / Ambiguous like getMailbox). */
+  async getCasMailbox(identity: string, opts: CallOptions = {}): Promise<ExoCasMailbox> {
+    const rows = parseRows(
+      ExoCasMailboxSchema,
+      "Get-CASMailbox",
+      await this.invoke("Get-CASMailbox", { Identity: identity }, so(opts)),
+    );
+    const cas = rows[0];
+    if (!cas || rows.length > 1) {
+      throw new ExoError({
+        category: cas ? "Ambiguous" : "NotFound",
+        cmdlet: "Get-CASMailbox",
+        message: cas ? "The identity matched several mailboxes." : "The mailbox was not found.",
+        retryable: false,
+      });
+    }
+    return cas;
+  }
+
+  /** Set-CASMailbox -PopEnabled -ImapEnabled -SmtpClientAuthenticationDisabled (null: follow the organisation). */
+  async setLegacyProtocols(
+    identity: string,
+    value: LegacyProtocolSettings,
+    opts: CallOptions = {},
+  ): Promise<void> {
+    await this.invoke(
+      "Set-CASMailbox",
+      {
+        Identity: identity,
+        PopEnabled: value.popEnabled,
+        ImapEnabled: value.imapEnabled,
+        SmtpClientAuthenticationDisabled: value.smtpClientAuthenticationDisabled,
+        Confirm: false,
+      },
+      so(opts),
+    );
   }
 
   close(): Promise<void> {

@@ -121,6 +121,48 @@ export const ExoTransportRuleSchema = z.object({
 });
 export type ExoTransportRule = z.infer<typeof ExoTransportRuleSchema>;
 
+/**
+ * Get-MobileDevice object: one mobile device partnership of a mailbox [D Get-MobileDevice]. `guid` addresses it for
+ * Remove-MobileDevice (the device id and user agent are reported by the device, i.e. attacker-controlled).
+ * `firstSyncTime` is the partnership's creation as ISO 8601 UTC, or null when Exchange did not report it.
+ */
+export const ExoMobileDeviceSchema = z.object({
+  identity: z.string(),
+  guid: z.string(),
+  deviceId: z.string(),
+  deviceType: z.string(),
+  deviceModel: z.string(),
+  deviceOS: z.string(),
+  deviceUserAgent: z.string(),
+  friendlyName: z.string(),
+  /** "EAS" | "Outlook" | "REST" … or null. */
+  clientType: z.string().nullable(),
+  firstSyncTime: z.string().nullable(),
+  /** "Allowed" | "Blocked" | "Quarantined" | "DeviceDiscovery" … or null. */
+  deviceAccessState: z.string().nullable(),
+  deviceAccessStateReason: z.string().nullable(),
+});
+export type ExoMobileDevice = z.infer<typeof ExoMobileDeviceSchema>;
+
+/**
+ * Get-CASMailbox object: the client protocols of a mailbox [D Set-CASMailbox]. `smtpClientAuthenticationDisabled`
+ * is a nullable bool: null means the mailbox follows the organisation's setting (Set-TransportConfig).
+ */
+export const ExoCasMailboxSchema = z.object({
+  identity: z.string(),
+  primarySmtpAddress: z.string(),
+  externalDirectoryObjectId: z.string(),
+  popEnabled: z.boolean(),
+  imapEnabled: z.boolean(),
+  smtpClientAuthenticationDisabled: z.boolean().nullable(),
+  activeSyncEnabled: z.boolean(),
+  mapiEnabled: z.boolean(),
+  ewsEnabled: z.boolean(),
+  owaEnabled: z.boolean(),
+  activeSyncBlockedDeviceIDs: list,
+});
+export type ExoCasMailbox = z.infer<typeof ExoCasMailboxSchema>;
+
 /** Property names of each projection, in the order the script emits them (checked against the script by a test). */
 export const INBOX_RULE_FIELDS = Object.keys(ExoInboxRuleSchema.shape) as ReadonlyArray<keyof ExoInboxRule>;
 export const MAILBOX_FIELDS = Object.keys(ExoMailboxSchema.shape) as ReadonlyArray<keyof ExoMailbox>;
@@ -135,4 +177,10 @@ export const FOLDER_PERMISSION_FIELDS = Object.keys(ExoFolderPermissionSchema.sh
 >;
 export const TRANSPORT_RULE_FIELDS = Object.keys(ExoTransportRuleSchema.shape) as ReadonlyArray<
   keyof ExoTransportRule
+>;
+export const MOBILE_DEVICE_FIELDS = Object.keys(ExoMobileDeviceSchema.shape) as ReadonlyArray<
+  keyof ExoMobileDevice
+>;
+export const CAS_MAILBOX_FIELDS = Object.keys(ExoCasMailboxSchema.shape) as ReadonlyArray<
+  keyof ExoCasMailbox
 >;

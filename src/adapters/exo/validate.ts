@@ -53,6 +53,10 @@ function checkValue(name: string, kind: ParameterKind, value: ParameterValue | u
     case "Switch":
     case "Bool":
       return typeof value === "boolean" ? null : `Parameter '${name}' must be a boolean.`;
+    case "BoolOrNull":
+      return value === null || typeof value === "boolean"
+        ? null
+        : `Parameter '${name}' must be null or a boolean.`;
     case "ResultSize":
       return value === "Unlimited" || (typeof value === "number" && Number.isSafeInteger(value) && value >= 1)
         ? null

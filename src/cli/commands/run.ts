@@ -144,7 +144,7 @@ export function renderRuns(o: RunOutcome, format: "table" | "json", rejected: Re
         `${s.id}\n${s.object}`,
         s.outcome + (s.verified === true ? " ✓" : s.verified === false ? " ✗" : ""),
         (s.transport ?? "") + (s.reversibility === "irreversible" ? "\nIRREVERSIBLE" : ""),
-        `${show(s.before)}\n→ ${show(s.after)}${s.gate ? `\nwaits: ${s.gate}` : ""}${s.error ? `\nerror: ${s.error}` : ""}`,
+        `${show(s.before)}\n→ ${show(s.after)}${s.gate ? `\nwaits: ${s.gate}` : ""}${s.error ? `\nerror: ${s.error}` : ""}${s.warnings.map((w) => `\nwarning: ${w}`).join("")}`,
       ]);
   return `${table(["case\nrun", "state", "step\nobject", "outcome", "via", "before → after"], rows, { wrap: WRAP })}\n${summaryLine(o)}`;
 }

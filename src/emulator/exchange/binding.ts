@@ -11,6 +11,8 @@ import type { ExchangeFaceOptions } from "./options.js";
 /**
  * - Identity: a string (a number is taken as its digits); `null` binds as "not given" on Get- cmdlets.
  * - Switch / Bool: JSON booleans only.
+ * - NullableBool: a JSON boolean or null (a `[Nullable[bool]]` parameter such as Set-CASMailbox
+ *   -SmtpClientAuthenticationDisabled, where `$null` means "follow the organisation").
  * - StringOrNull: a string or null.
  * - ResultSize: "Unlimited" (bound as null) or a positive integer.
  * - SkipCount: a non-negative integer.
@@ -25,6 +27,7 @@ export type ServerParamType =
   | "Identity"
   | "Switch"
   | "Bool"
+  | "NullableBool"
   | "StringOrNull"
   | "ResultSize"
   | "SkipCount"
@@ -116,6 +119,10 @@ function bindValue(name: string, type: ServerParamType, value: unknown): BoundVa
       return typeof value === "boolean" ? value : wrong("System.Management.Automation.SwitchParameter");
     case "Bool":
       return typeof value === "boolean" ? value : wrong("System.Boolean");
+    case "NullableBool":
+      return value === null || typeof value === "boolean"
+        ? value
+        : wrong("System.Nullable`1[System.Boolean]");
     case "StringOrNull":
       return value === null || typeof value === "string" ? value : wrong("System.String");
     case "ResultSize": {

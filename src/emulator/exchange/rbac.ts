@@ -9,6 +9,10 @@
  *   "Get-InboxRule … doesn't work for … the Global Reader role" [D], and the same is assumed for the other
  *   read-only roles [I]. Security Administrator lacks the write tasks [D B0 footnote].
  * - Helpdesk Administrator: read-only recipient cmdlets, no transport rules [I].
+ * - Get-/Remove-MobileDevice and Get-/Set-CASMailbox: the Mail Recipients role of the Recipient Management role
+ *   group (Exchange Recipient Administrator) and Organization Management (Exchange Administrator) [I: "Mobile
+ *   devices" and "Client Access settings" rows of Exchange Online's feature permissions; confirm with
+ *   `Get-ManagementRole -Cmdlet Remove-MobileDevice`]; the read-only roles reach the two Get- cmdlets [I].
  * Everything not marked [D] is a guess to check with `Get-ManagementRole -Cmdlet …` on a real tenant; two of the
  * guesses are switchable (options.ts: recipientAdminTransportRules, readOnlyRolesGetInboxRule).
  */
@@ -21,6 +25,8 @@ const RECIPIENT_READ = [
   "Get-MailboxPermission",
   "Get-RecipientPermission",
   "Get-MailboxFolderPermission",
+  "Get-MobileDevice",
+  "Get-CASMailbox",
 ] as const;
 const RECIPIENT_WRITE = [
   "Get-InboxRule",
@@ -35,6 +41,8 @@ const RECIPIENT_WRITE = [
   "Add-MailboxFolderPermission",
   "Set-MailboxFolderPermission",
   "Remove-MailboxFolderPermission",
+  "Remove-MobileDevice",
+  "Set-CASMailbox",
 ] as const;
 const TRANSPORT = ["Get-TransportRule", "Disable-TransportRule", "Enable-TransportRule"] as const;
 

@@ -4,5 +4,5 @@
  * refuses it, and a test names the new hash — so a script change forces a conscious stand-in update.
  */
 export const KNOWN_SCRIPTS: Readonly<Record<string, number>> = {
-  fee81247f93ad25a982418b66935836e990372fe7275cee61749f146765c88f8: 1,
+  a9a7f7e33e446dc9d89323e6959469063fd628de04fe1ba9255a4634324b2d69: 1,
 };

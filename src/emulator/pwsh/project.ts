@@ -6,10 +6,12 @@
  */
 import type { Projection } from "../../adapters/exo/allowlist.js";
 import type {
+  ExoCasMailbox,
   ExoFolderPermission,
   ExoInboxRule,
   ExoMailbox,
   ExoMailboxPermission,
+  ExoMobileDevice,
   ExoRecipientPermission,
   ExoTransportRule,
 } from "../../adapters/exo/shapes.js";
@@ -136,6 +138,43 @@ export function projectTransportRule(r: Obj): ExoTransportRule {
   };
 }
 
+/** ConvertTo-BridgeDateTime for what the REST output carries: a date string passes on as it came, "" is null. */
+const date = (v: unknown): string | null => optional(v);
+
+export function projectMobileDevice(d: Obj): ExoMobileDevice {
+  return {
+    identity: str(d["Identity"]),
+    guid: str(d["Guid"]),
+    deviceId: str(d["DeviceId"]),
+    deviceType: str(d["DeviceType"]),
+    deviceModel: str(d["DeviceModel"]),
+    deviceOS: str(d["DeviceOS"]),
+    deviceUserAgent: str(d["DeviceUserAgent"]),
+    friendlyName: str(d["FriendlyName"]),
+    clientType: optional(d["ClientType"]),
+    firstSyncTime: date(d["FirstSyncTime"]),
+    deviceAccessState: optional(d["DeviceAccessState"]),
+    deviceAccessStateReason: optional(d["DeviceAccessStateReason"]),
+  };
+}
+
+export function projectCasMailbox(c: Obj): ExoCasMailbox {
+  const smtpAuth = c["SmtpClientAuthenticationDisabled"];
+  return {
+    identity: str(c["Identity"]),
+    primarySmtpAddress: str(c["PrimarySmtpAddress"]),
+    externalDirectoryObjectId: str(c["ExternalDirectoryObjectId"]),
+    popEnabled: bool(c["PopEnabled"]),
+    imapEnabled: bool(c["ImapEnabled"]),
+    smtpClientAuthenticationDisabled: smtpAuth === null || smtpAuth === undefined ? null : bool(smtpAuth),
+    activeSyncEnabled: bool(c["ActiveSyncEnabled"]),
+    mapiEnabled: bool(c["MAPIEnabled"]),
+    ewsEnabled: bool(c["EwsEnabled"]),
+    owaEnabled: bool(c["OWAEnabled"]),
+    activeSyncBlockedDeviceIDs: list(c["ActiveSyncBlockedDeviceIDs"]),
+  };
+}
+
 const PROJECTORS: Readonly<Record<Exclude<Projection, "none">, (o: Obj) => unknown>> = {
   inboxRule: projectInboxRule,
   mailbox: projectMailbox,
@@ -143,6 +182,8 @@ const PROJECTORS: Readonly<Record<Exclude<Projection, "none">, (o: Obj) => unkno
   recipientPermission: projectRecipientPermission,
   folderPermission: projectFolderPermission,
   transportRule: projectTransportRule,
+  mobileDevice: projectMobileDevice,
+  casMailbox: projectCasMailbox,
 };
 
 export function project(projection: Projection, rows: readonly unknown[]): unknown[] {

@@ -3,7 +3,8 @@
  * features, like Read-Host or confirmation prompts, result in statement terminating errors" [D about_Pwsh]):
  * - the cmdlets in CONFIRMING ask for confirmation unless `-Confirm:$false`: Disable-/Enable-/Remove-InboxRule and
  *   Disable-TransportRule [D "built-in pause"]; Remove-*Permission [D "destructive … built-in pause" for the
- *   removal cmdlets, apis.md B1]; Set-Mailbox, Add-RecipientPermission, Enable-TransportRule [I];
+ *   removal cmdlets, apis.md B1]; Remove-MobileDevice [D: its examples pass -Confirm:$false]; Set-Mailbox,
+ *   Set-CASMailbox, Add-RecipientPermission, Enable-TransportRule [I];
  * - Disable-/Enable-/Remove-InboxRule warn when the mailbox has rules created by Outlook (they would be deleted)
  *   unless `-Force` or `-AlwaysDeleteOutlookRulesBlob` [D]. The stand-in learns whether there are any from the emulator's
  *   `@mailwarden.outlookClientRules` annotation on Get-Mailbox [I: an emulator-only hint, no real Exchange field].
@@ -29,6 +30,8 @@ export const CONFIRMING: ReadonlySet<string> = new Set([
   "Remove-MailboxFolderPermission",
   "Disable-TransportRule",
   "Enable-TransportRule",
+  "Remove-MobileDevice",
+  "Set-CASMailbox",
 ]);
 const OUTLOOK_RULES_WARNING = new Set(["Disable-InboxRule", "Enable-InboxRule", "Remove-InboxRule"]);
 

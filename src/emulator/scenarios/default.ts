@@ -3,7 +3,8 @@
  *
  * Attack content (what mailwarden must find):
  * - AdeleV: an inbox rule made through Graph by the attacker that forwards invoice/payment/wire mail to an external
- *   address, plus mailbox-level forwarding (ForwardingSmtpAddress, keep a copy) to another external address.
+ *   address, plus mailbox-level forwarding (ForwardingSmtpAddress, keep a copy) to another external address, and an
+ *   ActiveSync device partnership made the night before (beside her own phone, synced months earlier).
  * - MeganB: a "hiding" rule named "." (made in OWA) that moves security/phishing/password mail to RSS Feeds and
  *   marks it read.
  * Benign content (what it must leave alone): AlexW's newsletter rule (moves to a user folder), LeeG's rule
@@ -60,6 +61,30 @@ export const defaultScenario: Scenario = {
                 { address: `adele.vance@${ATTACKER_DOMAIN}`, name: `adele.vance@${ATTACKER_DOMAIN}` },
               ],
             },
+          },
+        ],
+        // Her own phone (months old) and an ActiveSync partnership the attacker made the night before.
+        mobileDevices: [
+          {
+            guid: "3f9a2c41-7d0e-4b8a-9c1f-2e4d6a8b0c13",
+            deviceId: "F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6",
+            deviceType: "Outlook",
+            deviceModel: "Outlook for iOS and Android",
+            deviceOS: "iOS 17.4",
+            deviceUserAgent: "Outlook-iOS/2.0",
+            friendlyName: "Adele's iPhone",
+            clientType: "Outlook",
+            firstSyncTime: "2024-11-03T10:15:00Z",
+          },
+          {
+            guid: "b7c1e5d2-4a3f-4e9b-8d6c-1f0a2b3c4d5e",
+            deviceId: "ANDROIDC5E1F0A9B8D7",
+            deviceType: "Android",
+            deviceModel: "SM-G991B",
+            deviceOS: "Android 13",
+            deviceUserAgent: "Android-Mail/2023.04.02.526637418.Release",
+            clientType: "EAS",
+            firstSyncTime: "2025-06-01T23:12:40Z",
           },
         ],
       },

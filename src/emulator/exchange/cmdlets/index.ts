@@ -1,5 +1,6 @@
 /** The cmdlets the Exchange face implements, by name (case-insensitive, like PowerShell command names). */
 import type { ServerCmdlet } from "../binding.js";
+import { getCasMailbox, setCasMailbox } from "./cas-mailbox.js";
 import {
   addMailboxFolderPermission,
   getMailboxFolderPermission,
@@ -14,6 +15,7 @@ import {
   getRecipientPermission,
   removeRecipientPermission,
 } from "./recipient-permission.js";
+import { getMobileDevice, removeMobileDevice } from "./mobile-device.js";
 import { removeInboxRule } from "./remove-inbox-rule.js";
 import { setMailbox } from "./set-mailbox.js";
 import { disableInboxRule, enableInboxRule } from "./toggle-inbox-rule.js";
@@ -39,6 +41,10 @@ export const CMDLETS: readonly ServerCmdlet[] = [
   getTransportRule,
   disableTransportRule,
   enableTransportRule,
+  getMobileDevice,
+  removeMobileDevice,
+  getCasMailbox,
+  setCasMailbox,
 ];
 const BY_NAME = new Map(CMDLETS.map((c) => [c.name.toLowerCase(), c]));
 

@@ -1,5 +1,6 @@
 /** Helpers the attack scenarios share. */
-import type { RuleActions, RuleConditions, UserState } from "../../state.js";
+import { createHash } from "node:crypto";
+import type { MailboxState, MobileDeviceState, RuleActions, RuleConditions, UserState } from "../../state.js";
 import type { GenContext, ScenarioTruth } from "../context.js";
 import { addRule, auditObjectId, newInboxRuleParameters, type NewRule } from "../mailbox.js";
 import { pickV4, type Network } from "../networks.js";
@@ -114,3 +115,53 @@ export const SECURITY_WORDS = [
 export const FINANCE_WORDS = ["invoice", "payment", "wire", "remittance", "bank details"];
 
 export type { RuleActions, RuleConditions };
+
+/** Guid-shaped and device-id-shaped values derived from a seed string: no draw from the rng, so other ids stay put. */
+function derived(seed: string): { guid: string; deviceId: string } {
+  const h = createHash("sha256").update(seed).digest("hex");
+  const g = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return { guid: g, deviceId: h.slice(32, 64).toUpperCase() };
+}
+
+/**
+ * A mobile device partnership in the victim's mailbox, made at `ms`: the attacker's ActiveSync client synced from
+ * the stolen session (`attacker`), or the victim's own phone from long before (`own`). Deterministic, no rng draw.
+ */
+export function addMobileDevice(
+  mailbox: MailboxState,
+  kind: "attacker" | "own",
+  ms: number,
+  seed: string,
+): MobileDeviceState {
+  const { guid, deviceId } = derived(`${kind}:${seed}`);
+  const device: MobileDeviceState =
+    kind === "attacker"
+      ? {
+          guid,
+          deviceId,
+          deviceType: "Android",
+          deviceModel: "SM-G991B",
+          deviceOS: "Android 13",
+          deviceUserAgent: "Android-Mail/2023.04.02.526637418.Release",
+          friendlyName: "",
+          clientType: "EAS",
+          firstSyncTime: new Date(ms).toISOString(),
+          deviceAccessState: "Allowed",
+          deviceAccessStateReason: "Global",
+        }
+      : {
+          guid,
+          deviceId,
+          deviceType: "Outlook",
+          deviceModel: "Outlook for iOS and Android",
+          deviceOS: "iOS 17.4",
+          deviceUserAgent: "Outlook-iOS/2.0",
+          friendlyName: "iPhone",
+          clientType: "Outlook",
+          firstSyncTime: new Date(ms).toISOString(),
+          deviceAccessState: "Allowed",
+          deviceAccessStateReason: "Global",
+        };
+  (mailbox.mobileDevices ??= []).push(device);
+  return device;
+}

@@ -5,8 +5,9 @@ import { NETWORKS } from "../networks.js";
 import { UA_OUTLOOK } from "../people.js";
 import { Session } from "../session.js";
 import { alert, riskDetection, riskyUser } from "../signals.js";
-import { MINUTE } from "../time.js";
+import { DAY, MINUTE } from "../time.js";
 import {
+  addMobileDevice,
   attackerEndpoint,
   containRule,
   dropAddress,
@@ -19,7 +20,7 @@ import {
 
 export const aitmRssHide: ScenarioDef = {
   description:
-    "AiTM phishing: a high-risk interactive sign-in from a hosting network (DigitalOcean, AS14061) on an unknown device, a refresh to Exchange in the same session, then an OWA rule named '.' moving security mail to RSS Feeds and marking it read.",
+    "AiTM phishing: a high-risk interactive sign-in from a hosting network (DigitalOcean, AS14061) on an unknown device, a refresh to Exchange in the same session, then an OWA rule named '.' moving security mail to RSS Feeds and marking it read; an ActiveSync device partnership is made from the stolen session (the victim's own phone synced months before).",
   people: 1,
   minDays: 1,
   run(ctx, t, [v]) {
@@ -51,6 +52,8 @@ export const aitmRssHide: ScenarioDef = {
       form: "port",
       token: { signIn: tok, context: "full", topSessionId: true },
     });
+    addMobileDevice(v.mailbox, "own", t0 - 120 * DAY, v.user.id);
+    addMobileDevice(v.mailbox, "attacker", Date.parse(tok.createdDateTime) + MINUTE, tok.id);
     t.victim(v.user);
     t.signIn(s.root);
     t.action(audit, [tok, s.root]);
