@@ -45,7 +45,7 @@ function hitOf(targetKey: string, kind: string, addedAt: string, raw: unknown): 
     action: obj(h.action),
     reasons: arr(h.reasons).map((r) => {
       const o = obj(r);
-      return { code: String(o.code ?? ""), detail: String(o.detail ?? ""), ...opt("weight", num(o.weight)) };
+      return { code: str(o.code) ?? "", detail: str(o.detail) ?? "", ...opt("weight", num(o.weight)) };
     }),
     ...opt("alertId", str(h.alertId)),
     ...opt("incidentId", str(h.incidentId)),
@@ -58,8 +58,8 @@ function signInsOf(hitKey: string, raw: unknown): ReportSignIn[] {
     const o = obj(l);
     return {
       hitKey,
-      link: String(o.key ?? ""),
-      strength: String(o.strength ?? ""),
+      link: str(o.key) ?? "",
+      strength: str(o.strength) ?? "",
       ...opt("time", str(o.time)),
       ...opt("ip", str(o.ip)),
       ...opt("asn", num(o.asn)),

@@ -12,6 +12,7 @@ const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.
 const strs = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 const s = (v: unknown) => (typeof v === "string" ? v : "");
+const n = (v: unknown) => (typeof v === "number" ? String(v) : "?");
 
 function fromJournal(e: JournalEntry): Decision | undefined {
   const d = obj(e.detail);
@@ -28,7 +29,7 @@ function fromJournal(e: JournalEntry): Decision | undefined {
         ...base,
         kind: "unattended-slot",
         by: "unattended",
-        reason: `slot ${String(d.slot ?? "?")} of ${String(d.max ?? "?")} in the cap's window`,
+        reason: `slot ${n(d.slot)} of ${n(d.max)} in the cap's window`,
         steps: [],
       };
     case "auto.cap-reached":
@@ -36,7 +37,7 @@ function fromJournal(e: JournalEntry): Decision | undefined {
         ...base,
         kind: "cap-reached",
         by: "unattended",
-        reason: `the cap of ${String(d.max ?? "?")} was reached; waits for a person${d.freesAt ? ` (frees at ${s(d.freesAt)})` : ""}`,
+        reason: `the cap of ${n(d.max)} was reached; waits for a person${d.freesAt ? ` (frees at ${s(d.freesAt)})` : ""}`,
         steps: [],
       };
     default:

@@ -11,7 +11,7 @@ const code = (v: unknown): string => mdCode(typeof v === "string" ? v : JSON.str
 const RISK: Record<number, string> = { 0: "not set", 1: "none", 10: "low", 50: "medium", 100: "high" };
 
 /** A Markdown table whose every cell is a code span (or empty). */
-function grid(head: string[], rows: (unknown | undefined)[][]): string[] {
+function grid(head: string[], rows: unknown[][]): string[] {
   const cell = (v: unknown) =>
     v === undefined || v === null || v === "" ? "" : code(v).replaceAll("|", "\\|");
   return [
