@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseCaseFormats } from "../../src/cli/commands/report.js";
 import { parsePlaybook } from "../../src/playbooks/load.js";
 import { buildCaseReport } from "../../src/reports/build.js";
 import { commentFacts, commentText } from "../../src/reports/comment.js";
@@ -327,5 +328,14 @@ steps: [{ id: disable-rule, action: inboxRule.disable }]
       r,
     );
     expect(facts).toMatchObject({ severity: "high", contained: true, changes: 1 });
+  });
+});
+
+describe("report --format", () => {
+  it("takes a comma-separated list of md, html, json; anything else is a usage error naming it", () => {
+    expect(parseCaseFormats("html,json")).toEqual(["html", "json"]);
+    expect(parseCaseFormats(" md , md ")).toEqual(["md"]);
+    expect(() => parseCaseFormats("pdf,md")).toThrow(/pdf: give one or more of md,html,json/);
+    expect(() => parseCaseFormats(",")).toThrow(/\(empty\)/);
   });
 });
