@@ -40,6 +40,10 @@ export const invocationSummarySchema = z.object({
 
 export type InvocationSummary = z.output<typeof invocationSummarySchema>;
 
+export function summaryJsonSchema(): unknown {
+  return z.toJSONSchema(invocationSummarySchema, { io: "output" });
+}
+
 const count = <T>(xs: T[], key: (x: T) => string): Record<string, number> => {
   const m: Record<string, number> = {};
   for (const x of xs) m[key(x)] = (m[key(x)] ?? 0) + 1;
