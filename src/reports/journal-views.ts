@@ -10,6 +10,8 @@ import type { CaseReport } from "./model.js";
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+/** Long findings are cut in the summary line (the whole payload stays in `detail`). */
+const clip = (s: string, max = 2000) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 const bool = (v: unknown): boolean | null => (typeof v === "boolean" ? v : null);
 
 export function verificationOf(journal: JournalEntry[]): CaseReport["verification"] {
@@ -48,7 +50,9 @@ export function watchOf(journal: JournalEntry[]): CaseReport["watch"] {
       out.push({
         at: str(d.at) ?? e.at,
         kind: "check",
-        summary: findings.length ? `${findings.length} finding(s)` : "nothing came back",
+        summary: findings.length
+          ? `${findings.length} finding(s): ${clip(JSON.stringify(findings))}`
+          : "nothing came back",
         detail: e.detail ?? null,
       });
     } else if (e.kind === "watch.recurrence")

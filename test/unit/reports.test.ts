@@ -88,6 +88,7 @@ describe("case report model", () => {
       at: "2025-06-02T10:21:00.000Z",
     });
     expect(r.watch.map((w) => w.kind)).toEqual(["check", "recurrence"]);
+    expect(r.watch[0]!.summary).toBe("nothing came back");
     expect(r.watch[1]!.summary).toContain("case re-opened");
     expect(r.context).toEqual([expect.objectContaining({ gatherId: "rules", action: "inboxRule.read" })]);
     expect(r.assessment).toMatchObject({ score: 95, severity: "high" });
