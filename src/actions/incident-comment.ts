@@ -49,7 +49,7 @@ export const incidentComment = defineAction<Input>({
     "Security API limit: 150 requests per minute per app.",
   ],
   inputFromHit: (hit) => {
-    const h = hit as Hit & { alertId?: string; incidentId?: string };
+    const h = hit;
     if (h.incidentId) return { kind: "incident", id: h.incidentId, hitKey: hit.hitKey, text: summarise(hit) };
     if (h.alertId) return { kind: "alert", id: h.alertId, hitKey: hit.hitKey, text: summarise(hit) };
     return undefined;

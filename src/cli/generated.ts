@@ -7,6 +7,8 @@ import { actionCatalogue } from "../actions/catalogue.js";
 import { stateDiagramDoc } from "../engine/diagram.js";
 import { hitJsonSchema } from "../model/hit.js";
 import { loadPlaybook } from "../playbooks/load.js";
+import { caseReportJsonSchema } from "../reports/model.js";
+import { summaryJsonSchema } from "../reports/summary.js";
 import { runJsonSchema } from "../runner/report.js";
 import { playbookSchema } from "../playbooks/schema.js";
 import { cliReference } from "./reference.js";
@@ -18,6 +20,8 @@ export function generatedFiles(): Record<string, string> {
     "docs/runner-states.md": stateDiagramDoc(loadPlaybook("contain-mailbox-exfiltration")),
     "docs/schemas/hit.schema.json": JSON.stringify(hitJsonSchema(), null, 2) + "\n",
     "docs/schemas/run.schema.json": JSON.stringify(runJsonSchema(), null, 2) + "\n",
+    "docs/schemas/case-report.schema.json": JSON.stringify(caseReportJsonSchema(), null, 2) + "\n",
+    "docs/schemas/summary.schema.json": JSON.stringify(summaryJsonSchema(), null, 2) + "\n",
     "playbooks/schema.json": JSON.stringify(z.toJSONSchema(playbookSchema, { io: "input" }), null, 2) + "\n",
   };
 }

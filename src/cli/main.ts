@@ -9,6 +9,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerEmulator } from "./commands/emulator.js";
 import { registerHunt } from "./commands/hunt.js";
 import { registerMisc } from "./commands/misc.js";
+import { registerReport } from "./commands/report.js";
 import { registerRun } from "./commands/run.js";
 import { registerStoreCommands } from "./commands/store.js";
 import { registerApprovals } from "./commands/approvals.js";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerStoreCommands(program);
   registerApprovals(program);
   registerConsole(program);
+  registerReport(program);
   program.addHelpText(
     "after",
     `\nExit codes: 0 ok, 1 unexpected failure, 2 usage/config/bad input (or rejected input records, a bad run store), 3 tenant refused (auth/permission),\n4 a run failed, partial, waiting or halted, 5 incomplete (not scanned, driven elsewhere, needs migration), 6 journal chain broken (audit verify).\nSee docs/cli.md. Quick start: mailwarden demo`,

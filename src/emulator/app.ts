@@ -47,6 +47,7 @@ export function createEmulatorApp(
         status: c.res.status,
         write: c.get("write"),
         ...(c.get("operation") ? { operation: c.get("operation") } : {}),
+        ...(c.res.headers.get("request-id") ? { requestId: c.res.headers.get("request-id")! } : {}),
       });
     }
   });

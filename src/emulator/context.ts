@@ -26,6 +26,8 @@ export interface RequestLogEntry {
   write: boolean;
   /** Exchange: the cmdlet and the object it named (`Set-Mailbox <identity>`), so tests can count writes per object. */
   operation?: string;
+  /** The `request-id` the response carried (Graph): what a client records to name the request. */
+  requestId?: string;
 }
 
 /** The claims of a verified access token that the faces act on. */

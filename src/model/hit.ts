@@ -143,6 +143,9 @@ export const hitSchema = z.object({
   reasons: z.array(reasonSchema).min(1),
   detectedBy: z.enum(["scan", "hunt"]),
   detectedAt: z.string(),
+  /** The Defender alert / incident the hit came from, when it came from one (written back by incident.comment). */
+  alertId: z.string().min(1).optional(),
+  incidentId: z.string().min(1).optional(),
 });
 
 export type Hit = z.output<typeof hitSchema>;

@@ -108,6 +108,25 @@ export const watchSchema = z
   .strict();
 export type WatchSection = z.output<typeof watchSchema>;
 
+/**
+ * `report:` — which case report formats a run writes (with `run --report-dir`), and when to write a comment back to
+ * the Defender incident or alert behind the case: `always`, `never` (the default: a comment cannot be edited or
+ * deleted), or a condition on the case (severity, score, linkStrength, user, hit, target, and `state`,
+ * `contained`, `changes`, `exposureMinutes` of the report). Never in a dry run.
+ */
+export const reportSectionSchema = z
+  .object({
+    formats: z
+      .array(z.enum(["md", "html", "json"]))
+      .min(1)
+      .default(["md", "html", "json"]),
+    incidentComment: z
+      .object({ when: z.union([z.enum(["always", "never"]), predicateSchema]).default("never") })
+      .strict()
+      .default({ when: "never" }),
+  })
+  .strict();
+
 export const playbookSchema = z
   .object({
     apiVersion: z.literal("mailwarden/v1"),
@@ -127,8 +146,11 @@ export const playbookSchema = z
     steps: z.array(stepSchema).min(1),
     verify: verifySchema.optional(),
     watch: watchSchema.optional(),
+    /** Case reports (src/reports): their formats, and whether to comment on the Defender incident or alert. */
+    report: reportSectionSchema.optional(),
   })
   .strict();
 
+export type ReportSection = z.output<typeof reportSectionSchema>;
 export type Playbook = z.output<typeof playbookSchema>;
 export type PlaybookStep = z.output<typeof stepSchema>;

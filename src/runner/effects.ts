@@ -11,6 +11,7 @@
  */
 import { fromPromise } from "xstate";
 import type { ActionContext } from "../actions/types.js";
+import { collectRequestIds } from "../adapters/request-ids.js";
 import type { AuditLogger } from "../audit/log.js";
 import type {
   ExecuteStepInput,
@@ -258,12 +259,16 @@ export function effectActors(env: EffectEnv) {
           idempotencyKey: key,
         });
       }
+      // The request ids of the writes this attempt makes (Graph), journalled with its outcome for the report.
+      const requestIds: string[] = [];
       try {
-        const r = await action.run(ctxWith(signal), s.input, {
-          ...plan,
-          before,
-          ...(target !== undefined ? { target } : {}),
-        });
+        const r = await collectRequestIds(requestIds, () =>
+          action.run(ctxWith(signal), s.input, {
+            ...plan,
+            before,
+            ...(target !== undefined ? { target } : {}),
+          }),
+        );
         // Resumed: whether this process or the interrupted one wrote is unknown when the re-read finds it done.
         const applied = resumed ? (r.alreadyDone ? null : true) : !r.alreadyDone;
         env.pending.effects.push({ ...b, status: "done", applied, after: r.after });
@@ -281,6 +286,7 @@ export function effectActors(env: EffectEnv) {
           before,
           after: r.after,
           detail: { applied },
+          ...(requestIds.length ? { requestIds } : {}),
         });
         audit.info("step.done", { runId: input.runId, step: s.key, applied, before, after: r.after });
         return { before, after: r.after, alreadyDone: applied === false };
@@ -290,6 +296,7 @@ export function effectActors(env: EffectEnv) {
           ...at,
           kind: "step.failed",
           detail: { error: errorText(e), aborted: signal.aborted },
+          ...(requestIds.length ? { requestIds } : {}),
         });
         audit.error("step.failed", { runId: input.runId, step: s.key, error: errorText(e) });
         throw e;

@@ -82,6 +82,14 @@ const PLAN: Record<string, Plan> = {
   },
   "docs/emulator.md: mailwarden scan -c emu.json": { run: "emulator.md" },
   "docs/emulator.md: mailwarden hunt -c emu.json": { run: "emulator.md" },
+  "docs/reports.md: mailwarden run -c tenant.yaml --hits hits.json --yes --report-dir reports/": {
+    run: "reports.md",
+  },
+  "docs/reports.md: mailwarden report -c tenant.yaml --case 1f0c2a9e": { run: "reports.md" },
+  "docs/reports.md: mailwarden report -c tenant.yaml --all --format html,json --out reports/": {
+    run: "reports.md",
+  },
+  "docs/reports.md: mailwarden schema case-report": { run: "reports.md" },
 };
 
 /** Command lines in the fenced code blocks of README.md and docs/*.md (comments stripped). */
@@ -229,6 +237,55 @@ describe("the docs' commands", () => {
       };
       expect(rule("AdeleV@contoso.com", "Accounts sync").enabled).toBe(true);
       expect(rule("MeganB@contoso.com", ".").enabled).toBe(true);
+    }, 300_000);
+  });
+
+  describe("reports.md (the Contoso tenant)", () => {
+    let t: TestTenant;
+    let dir: string;
+    beforeAll(async () => {
+      t = await startTestTenant();
+      dir = mkdtempSync(path.join(os.tmpdir(), "mw-docs-reports-"));
+      writeFileSync(path.join(dir, "tenant.yaml"), toYaml(t.config), { mode: 0o600 });
+      expect((await sh("mailwarden scan -c tenant.yaml --format json > hits.json", dir)).exitCode).toBe(0);
+    }, 120_000);
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it("reports.md", async () => {
+      const run = await expectOk(
+        "docs/reports.md: mailwarden run -c tenant.yaml --hits hits.json --yes --report-dir reports/",
+        dir,
+      );
+      expect(run.stderr).toMatch(/case reports: \d+ file\(s\) in /);
+      expect(run.stderr).toMatch(/summary: .*summary-.*\.csv/);
+      const written = readdirSync(path.join(dir, "reports"));
+      expect(written.filter((f) => /^case-.*\.(md|html|json)$/.test(f)).length).toBeGreaterThanOrEqual(3);
+      expect(written.filter((f) => f.startsWith("summary-"))).toHaveLength(3);
+      const cases = JSON.parse((await sh("mailwarden cases -c tenant.yaml --format json", dir)).stdout) as {
+        caseId: string;
+        userUpn: string;
+        status: string;
+      }[];
+      const adele = cases.find((c) => c.userUpn === "AdeleV@contoso.com" && c.status === "closed")!;
+      const one = await expectOk(
+        "docs/reports.md: mailwarden report -c tenant.yaml --case 1f0c2a9e",
+        dir,
+        (x) => x.replace("1f0c2a9e", adele.caseId.slice(0, 8)),
+      );
+      const files = one.stdout.trim().split("\n");
+      expect(files.map((f) => path.extname(f))).toEqual([".md", ".html", ".json"]);
+      const md = readFileSync(files[0]!, "utf8");
+      expect(md).toContain(`mailwarden rollback --case ${adele.caseId} -c tenant.yaml`);
+      expect(md).toContain("Accounts sync");
+      const all = await expectOk(
+        "docs/reports.md: mailwarden report -c tenant.yaml --all --format html,json --out reports/",
+        dir,
+      );
+      expect(all.stdout.trim().split("\n").length).toBe(cases.length * 2);
+      const schema = await expectOk("docs/reports.md: mailwarden schema case-report", dir);
+      expect(JSON.parse(schema.stdout)).toMatchObject({ type: "object" });
     }, 300_000);
   });
 

@@ -249,6 +249,24 @@ const subjects: Subject[] = [
           ].map((autoIf, i) => ({ id: `k${i}`, action: "inboxRule.disable", approval: { autoIf } })),
         ],
       },
+      // The report section, its comment condition once per kind of predicate.
+      ...[
+        { path: "contained", equals: true },
+        { path: "severity", in: ["high"] },
+        { path: "hit.incidentId", exists: true },
+        { path: "score", atLeast: 70 },
+        { path: "exposureMinutes", atMost: 60 },
+        { all: [{ path: "score", atLeast: 1 }] },
+        { any: [{ path: "score", atLeast: 1 }] },
+        { not: { path: "score", atLeast: 1 } },
+      ].map((when) => ({
+        apiVersion: "mailwarden/v1",
+        kind: "Playbook",
+        metadata: { id: "p", version: 1 },
+        trigger: { targets: ["inboxRule"] },
+        steps: [{ id: "a", action: "inboxRule.disable" }],
+        report: { formats: ["md"], incidentComment: { when } },
+      })),
     ],
     load(doc) {
       try {

@@ -18,6 +18,7 @@ import type { TokenCredential } from "@azure/identity";
 import pLimit, { type LimitFunction } from "p-limit";
 import pThrottle from "p-throttle";
 import { trustingFetch, type FetchLike } from "../tls.js";
+import { recordRequestId } from "../request-ids.js";
 import { toGraphApiError } from "./errors.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -131,6 +132,7 @@ class FetchHandler implements Middleware {
     const request = context.request as unknown;
     const url = typeof request === "string" ? request : (request as { url: string }).url;
     context.response = await this.fetchImpl(url, context.options);
+    recordRequestId(context.options?.method, context.response.headers);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { actions } from "../../actions/registry.js";
 import { reversibilityLabel } from "../../actions/types.js";
 import { hitJsonSchema } from "../../model/hit.js";
+import { caseReportJsonSchema } from "../../reports/model.js";
 import { runJsonSchema } from "../../runner/report.js";
 import { requireConfig } from "../common.js";
 import { UsageError } from "../errors.js";
@@ -13,12 +14,15 @@ const parseFormatTJ = (v: string) => parseFormat(v, ["table", "json"]) as "table
 export function registerMisc(program: Command): void {
   program
     .command("schema")
-    .description("print a JSON Schema: hit (the hit model) | run (the output of run --format json)")
-    .argument("<name>", "hit | run")
+    .description(
+      "print a JSON Schema: hit (the hit model) | run (the output of run --format json) | case-report (report --format json)",
+    )
+    .argument("<name>", "hit | run | case-report")
     .action((name: string) => {
       if (name === "hit") writeOut(JSON.stringify(hitJsonSchema(), null, 2));
       else if (name === "run") writeOut(JSON.stringify(runJsonSchema(), null, 2));
-      else throw new UsageError("known schemas: hit, run");
+      else if (name === "case-report") writeOut(JSON.stringify(caseReportJsonSchema(), null, 2));
+      else throw new UsageError("known schemas: hit, run, case-report");
     });
 
   program

@@ -17,6 +17,7 @@ import { status, table, termSafe, writeOut } from "../output.js";
 import { shutdownSignal } from "../shutdown.js";
 import { openTenant, type TenantHandles } from "../tenant.js";
 import { describeNotScanned, parseFormat, scanWith } from "./scan.js";
+import { reportAfterRun, sayReported } from "./report.js";
 import { openStore } from "./store.js";
 
 export { RUN_SCHEMA_VERSION };
@@ -251,6 +252,10 @@ export function registerRun(program: Command): void {
       "--report <file>",
       "dry runs: where to write the plan report for audit (Markdown; default <store folder>/reports/plan-<time>.md)",
     )
+    .option(
+      "--report-dir <dir>",
+      "write case reports (Markdown, HTML, JSON per the playbook's report.formats) and the invocation summary (CSV, HTML, JSON) here at the end",
+    )
     .option("-f, --format <format>", "output: table | json", "table")
     .action(
       async (o: {
@@ -263,8 +268,10 @@ export function registerRun(program: Command): void {
         tenantStep?: string[];
         newStore?: boolean;
         report?: string;
+        reportDir?: string;
         format: string;
       }) => {
+        const startedAt = new Date();
         const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
         const config = requireConfig(o.config);
         const unattended = unattendedPolicy(config, o);
@@ -292,6 +299,14 @@ export function registerRun(program: Command): void {
             stop: shutdownSignal,
           });
           outcome = { ...job, notScanned };
+          // Comments written back (execute, per playbook policy) and --report-dir's reports: never fail the run.
+          const mode = o.dryRun ? "dry-run" : "execute";
+          const dir = o.reportDir;
+          if (mode === "execute" || dir)
+            await reportAfterRun(config, o.config, t, job, { mode, startedAt, ...(dir ? { dir } : {}) }).then(
+              sayReported,
+              (e: unknown) => status(`reports: ${e instanceof Error ? e.message : String(e)}`),
+            );
         } finally {
           await t.close();
         }

@@ -7,7 +7,7 @@
   if (page !== "queue" && page !== "case") return;
   const PERIOD_MS = 2000;
   const status = document.getElementById("live-status");
-  // Characters that do not show or that reorder text (as the server names them): see src/console/text.ts.
+  // Characters that do not show or that reorder text (as the server names them): see src/text/html.ts.
   const HIDDEN = /[^\P{C}\t\n]|[\p{Zl}\p{Zp}]/gu;
 
   const setText = (node, s) => {
