@@ -1,4 +1,5 @@
 /** The action catalogue, sorted by id. */
+import { caseLinkedSignIns, caseSessionPeers, delegationList, userReadRisk } from "./context-read.js";
 import { delegationRemove } from "./delegation-remove.js";
 import { incidentComment } from "./incident-comment.js";
 import { inboxRuleDisable } from "./inbox-rule-disable.js";
@@ -20,6 +21,9 @@ type AnyAction = ActionDefinition<never>;
 
 export const actions: readonly AnyAction[] = (
   [
+    caseLinkedSignIns,
+    caseSessionPeers,
+    delegationList,
     delegationRemove,
     inboxRuleDisable,
     inboxRuleEnable,
@@ -37,6 +41,7 @@ export const actions: readonly AnyAction[] = (
     userDisable,
     userDismissRisk,
     userEnable,
+    userReadRisk,
     userRequirePasswordChange,
     userRevokeSessions,
   ] as unknown as AnyAction[]

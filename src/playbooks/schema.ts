@@ -75,6 +75,101 @@ export const stepSchema = z
   })
   .strict();
 
+/** Hit target kinds a playbook can contain (an `auditAction` hit is evidence: see `trigger.categories`). */
+export const TRIGGER_TARGETS = ["inboxRule", "mailboxForwarding", "transportRule", "delegation"] as const;
+/** Where a hit came from (src/model/hit.ts `hitSource`). */
+export const HIT_SOURCES = ["scan", "hunt-defender", "hunt-sentinel", "offline", "alert"] as const;
+/** The categories of `auditAction` hits (defence tampering, covering tracks, anything else). */
+export const AUDIT_CATEGORIES = ["defenceTampering", "coverUp", "other"] as const;
+/** The notices a job raises (src/runner/job.ts JobNotice). */
+export const NOTICE_KINDS = [
+  "approval-needed",
+  "escalated",
+  "contained",
+  "cap-reached",
+  "halted",
+  "failed",
+] as const;
+
+export const triggerSchema = z
+  .object({
+    targets: z
+      .array(z.enum(TRIGGER_TARGETS))
+      .min(1)
+      .describe("The hit target kinds this playbook contains; its object steps act on them."),
+    categories: z
+      .array(z.enum(AUDIT_CATEGORIES))
+      .min(1)
+      .optional()
+      .describe(
+        "Also take `auditAction` hits of these categories (evidence, nothing to contain by itself): they join the case, and its account-wide steps apply to them.",
+      ),
+    minSeverity: z
+      .enum(["low", "medium", "high"])
+      .default("low")
+      .describe("Take only hits at least this severe; a lower hit goes to the next selected playbook."),
+    sources: z
+      .array(z.enum(HIT_SOURCES))
+      .min(1)
+      .optional()
+      .describe(
+        "Take only hits from these sources (scan; hunt-defender / hunt-sentinel: a live hunt; offline: a hunt over exports; alert: a Defender alert). Default: every source.",
+      ),
+  })
+  .strict()
+  .describe("Which hits the playbook takes: the first selected playbook whose trigger fits a hit takes it.");
+
+/** An id usable as one segment of a dotted path (`context.<id>`). */
+const pathId = z
+  .string()
+  .regex(/^[a-z][a-zA-Z0-9]*$/, "a letter, then letters and digits (it is a path segment: context.<id>)");
+
+export const gatherStepSchema = z
+  .object({
+    id: pathId.describe("Its result is the fact `context.<id>`."),
+    action: z
+      .string()
+      .regex(/^[a-zA-Z]+\.[a-zA-Z]+$/, "a logical action id such as inboxRule.list")
+      .describe("A read-only catalogue action (`actions list` shows them as read-only)."),
+    description: z.string().optional(),
+    if: predicateSchema
+      .optional()
+      .describe("Gather only when this holds on the case's facts (and the earlier gathered ones)."),
+  })
+  .strict();
+
+export const assessRuleSchema = z
+  .object({
+    when: predicateSchema.describe("A condition on the case's facts, `context.*` included."),
+    add: z.number().describe("Points added to the score when it holds (negative subtracts)."),
+    reason: z.string().min(1).describe("Said in `assess.reasons` and the journal when it holds."),
+  })
+  .strict();
+
+export const assessSchema = z
+  .object({
+    rules: z.array(assessRuleSchema).min(1).describe("Summed in order; the score is kept within 0..100."),
+    severity: z
+      .object({
+        medium: z.number().default(40).describe("`assess.severity` is medium from this score."),
+        high: z.number().default(70).describe("`assess.severity` is high from this score."),
+      })
+      .strict()
+      .default({ medium: 40, high: 70 }),
+  })
+  .strict()
+  .describe(
+    "Declarative scoring over the hits and the gathered context: the facts `assess.score`, `assess.severity` and `assess.reasons`.",
+  );
+
+export const notifySchema = z
+  .object({
+    on: z
+      .array(z.enum(NOTICE_KINDS))
+      .describe("The notice kinds runs of this playbook raise (the config's notify section delivers them)."),
+  })
+  .strict();
+
 export const playbookSchema = z
   .object({
     apiVersion: z.literal("mailwarden/v1"),
@@ -86,14 +181,22 @@ export const playbookSchema = z
         description: z.string().optional(),
       })
       .strict(),
-    trigger: z
-      .object({
-        targets: z.array(z.enum(["inboxRule", "mailboxForwarding", "transportRule", "delegation"])).min(1),
-      })
-      .strict(),
+    trigger: triggerSchema,
+    gather: z
+      .array(gatherStepSchema)
+      .default([])
+      .describe(
+        "Context read before the steps are planned (read-only actions, journalled as `context.gathered`). A failure is recorded and never stops the containment: `context.<id>` is then absent.",
+      ),
+    assess: assessSchema.optional(),
     steps: z.array(stepSchema).min(1),
+    notify: notifySchema
+      .optional()
+      .describe("Default: every notice kind. `cap-reached` belongs to the tenant, not a playbook: always raised."),
   })
   .strict();
 
 export type Playbook = z.output<typeof playbookSchema>;
 export type PlaybookStep = z.output<typeof stepSchema>;
+export type GatherStep = z.output<typeof gatherStepSchema>;
+export type HitSource = (typeof HIT_SOURCES)[number];
