@@ -29,7 +29,14 @@ function reads(
     inputFromHit: fromHit,
     async plan(ctx: ActionContext, input: UserInput) {
       const v = await read(ctx, input);
-      return { transport, before: v, after: v, noop: true, reversibility: "reversible" as const, warnings: [] };
+      return {
+        transport,
+        before: v,
+        after: v,
+        noop: true,
+        reversibility: "reversible" as const,
+        warnings: [],
+      };
     },
     async run(ctx: ActionContext, input: UserInput): Promise<RunResult> {
       const v = await read(ctx, input);
@@ -46,7 +53,10 @@ const SELF = /^NT AUTHORITY\\SELF$/i;
 async function readDelegates(ctx: ActionContext, input: UserInput): Promise<Json> {
   const x = ctx.exchange;
   if (!x?.getMailboxPermissions || !x.getRecipientPermissions)
-    throw new ActionError("delegates can only be read through Exchange Online, which is not configured", "no-transport");
+    throw new ActionError(
+      "delegates can only be read through Exchange Online, which is not configured",
+      "no-transport",
+    );
   const so = signalOf(ctx);
   const fullAccess = (await x.getMailboxPermissions(input.userId, so))
     .filter((p) => !p.isInherited && !p.deny && !SELF.test(p.user))

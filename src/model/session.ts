@@ -71,7 +71,11 @@ export function linkedSignIns(hits: readonly Hit[]): LinkedSignIn[] {
 /** The session ids, token ids and IPs of the attacker's session in this case. */
 export function attackerMarks(hits: readonly Hit[]): SessionMarks {
   const m: SessionMarks = { sessionIds: new Set(), tokenIds: new Set(), ips: new Set() };
-  const add = (x: { sessionId?: string | undefined; uniqueTokenId?: string | undefined; ip?: string | undefined }) => {
+  const add = (x: {
+    sessionId?: string | undefined;
+    uniqueTokenId?: string | undefined;
+    ip?: string | undefined;
+  }) => {
     if (x.sessionId) m.sessionIds.add(x.sessionId.toLowerCase());
     if (x.uniqueTokenId) m.tokenIds.add(x.uniqueTokenId);
     if (x.ip) m.ips.add(x.ip.toLowerCase());
@@ -92,4 +96,5 @@ export function sharedMarks(hit: Hit, marks: SessionMarks): ("session" | "token"
   return [...out];
 }
 
-export const inAttackerSession = (hit: Hit, marks: SessionMarks): boolean => sharedMarks(hit, marks).length > 0;
+export const inAttackerSession = (hit: Hit, marks: SessionMarks): boolean =>
+  sharedMarks(hit, marks).length > 0;

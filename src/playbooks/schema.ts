@@ -192,7 +192,9 @@ export const playbookSchema = z
     steps: z.array(stepSchema).min(1),
     notify: notifySchema
       .optional()
-      .describe("Default: every notice kind. `cap-reached` belongs to the tenant, not a playbook: always raised."),
+      .describe(
+        "Default: every notice kind. `cap-reached` belongs to the tenant, not a playbook: always raised.",
+      ),
   })
   .strict();
 
