@@ -53,7 +53,7 @@ export async function runDoctor(d: DoctorInput): Promise<Check[]> {
   for (const p of SCAN_NEEDS.exchange) need("exchange", p, "scan");
   // Live hunting in Defender XDR (Graph runHuntingQuery); Sentinel's Data.Read is granted on the workspace instead.
   if (config.hunting.target === "defender") need("graph", "ThreatHunting.Read.All", "hunt");
-  for (const s of d.playbook.steps) {
+  for (const s of [...d.playbook.steps, ...(d.playbook.gather ?? [])]) {
     const a = getAction(s.action);
     if (!a) continue;
     for (const p of a.permissions.graph) need("graph", p, a.id);

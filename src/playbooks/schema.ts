@@ -50,28 +50,48 @@ export function parseDuration(v: string): number {
  * `manual`: a person approves it (approvals approve, the console, or --yes for the invocation's own steps);
  * `autoIf`: auto when the condition holds on the case (severity, score, linkStrength, user, hit, target), else manual.
  */
-export const approvalSchema = z.union([
-  z.enum(["auto", "manual"]),
-  z.strictObject({ autoIf: predicateSchema }),
-]);
+export const approvalSchema = z
+  .union([z.enum(["auto", "manual"]), z.strictObject({ autoIf: predicateSchema })])
+  .describe(
+    "auto, manual, or { autoIf: condition }. Default: object steps { autoIf: { path: severity, equals: high } }; account-wide and tenant-wide steps manual.",
+  );
 export type ApprovalPolicy = z.output<typeof approvalSchema>;
 
 export const stepSchema = z
   .object({
-    id: z.string().regex(/^[a-z][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
-    action: z.string().regex(/^[a-zA-Z]+\.[a-zA-Z]+$/, "a logical action id such as inboxRule.disable"),
+    id: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, "lower-case letters, digits and dashes")
+      .describe("Unique in the playbook; approvals and reports name the step by it."),
+    action: z
+      .string()
+      .regex(/^[a-zA-Z]+\.[a-zA-Z]+$/, "a logical action id such as inboxRule.disable")
+      .describe("A catalogue action (docs/actions.md); its scope says how often the step runs."),
     description: z.string().optional(),
-    /** Run the step only when this holds on `{ hit, target }`. */
-    if: predicateSchema.optional(),
+    /** Run the step only when this holds on the case's facts (per target for object steps). */
+    if: predicateSchema
+      .optional()
+      .describe(
+        "Run the step (per target, for object steps) only when this holds: hit, target (with target.inAttackerSession), severity, score, linkStrength, user, context.<id>, assess.*.",
+      ),
     /**
      * Default: a step on the targeted object is `{ autoIf: { path: severity, equals: high } }`; account-wide
      * (user) and tenant-wide steps are `manual`.
      */
     approval: approvalSchema.optional(),
     /** How long a step may wait for a human, measured on the runner's clock from when it was planned. */
-    timeout: durationSchema.optional(),
+    timeout: durationSchema
+      .optional()
+      .describe(
+        "How long the step may wait for a person (90s, 30m, 4h, 2d), from its plan, on the runner's clock.",
+      ),
     /** When the timeout passes: `expire` the run (nothing more is done), `fail` the step (the rest goes on), or `escalate` (a notice; it keeps waiting). */
-    onTimeout: z.enum(["fail", "escalate", "expire"]).optional(),
+    onTimeout: z
+      .enum(["fail", "escalate", "expire"])
+      .optional()
+      .describe(
+        "When the timeout passes: expire the run, fail the step (the rest goes on), or escalate (a notice; it keeps waiting). Default with a timeout: expire.",
+      ),
   })
   .strict();
 
@@ -176,8 +196,17 @@ export const playbookSchema = z
     kind: z.literal("Playbook"),
     metadata: z
       .object({
-        id: z.string().regex(/^[a-z][a-z0-9-]*$/),
-        version: z.number().int().positive(),
+        id: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]*$/)
+          .describe("The playbook's id: the file's name without .yaml, as the config selects it."),
+        version: z
+          .number()
+          .int()
+          .positive()
+          .describe(
+            "Raise it when the steps change: runs started by another version are not resumed by this one.",
+          ),
         description: z.string().optional(),
       })
       .strict(),
@@ -189,7 +218,10 @@ export const playbookSchema = z
         "Context read before the steps are planned (read-only actions, journalled as `context.gathered`). A failure is recorded and never stops the containment: `context.<id>` is then absent.",
       ),
     assess: assessSchema.optional(),
-    steps: z.array(stepSchema).min(1),
+    steps: z
+      .array(stepSchema)
+      .min(1)
+      .describe("The containment, in order: the order of the list is the order the steps run in."),
     notify: notifySchema
       .optional()
       .describe(
