@@ -100,6 +100,7 @@ export function checkPlaybook(p: Playbook, getAction: ActionLookup): PlaybookIss
   ];
 
   // gather: known, read-only actions; unique ids; a condition sees only what was gathered before it.
+  const allGathered = new Set(p.gather.map((g) => g.id));
   const gathered = new Set<string>();
   p.gather.forEach((g, i) => {
     const a = getAction(g.action);
@@ -122,9 +123,9 @@ export function checkPlaybook(p: Playbook, getAction: ActionLookup): PlaybookIss
         else if (!sees.gathered.has(second))
           error(
             where,
-            gathered.has(second)
+            allGathered.has(second)
               ? `context.${second} is gathered after this condition is evaluated`
-              : `no gather step has id ${second} (gather ids: ${[...gathered].join(", ") || "none"})`,
+              : `no gather step has id ${second} (gather ids: ${[...allGathered].join(", ") || "none"})`,
           );
       } else if (root === "assess") {
         if (!p.assess) error(where, "the playbook has no assess section: assess.* is never set");

@@ -282,9 +282,7 @@ const subjects: Subject[] = [
           ],
           severity: { medium: 30, high: 60 },
         },
-        steps: [
-          { id: "a", action: "inboxRule.disable", if: { path: "assess.severity", equals: "high" } },
-        ],
+        steps: [{ id: "a", action: "inboxRule.disable", if: { path: "assess.severity", equals: "high" } }],
         notify: { on: ["contained", "failed"] },
       },
     ],
