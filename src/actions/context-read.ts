@@ -123,7 +123,7 @@ export const caseLinkedSignIns = defineAction<UserInput>({
     "The sign-ins the hunt linked to the case's hits (session id, unique token id, IP, risk), which of them are the attacker's, and its session marks. No tenant call.",
   permissions: { graph: [], exchange: [] },
   limits: [
-    "Read-only, from the case's hits: Graph's sign-in API has no session filter, so the attacker's session cannot be re-read from the tenant; a case found by scan (live state, no audit record) has none.",
+    "Read-only. Taken from the case's hits: Graph's sign-in API has no session filter, so the attacker's session cannot be re-read from the tenant; a case found by scan (live state, no audit record) has none.",
     "The attacker's sign-ins are those linked to the case's high-severity hits and those Identity Protection rated medium or high risk.",
   ],
   targetId: (i) => `${i.userId}/case/signins`,
@@ -146,7 +146,7 @@ export const caseSessionPeers = defineAction<UserInput>({
     "Other users of the tenant whose cases hold a hit made from this case's attacker session, token or IP (from the case store). No tenant call.",
   permissions: { graph: [], exchange: [] },
   limits: [
-    "Read-only, from the case store: only users mailwarden already has a case for (hunted or scanned) are seen.",
+    "Read-only. Taken from the case store: only users mailwarden already has a case for (hunted or scanned) are seen.",
     "A shared IP can be a NAT or a VPN exit that innocent users share too: `matchedOn` says what matched.",
   ],
   targetId: (i) => `${i.userId}/case/peers`,

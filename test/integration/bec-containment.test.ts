@@ -80,6 +80,23 @@ beforeAll(async () => {
     "User.EnableDisableAccount.All",
     "IdentityRiskyUser.ReadWrite.All",
   );
+  // A colleague with FullAccess to Adele's mailbox (legitimate: gathered as a delegate, not contained).
+  mailbox(ADELE).mailboxPermissions.push(
+    {
+      user: "NT AUTHORITY\\SELF",
+      accessRights: ["FullAccess"],
+      isInherited: false,
+      deny: false,
+      inheritanceType: "All",
+    },
+    {
+      user: "LeeG@contoso.com",
+      accessRights: ["FullAccess"],
+      isInherited: false,
+      deny: false,
+      inheritanceType: "All",
+    },
+  );
   const scanned = (await scanWith(t.cfg, t.handles)).hits;
   // What a hunt adds to scan's hits: the audit record's session and IP, and the linked sign-in.
   hits = scanned.map((h): Hit => {
@@ -157,6 +174,13 @@ describe("bec-containment on the emulated tenant", () => {
       expect(JSON.stringify(rules)).toContain("Junk E-mail Rule"); // hidden rules included
       expect(by("forwarding").result).toMatchObject({
         forwardingSmtpAddress: expect.stringContaining("mail-archive-secure.example"),
+      });
+      expect(by("delegates").result).toEqual({
+        fullAccess: [
+          { trustee: expect.stringMatching(/^leeg@contoso\.com$/i), accessRights: ["FullAccess"] },
+        ],
+        sendAs: [],
+        sendOnBehalf: [],
       });
       expect(by("signIns").result).toMatchObject({
         attacker: { sessionIds: ["s-attacker"], ips: [ATTACKER_IP] },
