@@ -9,6 +9,7 @@ import { getAction } from "../actions/registry.js";
 import type { GraphAdapter } from "../adapters/graph/client.js";
 import { tokenClaims } from "../adapters/token-claims.js";
 import type { Config } from "../config/schema.js";
+import { playbookWarnings } from "../playbooks/load.js";
 import type { Playbook } from "../playbooks/schema.js";
 import type { ExchangeReader } from "../scan/scan.js";
 import { noticeChecks } from "./notices.js";
@@ -117,6 +118,13 @@ export async function runDoctor(d: DoctorInput): Promise<Check[]> {
     }
   }
 
+  for (const w of playbookWarnings(d.playbook))
+    checks.push({
+      surface: "config",
+      check: `playbook ${d.playbook.metadata.id} ${w.path}`,
+      status: "warning",
+      detail: w.message,
+    });
   checks.push(...(await noticeChecks(config, d.env ?? process.env, d.teamsCredential)));
   if (config.hunting.target === "sentinel" || config.hunting.workspaceId) checks.push(...(await sentinel(d)));
   if (d.probe) checks.push(...(await probes(d)));
