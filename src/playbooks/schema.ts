@@ -48,7 +48,8 @@ export function parseDuration(v: string): number {
 /**
  * Who lets a step run. `auto`: it runs without a human where the invocation allows unattended action;
  * `manual`: a person approves it (approvals approve, the console, or --yes for the invocation's own steps);
- * `autoIf`: auto when the condition holds on the case (severity, score, linkStrength, user, hit, target), else manual.
+ * `autoIf`: auto when the condition holds on the case (severity, score, linkStrength, user, hit, target — with
+ * target.inAttackerSession —, context.<gatherId>, assess.*), else manual.
  */
 export const approvalSchema = z
   .union([z.enum(["auto", "manual"]), z.strictObject({ autoIf: predicateSchema })])

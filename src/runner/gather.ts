@@ -63,7 +63,9 @@ export async function gatherCase(pb: Playbook, env: GatherEnv): Promise<Gathered
   const ctx: ActionContext = {
     ...env.actionCtx,
     caseView: caseView(env),
-    ...(env.stop ? { signal: env.stop } : {}),
+    ...(env.stop
+      ? { signal: env.actionCtx.signal ? AbortSignal.any([env.actionCtx.signal, env.stop]) : env.stop }
+      : {}),
   };
   const record = (detail: Record<string, unknown>) =>
     out.journal.push({

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { getAction } from "../../src/actions/registry.js";
-import { defineAction, type ActionDefinition } from "../../src/actions/types.js";
+import { defineAction, type ActionContext, type ActionDefinition } from "../../src/actions/types.js";
 import { computeHitKey, hitSource, type Hit, type HitTarget } from "../../src/model/hit.js";
 import { attackerMarks, inAttackerSession, linkedSignIns } from "../../src/model/session.js";
 import {
@@ -18,6 +18,8 @@ import {
 } from "../../src/playbooks/load.js";
 import type { Playbook } from "../../src/playbooks/schema.js";
 import { assess } from "../../src/runner/assess.js";
+import { gatherCase, gatheredFacts } from "../../src/runner/gather.js";
+import type { CaseStore } from "../../src/store/types.js";
 import { routeHit, triggerTakes } from "../../src/runner/job.js";
 import { caseFacts, expandSteps } from "../../src/runner/steps.js";
 
@@ -461,5 +463,100 @@ describe("target.inAttackerSession and the facts steps see", () => {
     // Without the gathered risk (a failed read), the condition does not hold: a person decides.
     const without = expandSteps(p, targets, { assess: extras.assess });
     expect(without.find((s) => s.stepId === "revoke")!.approval?.mode).toBe("manual");
+  });
+});
+
+describe("gather (unit): journalled results, failures recorded, the abort signal honoured", () => {
+  const main = hit(rule("Accounts sync"), {
+    action: { sessionId: "S-ATT" },
+    links: [{ key: "session", strength: "strong", sessionId: "S-ATT", risk: 100 }],
+  });
+  const peer = hit(rule("x"), {
+    user: { id: "u2", upn: "megan@contoso.com" },
+    action: { sessionId: "S-ATT" },
+  });
+  const p = parsePlaybook(
+    doc({
+      gather: [
+        { id: "signIns", action: "case.linkedSignIns" },
+        { id: "risk", action: "user.readRisk" },
+        { id: "forwarding", action: "mailboxForwarding.read" },
+        { id: "peers", action: "case.sessionPeers", if: { path: "context.signIns", exists: true } },
+        { id: "never", action: "inboxRule.list", if: { path: "severity", equals: "low" } },
+      ],
+      assess: {
+        rules: [
+          { when: { path: "context.peers.count", atLeast: 1 }, add: 60, reason: "peers" },
+          { when: { path: "context.risk.riskLevel", equals: "high" }, add: 30, reason: "risky" },
+        ],
+      },
+    }),
+    "p.yaml",
+  );
+  const store = {
+    journalled: [] as { kind: string; detail: unknown }[],
+    getCase: (id: string) => ({ caseId: id, userId: "u1" }),
+    listCases: () => [
+      { caseId: "c1", userId: "u1", userUpn: "adele@contoso.com", status: "open" },
+      { caseId: "c2", userId: "u2", userUpn: "megan@contoso.com", status: "open" },
+    ],
+    listTargets: (id: string) => (id === "c2" ? [{ hit: peer }] : [{ hit: main }]),
+    journal() {
+      return this.journalled;
+    },
+  };
+  let riskCalls = 0;
+  const actionCtx = {
+    tenantId: "t",
+    tenantDomains: ["contoso.com"],
+    graph: {
+      getRiskyUser: () => {
+        riskCalls++;
+        return Promise.reject(new Error("Identity Protection is down"));
+      },
+    },
+    now: () => new Date(),
+    poll: { attempts: 1, delayMs: 0, sleep: () => Promise.resolve() },
+  } as unknown as ActionContext;
+  const env = (stop?: AbortSignal) => ({
+    store: store as unknown as CaseStore,
+    actionCtx,
+    caseId: "c1",
+    hits: [main],
+    ...(stop ? { stop } : {}),
+  });
+
+  it("records each read or its failure, skips what its condition excludes, assesses on what was read", async () => {
+    const g = await gatherCase(p, env());
+    const details = g.journal.map((e) => [e.kind, e.detail] as const);
+    const of = (id: string) =>
+      details.find(([, d]) => (d as { gatherId?: string }).gatherId === id)![1] as Record<string, unknown>;
+    expect(of("risk")).toMatchObject({ playbook: "p", result: null, error: "Identity Protection is down" });
+    expect(of("forwarding").error).toMatch(/only be read through Exchange Online/);
+    expect(of("never")).toMatchObject({ result: null, skipped: "its condition does not hold" });
+    expect(of("peers").result).toMatchObject({ count: 1, peers: [{ caseId: "c2", matchedOn: ["session"] }] });
+    expect(Object.keys(g.context).sort()).toEqual(["peers", "signIns"]);
+    expect(g.assess).toEqual({ score: 60, severity: "medium", reasons: ["peers (+60)"] });
+    expect(details.at(-1)).toEqual(["assess.scored", { playbook: "p", ...g.assess }]);
+    // Read back from the journal (a later expansion of the same playbook sees what the run saw).
+    store.journalled = g.journal.map((e) => ({ kind: e.kind, detail: e.detail }));
+    const back = gatheredFacts(store as unknown as CaseStore, "c1", "p", [main]);
+    expect(back.context).toEqual(g.context);
+    expect(back.assess).toEqual(g.assess);
+    expect(gatheredFacts(store as unknown as CaseStore, "c1", "other", [main]).context).toEqual({});
+  });
+
+  it("a stopped invocation gathers nothing more and says so", async () => {
+    riskCalls = 0;
+    const stop = new AbortController();
+    stop.abort(new Error("SIGTERM"));
+    const g = await gatherCase(p, env(stop.signal));
+    expect(riskCalls).toBe(0);
+    expect(g.context).toEqual({});
+    expect(
+      g.journal
+        .filter((e) => e.kind === "context.gathered")
+        .every((e) => (e.detail as { error?: string }).error === "not gathered: the invocation was stopped"),
+    ).toBe(true);
   });
 });
