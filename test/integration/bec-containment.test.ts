@@ -17,6 +17,7 @@ import { scanWith } from "../../src/cli/commands/scan.js";
 import { defaultScenario } from "../../src/emulator/scenarios/default.js";
 import type { Scenario } from "../../src/emulator/scenario.js";
 import type { Hit } from "../../src/model/hit.js";
+import type { JobNotice } from "../../src/runner/job.js";
 import { SqliteCaseStore } from "../../src/store/sqlite.js";
 import { startTestTenant, type TestTenant } from "../helpers/tenant.js";
 
@@ -54,6 +55,8 @@ function lite(dir: string): string {
   p.metadata.id = "bec-lite";
   p.gather = p.gather.filter((g) => getAction(g.action));
   p.steps = p.steps.filter((s) => getAction(s.action));
+  // This copy raises only the notices that need a person (a contained case is not one of them).
+  (p as { notify?: unknown }).notify = { on: ["approval-needed", "escalated", "halted", "failed"] };
   writeFileSync(path.join(dir, "bec-lite.yaml"), YAML.stringify(p));
   return "bec-lite";
 }
@@ -205,7 +208,11 @@ describe("bec-containment on the emulated tenant", () => {
   });
 
   it("--yes contains: the targeted rule and the other rule of the attacker's session, never the user's own", async () => {
-    const out = await runHits(t.cfg, t.handles, hits, "execute", { actionCtx: fastPoll });
+    const notices: JobNotice[] = [];
+    const out = await runHits(t.cfg, t.handles, hits, "execute", {
+      actionCtx: fastPoll,
+      notify: (n) => Promise.resolve(void notices.push(n)),
+    });
     const run = out.runs.find((r) => r.user === ADELE)!;
     expect([run.state, run.error]).toEqual(["done", undefined]);
     expect(rule(ADELE, "Accounts sync").enabled).toBe(false);
@@ -213,6 +220,9 @@ describe("bec-containment on the emulated tenant", () => {
     expect(rule(ADELE, "Tidy").enabled).toBe(true);
     expect(mailbox(ADELE)).toMatchObject({ forwardingSmtpAddress: null, deliverToMailboxAndForward: false });
     expect(stateUser(ADELE).accountEnabled).toBe(false);
+    // notify.on leaves `contained` out: the done runs raised nothing.
+    expect(out.runs.every((r) => r.state === "done")).toBe(true);
+    expect(notices).toEqual([]);
     expect(run.steps.map((s) => s.id)).toEqual([
       "disable-rule",
       "disable-rule",
