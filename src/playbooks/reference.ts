@@ -31,7 +31,7 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 function typeOf(n: Node): string {
   if (n.$ref) return "condition";
   if (n.const !== undefined) return `\`${JSON.stringify(n.const)}\``;
-  if (n.enum) return n.enum.map((v) => `\`${String(v)}\``).join(" \\| ");
+  if (n.enum) return n.enum.map((v) => `\`${String(v)}\``).join(" | ");
   if (n.anyOf) return n.anyOf.map(typeOf).join(" or ");
   if (n.type === "array")
     return `list of ${n.items ? typeOf(n.items) : "any"}${n.minItems ? ` (≥ ${n.minItems})` : ""}`;

@@ -52,7 +52,14 @@ export function parseDuration(v: string): number {
  * target.inAttackerSession —, context.<gatherId>, assess.*), else manual.
  */
 export const approvalSchema = z
-  .union([z.enum(["auto", "manual"]), z.strictObject({ autoIf: predicateSchema })])
+  .union([
+    z.enum(["auto", "manual"]),
+    z.strictObject({
+      autoIf: predicateSchema.describe(
+        "Auto when this holds on the step's facts (as `if` sees them), else manual.",
+      ),
+    }),
+  ])
   .describe(
     "auto, manual, or { autoIf: condition }. Default: object steps { autoIf: { path: severity, equals: high } }; account-wide and tenant-wide steps manual.",
   );
@@ -68,7 +75,7 @@ export const stepSchema = z
       .string()
       .regex(/^[a-zA-Z]+\.[a-zA-Z]+$/, "a logical action id such as inboxRule.disable")
       .describe("A catalogue action (docs/actions.md); its scope says how often the step runs."),
-    description: z.string().optional(),
+    description: z.string().optional().describe("What the step is for (shown in plans)."),
     /** Run the step only when this holds on the case's facts (per target for object steps). */
     if: predicateSchema
       .optional()
@@ -152,7 +159,7 @@ export const gatherStepSchema = z
       .string()
       .regex(/^[a-zA-Z]+\.[a-zA-Z]+$/, "a logical action id such as inboxRule.list")
       .describe("A read-only catalogue action (`actions list` shows them as read-only)."),
-    description: z.string().optional(),
+    description: z.string().optional().describe("What is read, and why."),
     if: predicateSchema
       .optional()
       .describe("Gather only when this holds on the case's facts (and the earlier gathered ones)."),
@@ -176,7 +183,8 @@ export const assessSchema = z
         high: z.number().default(70).describe("`assess.severity` is high from this score."),
       })
       .strict()
-      .default({ medium: 40, high: 70 }),
+      .default({ medium: 40, high: 70 })
+      .describe("Score thresholds of the medium and high bands (below medium: low)."),
   })
   .strict()
   .describe(
@@ -193,8 +201,8 @@ export const notifySchema = z
 
 export const playbookSchema = z
   .object({
-    apiVersion: z.literal("mailwarden/v1"),
-    kind: z.literal("Playbook"),
+    apiVersion: z.literal("mailwarden/v1").describe("The playbook format's version."),
+    kind: z.literal("Playbook").describe("Always Playbook."),
     metadata: z
       .object({
         id: z
@@ -208,9 +216,10 @@ export const playbookSchema = z
           .describe(
             "Raise it when the steps change: runs started by another version are not resumed by this one.",
           ),
-        description: z.string().optional(),
+        description: z.string().optional().describe("What the playbook is for, in a sentence or two."),
       })
-      .strict(),
+      .strict()
+      .describe("Who the playbook is."),
     trigger: triggerSchema,
     gather: z
       .array(gatherStepSchema)

@@ -282,7 +282,14 @@ const subjects: Subject[] = [
           ],
           severity: { medium: 30, high: 60 },
         },
-        steps: [{ id: "a", action: "inboxRule.disable", if: { path: "assess.severity", equals: "high" } }],
+        steps: [
+          { id: "a", action: "inboxRule.disable", if: { path: "assess.severity", equals: "high" } },
+          ...[{ all: preds }, { any: preds }, ...preds.map((p) => ({ not: p }))].map((autoIf, i) => ({
+            id: `z${i}`,
+            action: "inboxRule.disable",
+            approval: { autoIf },
+          })),
+        ],
         notify: { on: ["contained", "failed"] },
       },
     ],
