@@ -1,5 +1,6 @@
 /** The action catalogue, sorted by id. */
 import { casMailboxBlockLegacyProtocols } from "./cas-mailbox-block-legacy.js";
+import { caseLinkedSignIns, caseSessionPeers, delegationList, userReadRisk } from "./context-read.js";
 import { delegationRemove } from "./delegation-remove.js";
 import { incidentComment } from "./incident-comment.js";
 import { inboxRuleDisable } from "./inbox-rule-disable.js";
@@ -23,6 +24,9 @@ type AnyAction = ActionDefinition<never>;
 export const actions: readonly AnyAction[] = (
   [
     casMailboxBlockLegacyProtocols,
+    caseLinkedSignIns,
+    caseSessionPeers,
+    delegationList,
     delegationRemove,
     inboxRuleDisable,
     inboxRuleEnable,
@@ -41,6 +45,7 @@ export const actions: readonly AnyAction[] = (
     userDisable,
     userDismissRisk,
     userEnable,
+    userReadRisk,
     userRequirePasswordChange,
     userRevokeSessions,
   ] as unknown as AnyAction[]

@@ -105,6 +105,13 @@ export interface ExchangeWriter {
   ): Promise<unknown>;
 }
 
+/** The case a gather step reads (case.* actions): its hits, and the tenant's other cases from the store. */
+export interface CaseView {
+  caseId: string;
+  hits: readonly Hit[];
+  otherCases(): { caseId: string; status: string; user: { id: string; upn: string }; hits: Hit[] }[];
+}
+
 export interface ActionContext {
   tenantId: string;
   tenantDomains: readonly string[];
@@ -114,6 +121,8 @@ export interface ActionContext {
   now(): Date;
   /** Bounded polling for verify: attempts and the delay between them (an injectable sleep keeps tests fast). */
   poll: { attempts: number; delayMs: number; sleep(ms: number): Promise<void> };
+  /** Set by the runner's gather only: the case being gathered for. */
+  caseView?: CaseView;
 }
 
 export interface RunResult {

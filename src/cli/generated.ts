@@ -10,6 +10,7 @@ import { loadPlaybook } from "../playbooks/load.js";
 import { caseReportJsonSchema } from "../reports/model.js";
 import { summaryJsonSchema } from "../reports/summary.js";
 import { runJsonSchema } from "../runner/report.js";
+import { playbookReference } from "../playbooks/reference.js";
 import { playbookSchema } from "../playbooks/schema.js";
 import { cliReference } from "./reference.js";
 
@@ -17,6 +18,7 @@ export function generatedFiles(): Record<string, string> {
   return {
     "docs/actions.md": actionCatalogue(),
     "docs/cli.md": cliReference(),
+    "docs/playbooks.md": playbookReference(),
     "docs/runner-states.md": stateDiagramDoc(loadPlaybook("contain-mailbox-exfiltration")),
     "docs/schemas/hit.schema.json": JSON.stringify(hitJsonSchema(), null, 2) + "\n",
     "docs/schemas/run.schema.json": JSON.stringify(runJsonSchema(), null, 2) + "\n",

@@ -1,5 +1,6 @@
 /** One line of `mailwarden doctor`: what was checked on which surface, its status, and the fix. */
-export type CheckStatus = "ok" | "missing" | "unverified" | "failed" | "skipped";
+/** `warning`: said, nothing fails (a playbook's semantic warnings, e.g. a step that cannot be compensated). */
+export type CheckStatus = "ok" | "missing" | "unverified" | "failed" | "skipped" | "warning";
 
 export interface Check {
   surface: "config" | "graph" | "exchange" | "sentinel";

@@ -9,6 +9,7 @@ import { getAction } from "../actions/registry.js";
 import type { GraphAdapter } from "../adapters/graph/client.js";
 import { tokenClaims } from "../adapters/token-claims.js";
 import type { Config } from "../config/schema.js";
+import { playbookWarnings } from "../playbooks/load.js";
 import type { Playbook } from "../playbooks/schema.js";
 import type { ExchangeReader } from "../scan/scan.js";
 import { noticeChecks } from "./notices.js";
@@ -53,7 +54,7 @@ export async function runDoctor(d: DoctorInput): Promise<Check[]> {
   for (const p of SCAN_NEEDS.exchange) need("exchange", p, "scan");
   // Live hunting in Defender XDR (Graph runHuntingQuery); Sentinel's Data.Read is granted on the workspace instead.
   if (config.hunting.target === "defender") need("graph", "ThreatHunting.Read.All", "hunt");
-  for (const s of d.playbook.steps) {
+  for (const s of [...d.playbook.steps, ...(d.playbook.gather ?? [])]) {
     const a = getAction(s.action);
     if (!a) continue;
     for (const p of a.permissions.graph) need("graph", p, a.id);
@@ -117,6 +118,13 @@ export async function runDoctor(d: DoctorInput): Promise<Check[]> {
     }
   }
 
+  for (const w of playbookWarnings(d.playbook))
+    checks.push({
+      surface: "config",
+      check: `playbook ${d.playbook.metadata.id} ${w.path}`,
+      status: "warning",
+      detail: w.message,
+    });
   checks.push(...(await noticeChecks(config, d.env ?? process.env, d.teamsCredential)));
   if (config.hunting.target === "sentinel" || config.hunting.workspaceId) checks.push(...(await sentinel(d)));
   if (d.probe) checks.push(...(await probes(d)));

@@ -146,6 +146,11 @@ export const hitSchema = z.object({
   /** The Defender alert / incident the hit came from, when it came from one (written back by incident.comment). */
   alertId: z.string().min(1).optional(),
   incidentId: z.string().min(1).optional(),
+  /**
+   * Where the hit came from, when its producer says so (a hunt over exports: `offline`; a Defender alert:
+   * `alert`). Absent: derived from detectedBy and action.source (see `hitSource`).
+   */
+  origin: z.enum(["scan", "hunt-defender", "hunt-sentinel", "offline", "alert"]).optional(),
 });
 
 export type Hit = z.output<typeof hitSchema>;
@@ -201,6 +206,15 @@ export function computeHitKey(tenantId: string, target: HitTarget): string {
     }
   })();
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
+}
+
+/** Where a hit came from, as a playbook trigger's `sources` names it. */
+export function hitSource(hit: Hit): NonNullable<Hit["origin"]> | "hunt" {
+  if (hit.origin) return hit.origin;
+  if (hit.detectedBy === "scan") return "scan";
+  if (hit.action.source === "CloudAppEvents") return "hunt-defender";
+  if (hit.action.source === "OfficeActivity") return "hunt-sentinel";
+  return "hunt";
 }
 
 export function severityFromScore(score: number): Hit["severity"] {

@@ -1,6 +1,7 @@
 /**
- * Loads playbooks: YAML → structure (zod) → semantics (known actions, unique step ids, actions that fit the
- * trigger). Errors carry the file and a dotted path.
+ * Loads playbooks: YAML → structure (zod) → semantics (src/playbooks/check.ts: known actions, read-only gather,
+ * unique ids, steps that fit the trigger, facts that exist). Errors carry the file and a dotted path; warnings
+ * (an irreversible step, …) do not stop loading.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -8,7 +9,10 @@ import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 import { getAction } from "../actions/registry.js";
 import { describeIssues } from "../config/issues.js";
+import { checkPlaybook, type ActionLookup, type PlaybookIssue } from "./check.js";
 import { parseDuration, playbookSchema, type Playbook } from "./schema.js";
+
+export type { PlaybookIssue } from "./check.js";
 
 export class PlaybookError extends Error {
   override readonly name = "PlaybookError";
@@ -26,35 +30,62 @@ export const BUILTIN_PLAYBOOK_DIR = path.resolve(
   "../../playbooks",
 );
 
-export function parsePlaybook(text: string, file: string): Playbook {
+export interface ParseOptions {
+  /** The action catalogue to check against (tests: a catalogue with actions another branch adds). */
+  getAction?: ActionLookup;
+}
+
+/** Parses and checks a playbook: its structure, then its semantics; errors and warnings, with dotted paths. */
+export function validatePlaybook(
+  text: string,
+  file: string,
+  opts: ParseOptions = {},
+): { playbook?: Playbook; issues: PlaybookIssue[] } {
   let data: unknown;
   try {
     data = YAML.parse(text);
   } catch (e) {
-    throw new PlaybookError(file, [{ path: "(yaml)", message: (e as Error).message }]);
+    return { issues: [{ path: "(yaml)", message: (e as Error).message, level: "error" }] };
   }
   const parsed = playbookSchema.safeParse(data);
-  if (!parsed.success) throw new PlaybookError(file, describeIssues(playbookSchema, data, parsed.error));
-  const p = parsed.data;
-  const issues: { path: string; message: string }[] = [];
-  const seen = new Set<string>();
-  p.steps.forEach((s, i) => {
-    if (seen.has(s.id)) issues.push({ path: `steps.${i}.id`, message: `duplicate step id ${s.id}` });
-    seen.add(s.id);
-    if (!getAction(s.action))
-      issues.push({ path: `steps.${i}.action`, message: `unknown action ${s.action}` });
-    if (s.onTimeout && !s.timeout)
-      issues.push({ path: `steps.${i}.onTimeout`, message: "needs a timeout (e.g. timeout: 4h)" });
-    const a = getAction(s.action);
-    if (a && s.approval && s.approval !== "manual" && (a.attendedOnly || a.scope === "tenant"))
-      issues.push({
-        path: `steps.${i}.approval`,
-        message: `${s.action} ${a.scope === "tenant" ? "is tenant-wide" : "is attended-only"}: it never runs unattended, so its approval can only be manual`,
-      });
-  });
-  issues.push(...aftercareIssues(p));
-  if (issues.length) throw new PlaybookError(file, issues);
-  return p;
+  if (!parsed.success)
+    return {
+      issues: describeIssues(playbookSchema, data, parsed.error).map((i) => ({ ...i, level: "error" })),
+    };
+  const issues = [
+    ...checkPlaybook(parsed.data, opts.getAction ?? getAction),
+    ...aftercareIssues(parsed.data).map((i) => ({ ...i, level: "error" as const })),
+  ];
+  return issues.some((i) => i.level === "error") ? { issues } : { playbook: parsed.data, issues };
+}
+
+/** A playbook, or a PlaybookError with its errors (warnings do not stop loading: see `playbookWarnings`). */
+export function parsePlaybook(text: string, file: string, opts: ParseOptions = {}): Playbook {
+  const r = validatePlaybook(text, file, opts);
+  if (!r.playbook)
+    throw new PlaybookError(
+      file,
+      r.issues.filter((i) => i.level === "error").map(({ path, message }) => ({ path, message })),
+    );
+  warnings.set(r.playbook, r.issues);
+  return r.playbook;
+}
+
+const warnings = new WeakMap<Playbook, PlaybookIssue[]>();
+
+/** The warnings a loaded playbook had (said by `doctor` and `playbooks validate`). */
+export function playbookWarnings(p: Playbook): PlaybookIssue[] {
+  return warnings.get(p) ?? checkPlaybook(p, getAction).filter((i) => i.level === "warning");
+}
+
+/** The playbook file `loadPlaybook` would read for an id, or undefined. */
+export function findPlaybookFile(id: string, dirs: string[] = []): string | undefined {
+  for (const dir of [...dirs, BUILTIN_PLAYBOOK_DIR])
+    for (const ext of [".yaml", ".yml"]) {
+      const file = path.join(dir, `${id}${ext}`);
+      if (existsSync(file)) return file;
+    }
+  return undefined;
 }
 
 /**

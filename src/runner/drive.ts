@@ -60,6 +60,8 @@ export interface NewRunSpec {
   hitKeys: string[];
   /** A follow-up run's lane (`<playbook>#N`): one active run per case and lane. Default: the playbook's id. */
   lane?: string;
+  /** Entries (gathered context, the assessment) the run's first commit carries with its snapshot. */
+  journal?: JournalInput[];
 }
 
 /** Starts a new run of `playbook` for a case; undefined when the case already has an active run of it. */
@@ -88,7 +90,13 @@ export async function startRun(
     env.leaseMs,
   );
   if (!row) return undefined;
-  return drive(env, playbook, row, false);
+  return drive(
+    env,
+    playbook,
+    row,
+    false,
+    (spec.journal ?? []).map((j) => ({ ...j, runId })),
+  );
 }
 
 /** Resumes a stored run (its lease must be held by this store's actor). */
@@ -96,7 +104,13 @@ export function resumeRun(env: DriveEnv, playbook: Playbook, row: RunRow): Promi
   return drive(env, playbook, row, true);
 }
 
-async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: boolean): Promise<RunReport> {
+async function drive(
+  env: DriveEnv,
+  playbook: Playbook,
+  row: RunRow,
+  restored: boolean,
+  first: JournalInput[] = [],
+): Promise<RunReport> {
   const { store, audit } = env;
   const owner = store.actor;
   const abort = new AbortController();
@@ -105,7 +119,7 @@ async function drive(env: DriveEnv, playbook: Playbook, row: RunRow, restored: b
     effects: EffectWrite[];
     verifications: { idemKey: string; verified: boolean }[];
     journal: JournalInput[];
-  } = { effects: [], verifications: [], journal: [] };
+  } = { effects: [], verifications: [], journal: [...first] };
   let fresh = false;
   let lost: Error | undefined;
   // The actor is created below; the intent commit needs its snapshot at that moment.

@@ -6,11 +6,12 @@
 import type { ActionContext } from "../actions/types.js";
 import type { AuditLogger } from "../audit/log.js";
 import { machineIdentity, REAPPROVE, type RunMode, type StepInstance } from "../engine/machine.js";
-import { computeHitKey, hitSchema, type Hit } from "../model/hit.js";
+import { computeHitKey, hitSchema, hitSource, type Hit } from "../model/hit.js";
 import type { Playbook } from "../playbooks/schema.js";
 import { LeaseLostError, type CaseRow, type CaseStore, type RunRow } from "../store/types.js";
 import { runAftercare } from "./aftercare.js";
 import { resumeRun, startRun, type DriveEnv } from "./drive.js";
+import { gatherCase, gatheredFacts } from "./gather.js";
 import { idempotencyKey } from "./effects.js";
 import type { HitAccount, RunReport, SkippedRun } from "./report.js";
 import {
@@ -84,9 +85,25 @@ const FOLLOW_UP_LANES = 4;
 
 const targetKeyOf = (h: Hit) => h.hitKey || computeHitKey(h.tenantId, h.target);
 
-/** The playbook that takes a hit: the first selected one whose trigger lists the hit's target kind. */
+const SEVERITY_ORDER = { low: 1, medium: 2, high: 3 } as const;
+
+/** Does the playbook's trigger take the hit: its target kind (or audit category), severity and source? */
+export function triggerTakes(p: Playbook, hit: Hit): boolean {
+  const t = p.trigger;
+  const kind =
+    hit.target.kind === "auditAction"
+      ? (t.categories as readonly string[] | undefined)?.includes(hit.target.category) === true
+      : (t.targets as readonly string[]).includes(hit.target.kind);
+  return (
+    kind &&
+    SEVERITY_ORDER[hit.severity] >= SEVERITY_ORDER[t.minSeverity] &&
+    (!t.sources || (t.sources as readonly string[]).includes(hitSource(hit)))
+  );
+}
+
+/** The playbook that takes a hit: the first selected one whose trigger takes it (kind, severity, source). */
 export function routeHit(playbooks: Playbook[], hit: Hit): Playbook | undefined {
-  return playbooks.find((p) => (p.trigger.targets as readonly string[]).includes(hit.target.kind));
+  return playbooks.find((p) => triggerTakes(p, hit));
 }
 
 export class Job {
@@ -148,8 +165,11 @@ export class Job {
 
   private readonly notices: Promise<unknown>[] = [];
 
-  private notice(n: JobNotice): void {
+  private notice(n: JobNotice, playbookId?: string): void {
     if (!this.env.notify) return;
+    // A playbook's `notify.on` says which notices its runs raise (the cap is the tenant's: always raised).
+    const on = this.env.playbooks.find((p) => p.metadata.id === playbookId)?.notify?.on;
+    if (on && !(on as readonly string[]).includes(n.kind)) return;
     const p = this.env
       .notify(n)
       .catch((e: unknown) =>
@@ -166,26 +186,28 @@ export class Job {
   /** The notice a finished or waiting run calls for, if any. */
   private noticeFor(r: RunReport): void {
     if (r.mode !== "execute") return;
+    const pbId = r.playbook.split("#")[0];
+    const notice = (n: JobNotice) => this.notice(n, pbId);
     const user = { id: "", upn: r.user };
     const base = { caseId: r.caseId, runId: r.runId, user };
     const waiting = r.steps.filter((s) => s.outcome === "waiting");
     if (r.state === "waiting")
-      this.notice({
+      notice({
         ...base,
         kind: "approval-needed",
         summary: `${waiting.length} step(s) wait for approval: ${r.waiting ?? ""}`,
         steps: waiting.map((s) => s.key),
       });
     else if (r.state === "done")
-      this.notice({
+      notice({
         ...base,
         kind: "contained",
         summary: `contained and verified: ${r.steps.filter((s) => s.outcome === "done").length} change(s)`,
         steps: r.steps.filter((s) => s.outcome === "done").map((s) => s.key),
       });
-    else if (r.state === "halted") this.notice({ ...base, kind: "halted", summary: r.error ?? "halted" });
+    else if (r.state === "halted") notice({ ...base, kind: "halted", summary: r.error ?? "halted" });
     else if (r.state === "failed" || r.state === "partial")
-      this.notice({ ...base, kind: "failed", summary: `${r.state}: ${r.error ?? ""}` });
+      notice({ ...base, kind: "failed", summary: `${r.state}: ${r.error ?? ""}` });
   }
 
   private driveEnv(user: { id: string; upn: string }, mode: RunMode, caseId: string): DriveEnv {
@@ -197,14 +219,17 @@ export class Job {
       ...(this.env.stop ? { stop: this.env.stop } : {}),
       regate: this.regate(user, mode, caseId),
       onEscalate: (run, steps) =>
-        this.notice({
-          kind: "escalated",
-          caseId: run.caseId,
-          runId: run.runId,
-          user,
-          summary: `no decision in time on ${steps.map((s) => s.key).join(", ")}: escalated, still waiting for a person`,
-          steps: steps.map((s) => s.key),
-        }),
+        this.notice(
+          {
+            kind: "escalated",
+            caseId: run.caseId,
+            runId: run.runId,
+            user,
+            summary: `no decision in time on ${steps.map((s) => s.key).join(", ")}: escalated, still waiting for a person`,
+            steps: steps.map((s) => s.key),
+          },
+          run.playbook.split("#")[0],
+        ),
       ...(this.env.guardrails.halt ? { configHalt: this.env.guardrails.halt } : {}),
     };
   }
@@ -402,7 +427,7 @@ export class Job {
           user: hit.user.upn,
           kind: hit.target.kind,
           outcome: "not-containable",
-          reason: `no selected playbook (${this.env.playbooks.map((p) => p.metadata.id).join(", ")}) takes ${hit.target.kind} hits`,
+          reason: `no selected playbook (${this.env.playbooks.map((p) => p.metadata.id).join(", ")}) takes ${hit.target.kind} hits of severity ${hit.severity} from ${hitSource(hit)}`,
         });
         continue;
       }
@@ -493,6 +518,27 @@ export class Job {
       .filter((t) => routeHit(this.env.playbooks, t.hit) === pb);
   }
 
+  /** Every hit of the case (all its targets, whichever playbook takes them). */
+  private caseHits(caseId: string): Hit[] {
+    return this.env.store.listTargets(caseId).map((t) => hitSchema.parse(t.hit));
+  }
+
+  /** Gathers the playbook's context and assesses the case now (read-only; journalled with the run it starts). */
+  private gather(caseId: string, pb: Playbook) {
+    return gatherCase(pb, {
+      store: this.env.store,
+      actionCtx: this.env.actionCtx,
+      caseId,
+      hits: this.caseHits(caseId),
+      ...(this.env.stop ? { stop: this.env.stop } : {}),
+    });
+  }
+
+  /** The context last gathered for the case and playbook (journal): expansions after the run's start see it. */
+  private facts(caseId: string, pb: Playbook) {
+    return gatheredFacts(this.env.store, caseId, pb.metadata.id, this.caseHits(caseId));
+  }
+
   /** Dry runs: the cases that would hold a slot of the cap (those in the store's window, then this run's). */
   private simSlots?: Set<string>;
 
@@ -531,7 +577,8 @@ export class Job {
   }
 
   private async planCasePlaybook(kase: CaseRow, user: { id: string; upn: string }, pb: Playbook) {
-    const expanded = expandSteps(pb, this.caseTargets(kase.caseId, pb));
+    const gathered = await this.gather(kase.caseId, pb);
+    const expanded = expandSteps(pb, this.caseTargets(kase.caseId, pb), gathered);
     const steps = this.unattendedVerdicts(kase.caseId, user, expanded).map((s) => {
       const gate = this.staticGate(s, user, "execute");
       return gate ? { ...s, gate } : s;
@@ -542,6 +589,7 @@ export class Job {
       mode: "dry-run",
       steps,
       hitKeys: [...new Set(steps.flatMap((s) => (s.targetKey ? [s.targetKey] : [])))],
+      journal: gathered.journal,
     });
     if (r) this.out.runs.push(r);
   }
@@ -566,7 +614,9 @@ export class Job {
       }
       const settled = this.settledKeys(kase.caseId);
       const targets = this.caseTargets(kase.caseId, pb);
-      const steps = expandSteps(pb, targets).filter(
+      const gathered = await this.gather(kase.caseId, pb);
+      if (this.env.stop?.aborted) return;
+      const steps = expandSteps(pb, targets, gathered).filter(
         (s) => (s.targetKey && newKeys.has(s.targetKey)) || !settled.has(this.instanceKey(kase.caseId, s)),
       );
       newKeys.clear(); // planned from here on: a later round plans only what is still open
@@ -580,6 +630,7 @@ export class Job {
           mode: "execute",
           steps: withBudget,
           hitKeys: [...new Set(withBudget.flatMap((s) => (s.targetKey ? [s.targetKey] : [])))],
+          journal: gathered.journal,
         });
         if (!rep) created = false;
         return rep;
@@ -631,7 +682,7 @@ export class Job {
     const covered = new Set(active.flatMap((r) => (r.input as { hitKeys?: string[] }).hitKeys ?? []));
     const settled = this.settledKeys(kase.caseId);
     const targets = this.caseTargets(kase.caseId, pb).filter((t) => !covered.has(t.targetKey));
-    const steps = expandSteps(pb, targets).filter(
+    const steps = expandSteps(pb, targets, this.facts(kase.caseId, pb)).filter(
       (s) =>
         s.scope === "object" &&
         ((s.targetKey && newKeys.has(s.targetKey)) || !settled.has(this.instanceKey(kase.caseId, s))),
@@ -672,7 +723,8 @@ export class Job {
     for (const pb of this.env.playbooks) {
       const mine = targets.filter((t) => routeHit(this.env.playbooks, t.hit) === pb);
       if (!mine.length) continue;
-      for (const s of expandSteps(pb, mine)) if (!settled.has(this.instanceKey(caseId, s))) return;
+      for (const s of expandSteps(pb, mine, this.facts(caseId, pb)))
+        if (!settled.has(this.instanceKey(caseId, s))) return;
     }
     store.closeCase(caseId, "contained: every step done and verified");
   }

@@ -8,11 +8,21 @@ import type { ActionDefinition } from "../actions/types.js";
 import type { Json, StepInstance } from "../engine/machine.js";
 import { holds } from "../engine/predicate.js";
 import type { Hit } from "../model/hit.js";
+import { attackerMarks, inAttackerSession, type SessionMarks } from "../model/session.js";
+import type { AssessResult } from "./assess.js";
 import { parseDuration, type Playbook, type PlaybookStep } from "../playbooks/schema.js";
 
 export interface CaseTarget {
   targetKey: string;
   hit: Hit;
+}
+
+/** What the runner knows of the case beyond its targets: gathered context, the assessment, the attacker's marks. */
+export interface CaseExtras {
+  context?: Record<string, Json>;
+  assess?: AssessResult;
+  /** Default: from the targets' hits. */
+  marks?: SessionMarks;
 }
 
 export function requireAction(id: string): ActionDefinition<unknown> {
@@ -24,13 +34,18 @@ export function requireAction(id: string): ActionDefinition<unknown> {
 const actionTime = (h: Hit) => Date.parse(h.action.time ?? h.detectedAt) || 0;
 
 /** The playbook's steps over the case's targets, in the playbook's order (its order is the containment order). */
-export function expandSteps(playbook: Playbook, targets: CaseTarget[]): StepInstance[] {
+export function expandSteps(
+  playbook: Playbook,
+  targets: CaseTarget[],
+  extras: CaseExtras = {},
+): StepInstance[] {
   const out: StepInstance[] = [];
+  const ex = { ...extras, marks: extras.marks ?? attackerMarks(targets.map((t) => t.hit)) };
   for (const step of playbook.steps) {
     const action = requireAction(step.action);
     const scope = action.scope;
     const applicable = targets.filter(
-      (t) => holds(step.if, { hit: t.hit, target: t.hit.target }) && action.inputFromHit(t.hit) !== undefined,
+      (t) => holds(step.if, caseFacts([t.hit], ex)) && action.inputFromHit(t.hit) !== undefined,
     );
     if (!applicable.length) continue;
     const timing = {
@@ -46,7 +61,14 @@ export function expandSteps(playbook: Playbook, targets: CaseTarget[]): StepInst
         action: action.id,
         scope,
         input: (action.inputFromCase?.(applicable.map((t) => t.hit)) ?? action.inputFromHit(rep.hit)) as Json,
-        approval: resolveApproval(step, scope, caseFacts(applicable.map((t) => t.hit))),
+        approval: resolveApproval(
+          step,
+          scope,
+          caseFacts(
+            applicable.map((t) => t.hit),
+            ex,
+          ),
+        ),
         ...timing,
       });
     } else {
@@ -58,7 +80,7 @@ export function expandSteps(playbook: Playbook, targets: CaseTarget[]): StepInst
           scope,
           targetKey: t.targetKey,
           input: action.inputFromHit(t.hit) as Json,
-          approval: resolveApproval(step, scope, caseFacts([t.hit])),
+          approval: resolveApproval(step, scope, caseFacts([t.hit], ex)),
           ...timing,
         });
     }
@@ -71,8 +93,10 @@ const STRENGTH_RANK = { weak: 1, medium: 2, strong: 3 } as const;
 export type Severity = keyof typeof SEVERITY_RANK;
 
 /**
- * What an approval condition (`autoIf`) sees: the highest severity and score of the hits the step acts on, the
- * strongest link to a sign-in, the user, and the (newest) hit with its target.
+ * What a step's `if` and its approval condition (`autoIf`) see: the highest severity and score of the hits the
+ * step acts on, the strongest link to a sign-in, the user, the (newest) hit with its target — and whether that
+ * hit was made in the attacker's session (`target.inAttackerSession`) —, the gathered context (`context.<id>`)
+ * and the assessment (`assess.score`, `assess.severity`, `assess.reasons`).
  */
 export interface CaseFacts {
   severity: Severity;
@@ -80,10 +104,12 @@ export interface CaseFacts {
   linkStrength: "strong" | "medium" | "weak" | "none";
   user: { id: string; upn: string };
   hit: Hit;
-  target: Hit["target"];
+  target: Hit["target"] & { inAttackerSession: boolean };
+  context: Record<string, Json>;
+  assess?: AssessResult;
 }
 
-export function caseFacts(hits: Hit[]): CaseFacts {
+export function caseFacts(hits: Hit[], extras: CaseExtras = {}): CaseFacts {
   const newest = hits.reduce((a, b) => (actionTime(b) > actionTime(a) ? b : a));
   const severity = hits.reduce<Severity>(
     (a, h) => (SEVERITY_RANK[h.severity] > SEVERITY_RANK[a] ? h.severity : a),
@@ -98,7 +124,12 @@ export function caseFacts(hits: Hit[]): CaseFacts {
     linkStrength: strength,
     user: newest.user,
     hit: newest,
-    target: newest.target,
+    target: {
+      ...newest.target,
+      inAttackerSession: inAttackerSession(newest, extras.marks ?? attackerMarks(hits)),
+    },
+    context: extras.context ?? {},
+    ...(extras.assess ? { assess: extras.assess } : {}),
   };
 }
 

@@ -124,10 +124,14 @@ describe("actions list", () => {
     const rows = JSON.parse(r.stdout) as { id: string; reversibility: string }[];
     const readOnly = rows.filter((x) => x.reversibility === "read-only").map((x) => x.id);
     expect(readOnly).toEqual([
+      "case.linkedSignIns",
+      "case.sessionPeers",
+      "delegation.list",
       "inboxRule.get",
       "inboxRule.list",
       "inboxRule.resolve",
       "mailboxForwarding.read",
+      "user.readRisk",
     ]);
     expect(rows.find((x) => x.id === "inboxRule.disable")?.reversibility).toBe("reversible");
     expect(rows.find((x) => x.id === "user.revokeSessions")?.reversibility).toBe("irreversible");

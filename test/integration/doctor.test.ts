@@ -30,6 +30,15 @@ describe("doctor", () => {
     expect(checks.filter((c) => c.diagnostic || c.check.startsWith("open question"))).toEqual([]);
     expect(checks.find((c) => c.check === "permission User.RevokeSessions.All")?.status).toBe("unverified");
     expect(checks.find((c) => c.check === "permission User.Read.All")?.status).toBe("ok");
+    // The playbook's semantic warnings are said, never counted as problems: revocation cannot be undone.
+    expect(checks.filter((c) => c.status === "warning")).toEqual([
+      {
+        surface: "config",
+        check: "playbook contain-mailbox-exfiltration steps.2.action",
+        status: "warning",
+        detail: expect.stringMatching(/^user\.revokeSessions cannot be compensated \(irreversible\)/),
+      },
+    ]);
     expect(checks.filter((c) => c.check.startsWith("probe")).map((c) => [c.check, c.status])).toEqual([
       ["probe workspace query", "ok"],
       ["probe GET /users", "ok"],

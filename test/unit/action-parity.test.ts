@@ -29,10 +29,14 @@ describe("action catalogue parity", () => {
   it("flags exactly the actions that never write as read-only, and shows them so in the catalogue", () => {
     const readOnly = actions.filter((a) => a.readOnly).map((a) => a.id);
     expect(readOnly).toEqual([
+      "case.linkedSignIns",
+      "case.sessionPeers",
+      "delegation.list",
       "inboxRule.get",
       "inboxRule.list",
       "inboxRule.resolve",
       "mailboxForwarding.read",
+      "user.readRisk",
     ]);
     for (const a of actions) {
       // A read-only action says so first among its limits, has nothing to compensate and never needs a human.

@@ -161,6 +161,17 @@ const configBase = {
 const recipient = { address: "x@fabrikam.example", name: "X" };
 const conditions = { subjectContainsWords: ["a"], from: [recipient], sentTo: [recipient] };
 const step = (id: string, cond: Doc) => ({ id, action: "inboxRule.disable", if: cond });
+/** One predicate of each kind (a leaf of each comparison, and all / any / not). */
+const preds: Doc[] = [
+  { path: "severity", equals: "high" },
+  { path: "severity", in: ["high"] },
+  { path: "hit.links", exists: true },
+  { path: "score", atLeast: 70 },
+  { path: "linkStrength", atMost: "strong" },
+  { all: [{ path: "score", atLeast: 1 }] },
+  { any: [{ path: "score", atLeast: 1 }] },
+  { not: { path: "score", atLeast: 1 } },
+];
 
 interface Subject {
   name: string;
@@ -267,6 +278,40 @@ const subjects: Subject[] = [
         steps: [{ id: "a", action: "inboxRule.disable" }],
         report: { formats: ["md"], incidentComment: { when } },
       })),
+      {
+        apiVersion: "mailwarden/v1",
+        kind: "Playbook",
+        metadata: { id: "q", version: 1 },
+        trigger: {
+          targets: ["inboxRule"],
+          categories: ["defenceTampering"],
+          minSeverity: "medium",
+          sources: ["scan", "hunt-defender"],
+        },
+        gather: [
+          ...preds.map((p, i) => ({ id: `g${i}`, action: "inboxRule.list", if: p })),
+          { id: "risk", action: "user.readRisk", description: "d" },
+        ],
+        assess: {
+          rules: [
+            ...preds.map((when) => ({ when, add: 10, reason: "r" })),
+            ...preds.map((p) => ({ when: { not: p }, add: 1, reason: "n" })),
+            { when: { all: preds }, add: 1, reason: "a" },
+            { when: { any: preds }, add: 1, reason: "o" },
+            { when: { path: "context.risk.riskLevel", equals: "high" }, add: 1, reason: "c" },
+          ],
+          severity: { medium: 30, high: 60 },
+        },
+        steps: [
+          { id: "a", action: "inboxRule.disable", if: { path: "assess.severity", equals: "high" } },
+          ...[{ all: preds }, { any: preds }, ...preds.map((p) => ({ not: p }))].map((autoIf, i) => ({
+            id: `z${i}`,
+            action: "inboxRule.disable",
+            approval: { autoIf },
+          })),
+        ],
+        notify: { on: ["contained", "failed"] },
+      },
     ],
     load(doc) {
       try {

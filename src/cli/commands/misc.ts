@@ -4,9 +4,11 @@ import { reversibilityLabel } from "../../actions/types.js";
 import { hitJsonSchema } from "../../model/hit.js";
 import { caseReportJsonSchema } from "../../reports/model.js";
 import { runJsonSchema } from "../../runner/report.js";
+import { readFileSync } from "node:fs";
+import { validatePlaybook } from "../../playbooks/load.js";
 import { requireConfig } from "../common.js";
-import { UsageError } from "../errors.js";
-import { table, writeOut } from "../output.js";
+import { EXIT, UsageError } from "../errors.js";
+import { table, termSafe, writeOut } from "../output.js";
 import { parseFormat } from "./scan.js";
 
 const parseFormatTJ = (v: string) => parseFormat(v, ["table", "json"]) as "table" | "json";
@@ -72,5 +74,41 @@ export function registerMisc(program: Command): void {
             ]),
           ),
         );
+    });
+
+  program
+    .command("playbooks")
+    .description("playbook files")
+    .command("validate")
+    .description(
+      "check a playbook file: its schema and its semantics (errors exit 2; warnings are said and exit 0)",
+    )
+    .argument("<file>", "playbook YAML file")
+    .option("-f, --format <format>", "table | json", "table")
+    .action((file: string, o: { format: string }) => {
+      const format = parseFormatTJ(o.format);
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+      }
+      const { playbook, issues } = validatePlaybook(text, file);
+      if (format === "json")
+        writeOut(JSON.stringify({ file, valid: playbook !== undefined, issues }, null, 2));
+      else {
+        if (issues.length)
+          writeOut(
+            table(
+              ["level", "path", "message"],
+              issues.map((i) => [i.level, i.path, i.message]),
+            ),
+          );
+        const errors = issues.filter((i) => i.level === "error").length;
+        writeOut(
+          `${termSafe(file)}: ${playbook ? `valid (playbook ${playbook.metadata.id})` : "invalid"}, ${errors} error(s), ${issues.length - errors} warning(s)`,
+        );
+      }
+      if (!playbook) process.exitCode = EXIT.usage;
     });
 }
