@@ -51,6 +51,8 @@ export interface CollectedHits {
   hunt?: { target: string; rows: number; hits: number; problems: LiveResult["problems"]; truncated: boolean };
   /** Hits the scan found that the hunt had already (same suspect object): counted once. */
   duplicates: number;
+  /** Hunted rules the audit record did not name, identified by the scan (same mailbox, same content). */
+  identified?: number;
 }
 
 export async function collectHits(
@@ -83,11 +85,40 @@ export async function collectHits(
     };
     add(r.hits);
   }
-  if (source !== "hunt") {
+  // hunt: the hunted users' mailboxes are read too (the whole picture: hidden rules, forwarding, the live identity of
+  // a rule the audit record did not name); both: every mailbox.
+  const hunted = [...new Set(out.hits.map((h) => h.user.upn.toLowerCase()))].sort();
+  if (source === "both" || (source === "hunt" && from.scan && hunted.length)) {
     if (!from.scan) throw new Error("run.source needs a scan, and no scanner was given");
-    const r = await from.scan(o.users);
+    const r = await from.scan(source === "hunt" ? hunted : o.users);
     out.notScanned.push(...r.notScanned);
     add(r.hits);
+    out.identified = identifyUnnamed(out);
   }
   return out;
+}
+
+/**
+ * A hunted inbox rule the audit record did not name (a MAPI UpdateInboxRules records neither name nor id, and its
+ * recorded flags need not match the live rule's) cannot be addressed by itself. The scan read every rule of that
+ * mailbox, hidden ones included, and reports each suspect one with its live identity: where it found any, the
+ * unnamed hunt hit goes (those scan hits are contained; the hunt's evidence stays in the hunt output). Where it found
+ * none, the hunt hit stays, and its containment step says the rule is not there.
+ */
+function identifyUnnamed(out: CollectedHits): number {
+  const scanned = new Set<string>();
+  for (const h of out.hits)
+    if (h.detectedBy === "scan" && h.target.kind === "inboxRule" && h.target.ruleName)
+      scanned.add(h.target.mailboxId.toLowerCase()).add(h.target.upn.toLowerCase());
+  const before = out.hits.length;
+  out.hits = out.hits.filter(
+    (h) =>
+      !(
+        h.detectedBy === "hunt" &&
+        h.target.kind === "inboxRule" &&
+        !h.target.ruleName &&
+        (scanned.has(h.target.mailboxId.toLowerCase()) || scanned.has(h.target.upn.toLowerCase()))
+      ),
+  );
+  return before - out.hits.length;
 }

@@ -24,8 +24,10 @@ export function registerWatch(program: Command): void {
     .option("--once", "one tick, then exit (for schedulers and tests)")
     .action(async (o: { config: string; auto?: boolean | string; interval?: string; once?: boolean }) => {
       const config = requireConfig(o.config);
+      if (o.auto === undefined && !config.unattended.enabled)
+        throw new UsageError("watch runs unattended: give --auto [SEVERITY] or set unattended.enabled: true");
       const unattended = unattendedPolicy(config, { ...(o.auto !== undefined ? { auto: o.auto } : {}) });
-      if (!unattended) throw new UsageError("watch runs unattended: give --auto [SEVERITY] or set unattended.enabled");
+      if (!unattended) throw new UsageError("watch runs unattended: give --auto [SEVERITY]");
       if (o.interval !== undefined && !/^[1-9]\d*(s|m|h)$/.test(o.interval))
         throw new UsageError(`--interval must be a duration such as 30s, 5m or 1h, got ${JSON.stringify(o.interval)}`);
       const { watchLoop, abortableSleep } = await import("../../mainjob/watch.js");
