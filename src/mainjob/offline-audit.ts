@@ -13,7 +13,14 @@ import type { Playbook } from "../playbooks/schema.js";
 import { routeHit } from "../runner/job.js";
 import type { PlanReportInput } from "../runner/plan-report.js";
 import { describeObject, type HitAccount, type RunReport, type StepReport } from "../runner/report.js";
-import { approvalGate, expandSteps, gateFor, requireAction, type GatePolicy, type Severity } from "../runner/steps.js";
+import {
+  approvalGate,
+  expandSteps,
+  gateFor,
+  requireAction,
+  type GatePolicy,
+  type Severity,
+} from "../runner/steps.js";
 
 export interface OfflineAuditOptions {
   hunt: Omit<OfflineOptions, "profile">;
@@ -67,7 +74,10 @@ export async function offlineAudit(o: OfflineAuditOptions): Promise<OfflineAudit
   const byKey = new Map<string, Hit>();
   for (const run of r.runs) for (const h of run.hits) if (!byKey.has(h.hitKey)) byKey.set(h.hitKey, h);
   const hits: HitAccount[] = [];
-  const groups = new Map<string, { user: Hit["user"]; tenantId: string; items: { hit: Hit; pb: Playbook }[] }>();
+  const groups = new Map<
+    string,
+    { user: Hit["user"]; tenantId: string; items: { hit: Hit; pb: Playbook }[] }
+  >();
   for (const hit of byKey.values()) {
     const pb = routeHit(o.playbooks, hit);
     if (!pb) {
@@ -123,7 +133,15 @@ export async function offlineAudit(o: OfflineAuditOptions): Promise<OfflineAudit
         mode: "dry-run",
         state: "planned",
         playbook: pb.metadata.id,
-        steps: steps.map((s, i) => stepReport(s, mine.map((m) => m.hit), g.user, attended, auto[i])),
+        steps: steps.map((s, i) =>
+          stepReport(
+            s,
+            mine.map((m) => m.hit),
+            g.user,
+            attended,
+            auto[i],
+          ),
+        ),
         approvals: [],
       });
     }
@@ -139,7 +157,10 @@ export async function offlineAudit(o: OfflineAuditOptions): Promise<OfflineAudit
       rows: x.rows.length,
       hits: x.hits.length,
       problems: x.problems.length,
-      window: x.window.lookback === "whole input" ? `the whole input up to ${x.window.until}` : `${x.window.lookback} up to ${x.window.until}`,
+      window:
+        x.window.lookback === "whole input"
+          ? `the whole input up to ${x.window.until}`
+          : `${x.window.lookback} up to ${x.window.until}`,
     })),
     load: { files: t.files, records: t.records, loaded: t.loaded, quarantined: t.quarantined },
   };

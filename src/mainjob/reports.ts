@@ -15,7 +15,9 @@ export interface ReportTarget {
 
 /** Case ids the invocation touched, in first-seen order. */
 export function touchedCases(o: MainJobOutcome): string[] {
-  return [...new Set([...o.runs.map((r) => r.caseId), ...o.hits.flatMap((h) => (h.caseId ? [h.caseId] : []))])];
+  return [
+    ...new Set([...o.runs.map((r) => r.caseId), ...o.hits.flatMap((h) => (h.caseId ? [h.caseId] : []))]),
+  ];
 }
 
 export function writeMainJobReports(o: MainJobOutcome, t: ReportTarget): Promise<string[]> {

@@ -90,8 +90,8 @@ function take(
 ): Taken {
   const t: Taken = { users: new Set(), count: 0, atNewest: [] };
   for (const x of items) {
-    const id = `${prefix}:${String(x["id"])}`;
-    const created = String(x["createdDateTime"] ?? "");
+    const id = `${prefix}:${typeof x["id"] === "string" ? x["id"] : JSON.stringify(x["id"])}`;
+    const created = typeof x["createdDateTime"] === "string" ? x["createdDateTime"] : "";
     if (seen.has(id)) continue;
     t.count++;
     for (const u of usersOfItem(x)) t.users.add(u);
@@ -120,10 +120,19 @@ export async function watchTick(
   let incidents: Taken = { users: new Set(), count: 0, atNewest: [] };
   let notScanned: NotScanned[] = [];
   if (o.alerts && deps.listSecurity) {
-    alerts = take(await deps.listSecurity("alerts", state.alertsSince), "alert", seen, usersOf);
-    incidents = take(await deps.listSecurity("incidents", state.incidentsSince), "incident", seen, (i) =>
-      ((i["alerts"] as Record<string, unknown>[] | undefined) ?? []).flatMap(usersOf),
-    );
+    // Alerts that cannot be read (a missing permission, an outage) do not hold the hunt back: their cursor stays.
+    try {
+      alerts = take(await deps.listSecurity("alerts", state.alertsSince), "alert", seen, usersOf);
+      incidents = take(await deps.listSecurity("incidents", state.incidentsSince), "incident", seen, (i) =>
+        ((i["alerts"] as Record<string, unknown>[] | undefined) ?? []).flatMap(usersOf),
+      );
+    } catch (e) {
+      alerts = { users: new Set(), count: 0, atNewest: [] };
+      incidents = { users: new Set(), count: 0, atNewest: [] };
+      deps.log(
+        `watch: Defender alerts and incidents not read (read again next tick): ${(e as Error).message}`,
+      );
+    }
   }
   const users = [...new Set([...alerts.users, ...incidents.users])].sort();
   if (users.length && !deps.stop.aborted) {

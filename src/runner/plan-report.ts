@@ -115,7 +115,9 @@ export function renderPlanReport(o: PlanReportInput, meta: PlanReportMeta): stri
       L.push(`- Action: ${mdCode(s.action)} (${s.scope} scope) on ${mdCode(s.object)}`);
       L.push(`- Plan: ${s.outcome}${s.transport ? ` via ${s.transport}, ${s.reversibility ?? ""}` : ""}`);
       if (s.before !== undefined)
-        L.push(`- ${meta.basis?.kind === "exports" ? "Before (the evidence in the exports)" : "Before"}: ${json(s.before)}`);
+        L.push(
+          `- ${meta.basis?.kind === "exports" ? "Before (the evidence in the exports)" : "Before"}: ${json(s.before)}`,
+        );
       if (s.after !== undefined) L.push(`- After: ${json(s.after)}`);
       if (s.approval) L.push(`- Approval policy: ${mdCode(s.approval)}`);
       if (s.outcome === "planned") {

@@ -38,7 +38,12 @@ describe("run --offline", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(existsSync(netLog) ? readFileSync(netLog, "utf8") : "").toBe("");
     const out = JSON.parse(r.stdout) as {
-      runs: { caseId: string; user: string; state: string; steps: { action: string; before?: unknown; unattended?: { auto: boolean } }[] }[];
+      runs: {
+        caseId: string;
+        user: string;
+        state: string;
+        steps: { action: string; before?: unknown; unattended?: { auto: boolean } }[];
+      }[];
     };
     expect(out.runs.length).toBeGreaterThanOrEqual(2);
     expect(out.runs.every((x) => x.state === "planned")).toBe(true);

@@ -13,7 +13,9 @@ const refuse = (what) => {
 };
 net.Socket.prototype.connect = function (...a) {
   const o = a[0];
-  refuse(`connect ${typeof o === "object" && o ? JSON.stringify({ host: o.host, port: o.port, path: o.path }) : String(o)}`);
+  refuse(
+    `connect ${typeof o === "object" && o ? JSON.stringify({ host: o.host, port: o.port, path: o.path }) : String(o)}`,
+  );
 };
 net.Server.prototype.listen = function () {
   refuse("listen");

@@ -24,7 +24,12 @@ let sources: HitSources;
 const fast = { actionCtx: { poll: { attempts: 2, delayMs: 0, sleep: () => Promise.resolve() } } };
 
 beforeAll(async () => {
-  g = generateTenant({ scenarios: ["aitm-rss-hide", "external-forward", "hidden-rule"], users: 8, days: 1, seed: 5 });
+  g = generateTenant({
+    scenarios: ["aitm-rss-hide", "external-forward", "hidden-rule"],
+    users: 8,
+    days: 1,
+    seed: 5,
+  });
   launched = await launchEmulator({
     stateDir: mkdtempSync(path.join(os.tmpdir(), "mw-mainjob-")),
     caDir: caDir(),
@@ -39,7 +44,9 @@ afterAll(async () => {
   await launched?.emulator.close();
 });
 
-type Truth = { scenarios: { name: string; containment: { rules: { ruleIdentity: string; name: string }[] } }[] };
+type Truth = {
+  scenarios: { name: string; containment: { rules: { ruleIdentity: string; name: string }[] } }[];
+};
 
 describe("run -c with run.source hunt", () => {
   it("a dry run plans the hunted hits and writes nothing", async () => {
@@ -49,9 +56,14 @@ describe("run -c with run.source hunt", () => {
     expect(r.outcome.runs.length).toBeGreaterThan(0);
     expect(r.outcome.runs.every((x) => x.state === "planned")).toBe(true);
     expect(r.outcome.runs.flatMap((x) => x.hitKeys).sort()).toEqual(
-      [...new Set(r.collected.hits.filter((h) => h.target.kind !== "auditAction").map((h) => h.hitKey))].sort(),
+      [
+        ...new Set(r.collected.hits.filter((h) => h.target.kind !== "auditAction").map((h) => h.hitKey)),
+      ].sort(),
     );
-    const writes = launched.emulator.requests().slice(mark).filter((x) => x.write);
+    const writes = launched.emulator
+      .requests()
+      .slice(mark)
+      .filter((x) => x.write);
     expect(writes).toEqual([]);
   }, 180_000);
 
@@ -59,7 +71,9 @@ describe("run -c with run.source hunt", () => {
     const r = await runMainJob("hunt", { sources, drive: (h, m) => runHits(cfg, t, h, m, fast) }, "execute");
     // The hidden rule's audit record (MAPI UpdateInboxRules) names no rule: the scan of that mailbox identifies it.
     expect(r.collected.identified).toBeGreaterThan(0);
-    expect(r.outcome.runs.filter((x) => x.state !== "done").map((x) => [x.user, x.error ?? x.waiting])).toEqual([]);
+    expect(
+      r.outcome.runs.filter((x) => x.state !== "done").map((x) => [x.user, x.error ?? x.waiting]),
+    ).toEqual([]);
     const rules = launched.emulator.ctx.state.mailboxes.flatMap((m) => m.rules);
     const missed: string[] = [];
     for (const s of (g.truth as unknown as Truth).scenarios)

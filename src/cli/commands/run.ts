@@ -242,7 +242,10 @@ export function registerRun(program: Command): void {
       "--offline <path...>",
       "no tenant: hunt exported files or folders, group the hits into cases and write the dry-run audit report (what each case's playbook would do; nothing is contacted)",
     )
-    .option("--now <time>", "--offline: hunt as of this ISO 8601 time (default: the newest event in the input)")
+    .option(
+      "--now <time>",
+      "--offline: hunt as of this ISO 8601 time (default: the newest event in the input)",
+    )
     .option("-u, --user <upn...>", "only these users")
     .option(
       "--tenant-step <step...>",
@@ -260,7 +263,8 @@ export function registerRun(program: Command): void {
     .action(async (o: RunFlags) => {
       const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
       if (o.offline?.length) return runOffline(o, format);
-      if (!o.config) throw new UsageError("run needs --config FILE (or --offline EXPORTS, which needs no tenant)");
+      if (!o.config)
+        throw new UsageError("run needs --config FILE (or --offline EXPORTS, which needs no tenant)");
       if (o.now) throw new UsageError("--now is for --offline (a live run hunts as of the service's clock)");
       const config = requireConfig(o.config);
       const unattended = unattendedPolicy(config, o);
@@ -366,11 +370,14 @@ async function runOffline(o: RunFlags, format: "table" | "json"): Promise<void> 
     ["--new-store", o.newStore],
   ] as const)
     if (set)
-      throw new UsageError(`${flag} cannot go with --offline: offline is a dry-run audit only (no tenant to contain)`);
+      throw new UsageError(
+        `${flag} cannot go with --offline: offline is a dry-run audit only (no tenant to contain)`,
+      );
   let now: Date | undefined;
   if (o.now) {
     now = new Date(o.now);
-    if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 time, got ${JSON.stringify(o.now)}`);
+    if (Number.isNaN(now.getTime()))
+      throw new UsageError(`--now must be an ISO 8601 time, got ${JSON.stringify(o.now)}`);
   }
   const config = o.config ? requireConfig(o.config) : undefined;
   const { offlineAuditRun } = await import("../../mainjob/offline-run.js");
@@ -382,9 +389,13 @@ async function runOffline(o: RunFlags, format: "table" | "json"): Promise<void> 
     ...(o.report ? { report: o.report } : {}),
   });
   for (const h of r.audit.hunted)
-    status(`hunt offline (${h.target}): ${h.window}; ${h.rows} row(s), ${h.hits} hit(s)${h.problems ? `, ${h.problems} row problem(s)` : ""}`);
+    status(
+      `hunt offline (${h.target}): ${h.window}; ${h.rows} row(s), ${h.hits} hit(s)${h.problems ? `, ${h.problems} row problem(s)` : ""}`,
+    );
   const l = r.audit.load;
-  status(`input: ${l.files} file(s), ${l.records} record(s): ${l.loaded} loaded, ${l.quarantined} quarantined`);
+  status(
+    `input: ${l.files} file(s), ${l.records} record(s): ${l.loaded} loaded, ${l.quarantined} quarantined`,
+  );
   const outcome: RunOutcome = { runs: r.audit.runs, hits: r.audit.hits, skipped: [], notScanned: [] };
   writeOut(renderRuns(outcome, format));
   status(`audit report (planned from the exports, not live state): ${r.reportFile}`);

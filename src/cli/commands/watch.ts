@@ -29,7 +29,9 @@ export function registerWatch(program: Command): void {
       const unattended = unattendedPolicy(config, { ...(o.auto !== undefined ? { auto: o.auto } : {}) });
       if (!unattended) throw new UsageError("watch runs unattended: give --auto [SEVERITY]");
       if (o.interval !== undefined && !/^[1-9]\d*(s|m|h)$/.test(o.interval))
-        throw new UsageError(`--interval must be a duration such as 30s, 5m or 1h, got ${JSON.stringify(o.interval)}`);
+        throw new UsageError(
+          `--interval must be a duration such as 30s, 5m or 1h, got ${JSON.stringify(o.interval)}`,
+        );
       const { watchLoop, abortableSleep } = await import("../../mainjob/watch.js");
       const { defaultStateFile } = await import("../../mainjob/watch-state.js");
       const { liveHunter } = await import("../../mainjob/sources.js");
@@ -38,7 +40,9 @@ export function registerWatch(program: Command): void {
       try {
         const hunt = liveHunter(config, t);
         const stateFile = config.watch.stateFile ?? defaultStateFile(config.store.path);
-        status(`watch: every ${o.interval ?? config.watch.interval}; state in ${stateFile}; SIGTERM or Ctrl-C stops it`);
+        status(
+          `watch: every ${o.interval ?? config.watch.interval}; state in ${stateFile}; SIGTERM or Ctrl-C stops it`,
+        );
         await watchLoop(
           {
             hunt,
@@ -65,6 +69,7 @@ export function registerWatch(program: Command): void {
       } finally {
         await t.close();
       }
-      if (shutdownSignal.aborted) status("watch: stopped; the store and the watermark hold everything to resume");
+      if (shutdownSignal.aborted)
+        status("watch: stopped; the store and the watermark hold everything to resume");
     });
 }
