@@ -31,13 +31,14 @@ export async function runMainJob(
   source: HitSource,
   deps: MainJobDeps,
   mode: RunMode,
-  o: { users?: string[]; lookback?: string; hits?: Hit[] } = {},
+  o: { users?: string[]; lookback?: string; hits?: Hit[]; hiddenRulesRead?: boolean } = {},
 ): Promise<MainJobResult> {
   const collected: CollectedHits = o.hits
     ? { hits: o.hits, notScanned: [], duplicates: 0 }
     : await collectHits(source, deps.sources, {
         ...(o.users ? { users: o.users } : {}),
         ...(o.lookback ? { lookback: o.lookback } : {}),
+        ...(o.hiddenRulesRead !== undefined ? { hiddenRulesRead: o.hiddenRulesRead } : {}),
       });
   const job = await deps.drive(collected.hits, mode);
   const outcome: MainJobOutcome = { ...job, notScanned: collected.notScanned };

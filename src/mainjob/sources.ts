@@ -39,9 +39,16 @@ export function liveHunter(
   };
 }
 
+/** What a scan returns that the main job reads: its hits, what it could not read, and each mailbox's live rules. */
+export interface ScanOutcome {
+  hits: Hit[];
+  notScanned: NotScanned[];
+  mailboxes?: { upn: string; userId: string; rules: { name: string }[] }[];
+}
+
 export interface HitSources {
   hunt?: (o?: { lookback?: string }) => Promise<LiveResult>;
-  scan?: (users?: string[]) => Promise<{ hits: Hit[]; notScanned: NotScanned[] }>;
+  scan?: (users?: string[]) => Promise<ScanOutcome>;
 }
 
 export interface CollectedHits {
@@ -51,14 +58,16 @@ export interface CollectedHits {
   hunt?: { target: string; rows: number; hits: number; problems: LiveResult["problems"]; truncated: boolean };
   /** Hits the scan found that the hunt had already (same suspect object): counted once. */
   duplicates: number;
-  /** Hunted rules the audit record did not name, identified by the scan (same mailbox, same content). */
+  /** Hunted objects the scan identified live (a rule the audit record did not name, a transport rule by name). */
   identified?: number;
+  /** Hunted rules no longer in their mailbox (removed since: the hunt's cover-up evidence says by whom). */
+  gone?: Hit[];
 }
 
 export async function collectHits(
   source: HitSource,
   from: HitSources,
-  o: { lookback?: string; users?: string[] } = {},
+  o: { lookback?: string; users?: string[]; hiddenRulesRead?: boolean } = {},
 ): Promise<CollectedHits> {
   const out: CollectedHits = { hits: [], notScanned: [], duplicates: 0 };
   const seen = new Set<string>();
@@ -93,32 +102,59 @@ export async function collectHits(
     const r = await from.scan(source === "hunt" ? hunted : o.users);
     out.notScanned.push(...r.notScanned);
     add(r.hits);
-    out.identified = identifyUnnamed(out);
+    const rec = reconcileHunted(out.hits, r, { hiddenRulesRead: o.hiddenRulesRead ?? true });
+    out.hits = rec.hits;
+    out.identified = rec.identified;
+    out.gone = rec.gone;
   }
   return out;
 }
 
 /**
- * A hunted inbox rule the audit record did not name (a MAPI UpdateInboxRules records neither name nor id, and its
- * recorded flags need not match the live rule's) cannot be addressed by itself. The scan read every rule of that
- * mailbox, hidden ones included, and reports each suspect one with its live identity: where it found any, the
- * unnamed hunt hit goes (those scan hits are contained; the hunt's evidence stays in the hunt output). Where it found
- * none, the hunt hit stays, and its containment step says the rule is not there.
+ * Hunted hits against what a scan read live. A hunted inbox rule the audit record did not name (a MAPI
+ * UpdateInboxRules records neither name nor id, and its recorded flags need not match the live rule's) cannot be
+ * addressed by itself: where the scan found suspect rules in that mailbox — it reads every rule, hidden ones too —
+ * those carry the live identities and the unnamed hunt hit goes. A hunted transport rule is named, not identified,
+ * by its audit record: the scan's transport rule of that name stands for it. A hunted rule whose mailbox the scan
+ * read completely and that holds no rule of that name any more is gone (removed since): nothing to contain, said.
  */
-function identifyUnnamed(out: CollectedHits): number {
-  const scanned = new Set<string>();
-  for (const h of out.hits)
+export function reconcileHunted(
+  hits: Hit[],
+  scan: ScanOutcome,
+  /** Whether the scan read hidden rules (Exchange): without it, a hunted rule missing from Graph's list may be hidden. */
+  o: { hiddenRulesRead: boolean } = { hiddenRulesRead: true },
+): { hits: Hit[]; identified: number; gone: Hit[] } {
+  const key = (s: string) => s.toLowerCase();
+  const suspectIn = new Set<string>();
+  const transportNames = new Set<string>();
+  for (const h of hits)
     if (h.detectedBy === "scan" && h.target.kind === "inboxRule" && h.target.ruleName)
-      scanned.add(h.target.mailboxId.toLowerCase()).add(h.target.upn.toLowerCase());
-  const before = out.hits.length;
-  out.hits = out.hits.filter(
-    (h) =>
-      !(
-        h.detectedBy === "hunt" &&
-        h.target.kind === "inboxRule" &&
-        !h.target.ruleName &&
-        (scanned.has(h.target.mailboxId.toLowerCase()) || scanned.has(h.target.upn.toLowerCase()))
-      ),
+      suspectIn.add(key(h.target.mailboxId)).add(key(h.target.upn));
+    else if (h.detectedBy === "scan" && h.target.kind === "transportRule")
+      transportNames.add(key(h.target.name));
+  const unreadable = new Set(
+    scan.notScanned.flatMap((n) => [n.mailbox, n.userId].filter(Boolean).map((x) => key(x!))),
   );
-  return before - out.hits.length;
+  const live = new Map<string, Set<string>>();
+  for (const m of scan.mailboxes ?? [])
+    if (!unreadable.has(key(m.upn)) && !unreadable.has(key(m.userId))) {
+      const names = new Set(m.rules.map((r) => r.name));
+      live.set(key(m.upn), names).set(key(m.userId), names);
+    }
+  let identified = 0;
+  const gone: Hit[] = [];
+  const kept = hits.filter((h) => {
+    if (h.detectedBy !== "hunt") return true;
+    const t = h.target;
+    if (t.kind === "transportRule" && transportNames.has(key(t.name))) return (identified++, false);
+    if (t.kind !== "inboxRule") return true;
+    if (!t.ruleName) {
+      if (suspectIn.has(key(t.mailboxId)) || suspectIn.has(key(t.upn))) return (identified++, false);
+      return true;
+    }
+    const names = live.get(key(t.mailboxId)) ?? live.get(key(t.upn));
+    if (names && o.hiddenRulesRead && !names.has(t.ruleName)) return (gone.push(h), false);
+    return true;
+  });
+  return { hits: kept, identified, gone };
 }

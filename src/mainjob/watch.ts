@@ -10,13 +10,15 @@ import type { LiveResult } from "../hunt/live-hunt.js";
 import type { Hit } from "../model/hit.js";
 import type { JobOutcome } from "../runner/job.js";
 import type { NotScanned } from "../scan/scan.js";
+import { reconcileHunted, type ScanOutcome } from "./sources.js";
 import { readWatchState, writeWatchState, type WatchState } from "./watch-state.js";
 
 export interface WatchDeps {
   hunt(o: { lookback: string }): Promise<LiveResult>;
   /** Defender alerts or incidents (incidents with their alerts) created at or after `since`. */
   listSecurity?(kind: "alerts" | "incidents", since?: string): Promise<Record<string, unknown>[]>;
-  scan(users: string[]): Promise<{ hits: Hit[]; notScanned: NotScanned[] }>;
+  /** Reads these users' mailboxes (the hunted users and those new alerts name). */
+  scan(users: string[]): Promise<ScanOutcome>;
   /** Runs the hits' cases in execute mode, unattended. */
   drive(hits: Hit[]): Promise<JobOutcome>;
   now(): Date;
@@ -33,6 +35,8 @@ export interface WatchOptions {
   /** The first hunt's look-back (hunting.lookbackDays), and the most any hunt reaches back. */
   maxLookbackMs: number;
   alerts: boolean;
+  /** Whether the scan reads hidden rules (Exchange enabled); see reconcileHunted. Default true. */
+  hiddenRulesRead?: boolean;
   /** Stop after this many ticks (`--once`: 1); unset: until stopped. */
   maxTicks?: number;
   /** Consecutive failed ticks after which the watch gives up (default 5). */
@@ -134,11 +138,20 @@ export async function watchTick(
       );
     }
   }
-  const users = [...new Set([...alerts.users, ...incidents.users])].sort();
+  const alertUsers = [...new Set([...alerts.users, ...incidents.users])].sort();
+  const huntedUsers = hunted.hits.map((h) => h.user.upn.toLowerCase());
+  const users = [...new Set([...alertUsers, ...huntedUsers])].sort();
   if (users.length && !deps.stop.aborted) {
     const scanned = await deps.scan(users);
     notScanned = scanned.notScanned;
     for (const h of scanned.hits) if (!byKey.has(h.hitKey)) byKey.set(h.hitKey, h);
+    const rec = reconcileHunted([...byKey.values()], scanned, { hiddenRulesRead: o.hiddenRulesRead ?? true });
+    byKey.clear();
+    for (const h of rec.hits) byKey.set(h.hitKey, h);
+    for (const h of rec.gone)
+      deps.log(
+        `gone: hunted rule ${JSON.stringify(h.target.kind === "inboxRule" ? h.target.ruleName : "")} of ${h.user.upn} is no longer in the mailbox: nothing to contain`,
+      );
   }
   const summary: TickSummary = {
     tick: state.ticks + 1,
@@ -147,7 +160,7 @@ export async function watchTick(
     huntHits: hunted.hits.length,
     alerts: alerts.count,
     incidents: incidents.count,
-    alertUsers: users,
+    alertUsers,
     hits: byKey.size,
     runs: {},
     notScanned: notScanned.length,

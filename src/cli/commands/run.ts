@@ -286,7 +286,10 @@ export function registerRun(program: Command): void {
         const r = await runMainJob(
           source,
           {
-            sources: { hunt: liveHunter(config, t), scan: (users) => scanWith(config, t, users) },
+            sources: {
+              hunt: liveHunter(config, t),
+              scan: (users) => scanWith(config, t, users, { transportRules: true }),
+            },
             drive: (hits, mode) =>
               runHits(config, t, hits, mode, {
                 namedSteps: o.tenantStep ?? [],
@@ -301,7 +304,11 @@ export function registerRun(program: Command): void {
               }),
           },
           o.dryRun ? "dry-run" : "execute",
-          { ...(read ? { hits: read.hits } : {}), ...(o.user ? { users: o.user } : {}) },
+          {
+            ...(read ? { hits: read.hits } : {}),
+            ...(o.user ? { users: o.user } : {}),
+            hiddenRulesRead: config.exchange.enabled,
+          },
         );
         outcome = r.outcome;
         reports = r.reports;
@@ -312,6 +319,17 @@ export function registerRun(program: Command): void {
           );
           for (const p of h.problems) status(`row problem: ${p.at}: ${termSafe(p.reason)}`);
         }
+        if (r.collected.identified)
+          status(
+            `hunt: ${r.collected.identified} hunted object(s) identified live by the scan of their mailboxes`,
+          );
+        for (const g of r.collected.gone ?? [])
+          status(
+            termSafe(
+              `gone: hunted rule ${JSON.stringify(g.target.kind === "inboxRule" ? g.target.ruleName : "")} of ${g.user.upn} is no longer in the mailbox: nothing to contain`,
+              Number.POSITIVE_INFINITY,
+            ),
+          );
       } finally {
         await t.close();
       }

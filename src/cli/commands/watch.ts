@@ -47,10 +47,7 @@ export function registerWatch(program: Command): void {
           {
             hunt,
             listSecurity: (kind, since) => t.graph.listSecurity(kind, { ...(since ? { since } : {}) }),
-            scan: async (users) => {
-              const r = await scanWith(config, t, users);
-              return { hits: r.hits, notScanned: r.notScanned };
-            },
+            scan: (users) => scanWith(config, t, users, { transportRules: true }),
             drive: (hits) => runHits(config, t, hits, "execute", { unattended, stop: shutdownSignal }),
             now: () => new Date(),
             sleep: abortableSleep,
@@ -63,6 +60,7 @@ export function registerWatch(program: Command): void {
             overlapMs: parseDuration(config.watch.overlap),
             maxLookbackMs: config.hunting.lookbackDays * 86_400_000,
             alerts: config.watch.alerts,
+            hiddenRulesRead: config.exchange.enabled,
             ...(o.once ? { maxTicks: 1 } : {}),
           },
         );
