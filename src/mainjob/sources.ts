@@ -97,15 +97,17 @@ export async function collectHits(
   // hunt: the hunted users' mailboxes are read too (the whole picture: hidden rules, forwarding, the live identity of
   // a rule the audit record did not name); both: every mailbox.
   const hunted = [...new Set(out.hits.map((h) => h.user.upn.toLowerCase()))].sort();
-  if (source === "both" || (source === "hunt" && from.scan && hunted.length)) {
+  if (source !== "hunt" || (from.scan && hunted.length)) {
     if (!from.scan) throw new Error("run.source needs a scan, and no scanner was given");
     const r = await from.scan(source === "hunt" ? hunted : o.users);
     out.notScanned.push(...r.notScanned);
     add(r.hits);
-    const rec = reconcileHunted(out.hits, r, { hiddenRulesRead: o.hiddenRulesRead ?? true });
-    out.hits = rec.hits;
-    out.identified = rec.identified;
-    out.gone = rec.gone;
+    if (source !== "scan") {
+      const rec = reconcileHunted(out.hits, r, { hiddenRulesRead: o.hiddenRulesRead ?? true });
+      out.hits = rec.hits;
+      out.identified = rec.identified;
+      out.gone = rec.gone;
+    }
   }
   return out;
 }

@@ -144,3 +144,27 @@ describe("watch loop", () => {
     expect(JSON.parse(readFileSync(f.stateFile, "utf8"))).toMatchObject({ ticks: 4 });
   });
 });
+
+describe("collectHits", () => {
+  const scanned = { hits: [hit("scan1", "b@x.com")], notScanned: [] };
+  const hunted = {
+    target: "defender" as const,
+    columns: [],
+    rows: [],
+    hits: [hit("hunt1", "a@x.com")],
+    problems: [],
+    truncated: false,
+  };
+  it("scan reads every mailbox; hunt reads the hunted users' only; both reads every mailbox and hunts", async () => {
+    const { collectHits } = await import("../../src/mainjob/sources.js");
+    const calls: (string[] | undefined)[] = [];
+    const from = {
+      hunt: () => Promise.resolve(hunted),
+      scan: (u?: string[]) => (calls.push(u), Promise.resolve(scanned)),
+    };
+    expect((await collectHits("scan", from)).hits.map((h) => h.user.upn)).toEqual(["b@x.com"]);
+    expect((await collectHits("hunt", from)).hits.map((h) => h.user.upn)).toEqual(["a@x.com", "b@x.com"]);
+    expect((await collectHits("both", from)).hits.map((h) => h.user.upn)).toEqual(["a@x.com", "b@x.com"]);
+    expect(calls).toEqual([undefined, ["a@x.com"], undefined]);
+  });
+});
