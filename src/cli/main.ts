@@ -15,6 +15,7 @@ import { registerStoreCommands } from "./commands/store.js";
 import { registerApprovals } from "./commands/approvals.js";
 import { registerConsole } from "./commands/console.js";
 import { registerScan } from "./commands/scan.js";
+import { registerWatch } from "./commands/watch.js";
 import { errorLines, EXIT, exitCodeFor } from "./errors.js";
 import { termSafe } from "./output.js";
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerScan(program);
   registerHunt(program);
   registerRun(program);
+  registerWatch(program);
   registerDoctor(program);
   registerEmulator(program);
   registerMisc(program);

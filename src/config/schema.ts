@@ -296,6 +296,36 @@ export const configSchema = z.strictObject({
       ipDatabase: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** `run -c` (docs/main-job.md): where its hits come from. */
+  run: z
+    .strictObject({
+      /**
+       * hunt: live hunting (hunting.target: Defender or Sentinel) over the audit logs; scan: read every mailbox's
+       * rules and forwarding now; both: the two, one hit per suspect object. Default scan (needs no hunting
+       * permission); `run --hits FILE` takes its hits from the file whatever this says.
+       */
+      source: z.enum(["hunt", "scan", "both"]).default("scan"),
+    })
+    .prefault({}),
+  /** `watch -c` (docs/main-job.md): the long-running unattended form. */
+  watch: z
+    .strictObject({
+      /** How often it hunts and reads new Defender alerts and incidents. */
+      interval: z
+        .string()
+        .regex(/^[1-9]\d*(s|m|h)$/, "a duration such as 30s, 5m or 1h")
+        .default("5m"),
+      /** Read new Defender alerts (Graph /security/alerts_v2): each names users whose mailboxes are scanned. */
+      alerts: z.boolean().default(true),
+      /** Each hunt reaches this far before the last one (records that reach the logs late); the store dedups. */
+      overlap: z
+        .string()
+        .regex(/^\d+(m|h)$/, "a duration such as 30m or 1h")
+        .default("1h"),
+      /** Where the hunt watermark and alert cursor are kept (default: watch-state.json beside store.path). */
+      stateFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
   store: z
     .strictObject({
       /** SQLite file for cases, run snapshots and the hash-chained effect journal (created 0600). */

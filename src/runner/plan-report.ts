@@ -26,6 +26,11 @@ export interface PlanReportMeta {
   playbooks: string[];
   unattended: { minSeverity: string; capMax: number; capWindow: string };
   protectedAccounts: number;
+  /**
+   * What the plan was made from: the live tenant (default), or exports (`run --offline`): then the before is the
+   * evidence in the exported records, not the live state, and the report says so.
+   */
+  basis?: { kind: "live" } | { kind: "exports"; paths: string[] };
 }
 
 export interface PlanReportInput {
@@ -60,13 +65,23 @@ export function renderPlanReport(o: PlanReportInput, meta: PlanReportMeta): stri
   const autoWait = changes.filter(({ s }) => s.unattended && !s.unattended.auto);
   const L: string[] = [];
   L.push(`# mailwarden dry run: the plan, for audit`, "");
-  L.push(
-    `Generated ${meta.generatedAt} from the live tenant ${mdCode(meta.tenantId)} (config ${mdCode(meta.configFile)}).`,
-  );
-  L.push(
-    `**Nothing was written to the tenant.** Every before-image below was read now; an approval binds to it.`,
-    "",
-  );
+  if (meta.basis?.kind === "exports") {
+    L.push(
+      `Generated ${meta.generatedAt} from exported records (${meta.basis.paths.map(mdCode).join(", ")}), tenant ${mdCode(meta.tenantId)} (config ${mdCode(meta.configFile)}).`,
+    );
+    L.push(
+      `**Planned from the exports, not from live state.** No tenant was contacted and nothing was written. Each "Before" below is the evidence in the exported audit records (what the attacker's action set, and the sign-ins it links to), which may no longer be the mailbox's state: a live dry run (\`run -c FILE --dry-run\`) reads the state and shows the exact before → after an approval binds to.`,
+      "",
+    );
+  } else {
+    L.push(
+      `Generated ${meta.generatedAt} from the live tenant ${mdCode(meta.tenantId)} (config ${mdCode(meta.configFile)}).`,
+    );
+    L.push(
+      `**Nothing was written to the tenant.** Every before-image below was read now; an approval binds to it.`,
+      "",
+    );
+  }
   L.push(`## Policy`, "");
   L.push(`- Playbooks: ${meta.playbooks.map(mdCode).join(", ")}`);
   L.push(
@@ -99,7 +114,10 @@ export function renderPlanReport(o: PlanReportInput, meta: PlanReportMeta): stri
       L.push(`### ${mdCode(s.key)}`, "");
       L.push(`- Action: ${mdCode(s.action)} (${s.scope} scope) on ${mdCode(s.object)}`);
       L.push(`- Plan: ${s.outcome}${s.transport ? ` via ${s.transport}, ${s.reversibility ?? ""}` : ""}`);
-      if (s.before !== undefined) L.push(`- Before: ${json(s.before)}`);
+      if (s.before !== undefined)
+        L.push(
+          `- ${meta.basis?.kind === "exports" ? "Before (the evidence in the exports)" : "Before"}: ${json(s.before)}`,
+        );
       if (s.after !== undefined) L.push(`- After: ${json(s.after)}`);
       if (s.approval) L.push(`- Approval policy: ${mdCode(s.approval)}`);
       if (s.outcome === "planned") {

@@ -154,7 +154,10 @@ export interface ScanOptions {
   exchange?: ExchangeReader;
   /** Restrict to these UPNs or object ids (default: every user). */
   users?: string[];
-  /** Also read delegation (FullAccess, SendAs, SendOnBehalf, Inbox folder permissions) and transport rules. Default true. */
+  /**
+   * Also read delegation (FullAccess, SendAs, SendOnBehalf, Inbox folder permissions) and transport rules. Default
+   * true; transport rules (tenant-wide) only when no `users` are given, unless this is `true` explicitly.
+   */
   delegation?: boolean;
   transportRules?: boolean;
   /** The tenant's *.onmicrosoft.com domain: tenant-scope hits (transport rules) name it as their user. */
@@ -561,7 +564,10 @@ export async function scanMailboxes(opts: ScanOptions): Promise<ScanResult> {
       }
     }
   }
-  if (opts.exchange?.getTransportRules && opts.transportRules !== false && !opts.users?.length) {
+  // Tenant-wide, so read when every mailbox is scanned, or when asked for explicitly (the main job's hunt).
+  const readTransport =
+    opts.transportRules === true || (opts.transportRules !== false && !opts.users?.length);
+  if (opts.exchange?.getTransportRules && readTransport) {
     try {
       const org = {
         id: opts.tenantId,

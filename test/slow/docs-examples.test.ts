@@ -90,6 +90,22 @@ const PLAN: Record<string, Plan> = {
     run: "reports.md",
   },
   "docs/reports.md: mailwarden schema case-report": { run: "reports.md" },
+  "docs/main-job.md: mailwarden run -c tenant.yaml --dry-run": {
+    covered:
+      "test/integration/main-job.test.ts: run.source hunt on a generated tenant, dry run planned with zero writes (the README's run --dry-run runs as written above)",
+  },
+  "docs/main-job.md: mailwarden run -c tenant.yaml --auto high": {
+    covered:
+      "docs/approvals.md's `run -c tenant.yaml --auto high` runs as written above; the demo runs it on hunted hits",
+  },
+  "docs/main-job.md: mailwarden run --offline ./exports/ --report audit.md": {
+    covered:
+      "test/e2e/run-offline.test.ts runs `run --offline EXPORTS --report FILE` on a generated tenant's exports with every network use refused",
+  },
+  "docs/main-job.md: mailwarden watch -c tenant.yaml --auto high": {
+    covered:
+      "test/e2e/watch.test.ts runs `watch -c FILE --auto` against the emulator: SIGTERM mid-run, restart, no step repeated or skipped",
+  },
 };
 
 /** Command lines in the fenced code blocks of README.md and docs/*.md (comments stripped). */

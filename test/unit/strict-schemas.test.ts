@@ -154,6 +154,8 @@ const configBase = {
   playbooks: { selected: ["contain-mailbox-exfiltration"] },
   guardrails: { protectedAccounts: ["breakglass@contoso.onmicrosoft.com"] },
   hunting: { target: "defender" },
+  run: { source: "hunt" },
+  watch: { interval: "5m", alerts: true },
   store: { path: "runs.db" },
   audit: { path: "audit.jsonl" },
   unattended: { enabled: false, minSeverity: "high", cap: { max: 3, window: "1h" } },

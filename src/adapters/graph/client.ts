@@ -437,6 +437,38 @@ export class GraphAdapter {
     );
   }
 
+  /**
+   * Defender XDR alerts or incidents (incidents with their alerts) created at or after `since` (Graph
+   * `GET /security/alerts_v2` or `/security/incidents?$expand=alerts`, `$filter=createdDateTime ge …`;
+   * SecurityAlert.Read.All / SecurityIncident.Read.All), every page.
+   */
+  async listSecurity(
+    kind: "alerts" | "incidents",
+    o: CallOptions & { since?: string; pageSize?: number } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const path = kind === "alerts" ? "/security/alerts_v2" : "/security/incidents";
+    return this.call(`GET ${path}`, async () => {
+      let r = this.req(path)
+        .top(o.pageSize ?? 100)
+        .option("signal", this.bounded(o.signal));
+      if (kind === "incidents") r = r.expand("alerts");
+      if (o.since) r = r.filter(`createdDateTime ge ${o.since}`);
+      const first = (await r.get()) as PageCollection;
+      const out: Record<string, unknown>[] = [];
+      const it = new PageIterator(
+        this.client,
+        first,
+        (x) => {
+          out.push(x as Record<string, unknown>);
+          return true;
+        },
+        { options: { signal: this.bounded(o.signal) }, middlewareOptions: [sdkRetry] },
+      );
+      await it.iterate();
+      return out;
+    });
+  }
+
   /** Comments of a Defender alert (alerts_v2) or incident. */
   /**
    * Advanced hunting (apis.md A1 [D]): `POST /security/runHuntingQuery` `{Query, Timespan}` → `{schema, results}`.

@@ -1,19 +1,15 @@
 /**
  * `mailwarden report`: case reports (Markdown, self-contained HTML, JSON) from the store, with no tenant call;
- * and the end-of-run hook behind `run --report-dir` (comments written back per playbook policy, case reports,
- * the invocation summary). The work is in src/reports.
+ * and the status lines the end of a run prints (src/mainjob/reports.ts writes them). The work is in src/reports.
  */
 import path from "node:path";
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
 import type { ReportInvocationResult } from "../../reports/invocation.js";
 import { CASE_FORMATS, type CaseFormat } from "../../reports/write.js";
-import type { JobOutcome } from "../../runner/job.js";
 import { requireConfig } from "../common.js";
 import { UsageError } from "../errors.js";
 import { status, termSafe, writeOut } from "../output.js";
-import type { TenantHandles } from "../tenant.js";
-import { actionContext } from "./run.js";
 import { openStore, resolveId } from "./store.js";
 
 export function parseCaseFormats(v: string): CaseFormat[] {
@@ -32,37 +28,6 @@ export function parseCaseFormats(v: string): CaseFormat[] {
 /** Default folder: `reports/` beside the store (as the dry run's plan report). */
 export const defaultReportDir = (config: Config) =>
   path.join(path.dirname(path.resolve(config.store.path)), "reports");
-
-/** The end of an execute (or dry) run: comments where policy says, then reports into `dir` when given. */
-export async function reportAfterRun(
-  config: Config,
-  configFile: string,
-  t: TenantHandles,
-  outcome: JobOutcome,
-  o: { mode: "dry-run" | "execute"; dir?: string; startedAt: Date },
-): Promise<ReportInvocationResult> {
-  const { loadPlaybook } = await import("../../playbooks/load.js");
-  const { reportInvocation } = await import("../../reports/invocation.js");
-  const { closeAuditLog, createAuditLog } = await import("../../audit/log.js");
-  const store = openStore(config);
-  const audit = createAuditLog(config.audit.path);
-  try {
-    return await reportInvocation({
-      store,
-      outcome,
-      mode: o.mode,
-      ...(o.dir ? { dir: o.dir } : {}),
-      playbooks: config.playbooks.selected.map((id) => loadPlaybook(id, config.playbooks.dirs)),
-      actionCtx: actionContext(config, t),
-      audit,
-      configFile,
-      startedAt: o.startedAt,
-    });
-  } finally {
-    store.close();
-    await closeAuditLog(audit);
-  }
-}
 
 /** Status lines for what the end of a run wrote and commented (comment reasons can quote ids only). */
 export function sayReported(r: ReportInvocationResult): void {

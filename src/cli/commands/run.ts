@@ -17,7 +17,7 @@ import { status, table, termSafe, writeOut } from "../output.js";
 import { shutdownSignal } from "../shutdown.js";
 import { openTenant, type TenantHandles } from "../tenant.js";
 import { describeNotScanned, parseFormat, scanWith } from "./scan.js";
-import { reportAfterRun, sayReported } from "./report.js";
+import { defaultReportDir, sayReported } from "./report.js";
 import { openStore } from "./store.js";
 
 export { RUN_SCHEMA_VERSION };
@@ -223,9 +223,9 @@ export function registerRun(program: Command): void {
   program
     .command("run")
     .description(
-      "contain: group hits (a fresh scan, or --hits FILE) into one case per user and run the playbooks; resumes interrupted runs first",
+      "the main job: hits (run.source: a live hunt, a scan, or both; or --hits FILE) grouped into one case per user, the playbooks run; resumes interrupted runs first. --offline EXPORTS: the same from exported records, a dry-run audit report only",
     )
-    .requiredOption("-c, --config <file>", "config file (YAML or JSON)")
+    .option("-c, --config <file>", "config file (YAML or JSON); optional with --offline")
     .option(
       "--dry-run",
       "plan only: read live state, show the exact before → after, write nothing to the tenant",
@@ -238,8 +238,16 @@ export function registerRun(program: Command): void {
       "--auto [severity]",
       "contain unattended: only steps whose approval is auto, on cases at least this severe (default unattended.minSeverity), within the blast-radius cap; the rest wait for a person",
     )
-    .option("--hits <file>", "hits from `scan --format json` or `--format jsonl` instead of scanning")
-    .option("-u, --user <upn...>", "scan only these users")
+    .option("--hits <file>", "hits from `scan --format json` or `--format jsonl` instead of run.source")
+    .option(
+      "--offline <path...>",
+      "no tenant: hunt exported files or folders, group the hits into cases and write the dry-run audit report (what each case's playbook would do; nothing is contacted)",
+    )
+    .option(
+      "--now <time>",
+      "--offline: hunt as of this ISO 8601 time (default: the newest event in the input)",
+    )
+    .option("-u, --user <upn...>", "only these users")
     .option(
       "--tenant-step <step...>",
       "also run these tenant-scope steps (e.g. disable-transport-rule): never by --yes alone",
@@ -250,90 +258,183 @@ export function registerRun(program: Command): void {
     )
     .option(
       "--report <file>",
-      "dry runs: where to write the plan report for audit (Markdown; default <store folder>/reports/plan-<time>.md)",
+      "dry runs and --offline: where to write the plan report for audit (Markdown; default <store folder>/reports/plan-<time>.md)",
     )
     .option(
       "--report-dir <dir>",
       "write case reports (Markdown, HTML, JSON per the playbook's report.formats) and the invocation summary (CSV, HTML, JSON) here at the end",
     )
     .option("-f, --format <format>", "output: table | json", "table")
-    .action(
-      async (o: {
-        config: string;
-        dryRun?: boolean;
-        yes?: boolean;
-        auto?: boolean | string;
-        hits?: string;
-        user?: string[];
-        tenantStep?: string[];
-        newStore?: boolean;
-        report?: string;
-        reportDir?: string;
-        format: string;
-      }) => {
-        const startedAt = new Date();
-        const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
-        const config = requireConfig(o.config);
-        const unattended = unattendedPolicy(config, o);
-        const read = o.hits ? readHitsFile(o.hits) : undefined;
-        const rejected = read?.rejected ?? [];
-        for (const r of rejected) status(`rejected: ${r.file} ${r.at}: ${r.reason}`);
-        if (read) status(`${read.hits.length} hit(s) read, ${rejected.length} record(s) rejected`);
-        // The store is checked before the tenant is touched: a missing or damaged store stops everything.
-        openStore(config, { create: true, ...(o.newStore ? { allowNew: true } : {}) }).close();
-        trustCaInProcess(config.endpoints.caFile);
-        const t = await openTenant(config);
-        let outcome: RunOutcome;
+    .action(async (o: RunFlags) => {
+      const format = parseFormat(o.format, ["table", "json"]) as "table" | "json";
+      if (o.offline?.length) return runOffline(o, format);
+      if (!o.config)
+        throw new UsageError("run needs --config FILE (or --offline EXPORTS, which needs no tenant)");
+      if (o.now) throw new UsageError("--now is for --offline (a live run hunts as of the service's clock)");
+      const config = requireConfig(o.config);
+      const unattended = unattendedPolicy(config, o);
+      const read = o.hits ? readHitsFile(o.hits) : undefined;
+      const rejected = read?.rejected ?? [];
+      for (const r of rejected) status(`rejected: ${r.file} ${r.at}: ${r.reason}`);
+      if (read) status(`${read.hits.length} hit(s) read, ${rejected.length} record(s) rejected`);
+      // The store is checked before the tenant is touched: a missing or damaged store stops everything.
+      openStore(config, { create: true, ...(o.newStore ? { allowNew: true } : {}) }).close();
+      trustCaInProcess(config.endpoints.caFile);
+      const startedAt = new Date();
+      const mode = o.dryRun ? "dry-run" : "execute";
+      const reportDir = o.reportDir ?? (mode === "execute" ? defaultReportDir(config) : undefined);
+      const t = await openTenant(config);
+      let outcome: RunOutcome;
+      try {
+        const { runMainJob } = await import("../../mainjob/main-job.js");
+        const { liveHunter } = await import("../../mainjob/sources.js");
+        const { writeMainJobReports } = await import("../../mainjob/reports.js");
+        const { loadPlaybook } = await import("../../playbooks/load.js");
+        const source = config.run.source;
+        const r = await runMainJob(
+          source,
+          {
+            sources: {
+              hunt: liveHunter(config, t),
+              scan: (users) => scanWith(config, t, users, { transportRules: true }),
+            },
+            drive: (hits, mode) =>
+              runHits(config, t, hits, mode, {
+                namedSteps: o.tenantStep ?? [],
+                ...(unattended ? { unattended } : {}),
+                ...(o.newStore ? { newStore: true } : {}),
+                stop: shutdownSignal,
+              }),
+            // Comments written back (execute, per playbook policy), then the case reports and the summary:
+            // beside the store for an execute run, or in --report-dir. A report failing never fails the run.
+            reports: (out) =>
+              writeMainJobReports(out, {
+                config,
+                configFile: o.config!,
+                playbooks: config.playbooks.selected.map((id) => loadPlaybook(id, config.playbooks.dirs)),
+                mode,
+                actionCtx: actionContext(config, t),
+                startedAt,
+                ...(reportDir ? { dir: reportDir } : {}),
+              }).then(
+                (r) => (sayReported(r), [...r.caseFiles, ...r.summaryFiles]),
+                (e: unknown) => (status(`reports: ${e instanceof Error ? e.message : String(e)}`), []),
+              ),
+          },
+          mode,
+          {
+            ...(read ? { hits: read.hits } : {}),
+            ...(o.user ? { users: o.user } : {}),
+            hiddenRulesRead: config.exchange.enabled,
+          },
+        );
+        outcome = r.outcome;
+        if (r.collected.hunt) {
+          const h = r.collected.hunt;
+          status(
+            `hunt (${h.target}): ${h.rows} row(s), ${h.hits} hit(s)${source === "both" ? `; the scan found ${r.collected.duplicates} of them too` : ""}${h.truncated ? " — truncated at the platform's row limit; narrow hunting.lookbackDays" : ""}`,
+          );
+          for (const p of h.problems) status(`row problem: ${p.at}: ${termSafe(p.reason)}`);
+        }
+        if (r.collected.identified)
+          status(
+            `hunt: ${r.collected.identified} hunted object(s) identified live by the scan of their mailboxes`,
+          );
+        for (const g of r.collected.gone ?? [])
+          status(
+            termSafe(
+              `gone: hunted rule ${JSON.stringify(g.target.kind === "inboxRule" ? g.target.ruleName : "")} of ${g.user.upn} is no longer in the mailbox: nothing to contain`,
+              Number.POSITIVE_INFINITY,
+            ),
+          );
+      } finally {
+        await t.close();
+      }
+      writeOut(renderRuns(outcome, format, rejected));
+      if (o.dryRun) status(`plan report: ${writePlanReport(config, o.config, outcome, o.report)}`);
+      if (o.dryRun) {
+        // A dry run never resumes anything (it never writes): say what a --yes run would pick up first.
+        const store = openStore(config);
         try {
-          let hits = read?.hits;
-          let notScanned: NotScanned[] = [];
-          if (!hits) {
-            const scan = await scanWith(config, t, o.user);
-            hits = scan.hits;
-            notScanned = scan.notScanned;
-          }
-          const job = await runHits(config, t, hits, o.dryRun ? "dry-run" : "execute", {
-            namedSteps: o.tenantStep ?? [],
-            ...(unattended ? { unattended } : {}),
-            ...(o.newStore ? { newStore: true } : {}),
-            stop: shutdownSignal,
-          });
-          outcome = { ...job, notScanned };
-          // Comments written back (execute, per playbook policy) and --report-dir's reports: never fail the run.
-          const mode = o.dryRun ? "dry-run" : "execute";
-          const dir = o.reportDir;
-          if (mode === "execute" || dir)
-            await reportAfterRun(config, o.config, t, job, { mode, startedAt, ...(dir ? { dir } : {}) }).then(
-              sayReported,
-              (e: unknown) => status(`reports: ${e instanceof Error ? e.message : String(e)}`),
+          const pending = store.listRuns({ active: true }).filter((r) => r.mode === "execute");
+          if (pending.length)
+            status(
+              `note: ${pending.length} interrupted or waiting run(s) in the store (${pending.map((r) => `${r.runId.slice(0, 8)}:${r.state}`).join(", ")}); a --yes run resumes them first`,
             );
         } finally {
-          await t.close();
+          store.close();
         }
-        writeOut(renderRuns(outcome, format, rejected));
-        if (o.dryRun) status(`plan report: ${writePlanReport(config, o.config, outcome, o.report)}`);
-        if (o.dryRun) {
-          // A dry run never resumes anything (it never writes): say what a --yes run would pick up first.
-          const store = openStore(config);
-          try {
-            const pending = store.listRuns({ active: true }).filter((r) => r.mode === "execute");
-            if (pending.length)
-              status(
-                `note: ${pending.length} interrupted or waiting run(s) in the store (${pending.map((r) => `${r.runId.slice(0, 8)}:${r.state}`).join(", ")}); a --yes run resumes them first`,
-              );
-          } finally {
-            store.close();
-          }
-        }
-        // Reasons can quote attacker-chosen text (rule names): made terminal-safe, never cut.
-        const say = (line: string) => status(termSafe(line, Number.POSITIVE_INFINITY));
-        for (const n of outcome.notScanned) say(describeNotScanned(n));
-        for (const h of outcome.hits)
-          say(`${h.outcome}: hit ${h.hitKey} (${h.user}, ${h.kind}): ${h.reason}`);
-        for (const s of outcome.skipped) say(`${s.reason}: run ${s.runId} (case ${s.caseId}): ${s.detail}`);
-        for (const r of outcome.runs.filter((x) => !["done", "planned"].includes(x.state)))
-          say(`${r.state}: run ${r.runId} (${r.user}): ${r.waiting ?? r.error ?? ""}`);
-        process.exitCode = runExitCode(outcome, rejected);
-      },
+      }
+      // Reasons can quote attacker-chosen text (rule names): made terminal-safe, never cut.
+      const say = (line: string) => status(termSafe(line, Number.POSITIVE_INFINITY));
+      for (const n of outcome.notScanned) say(describeNotScanned(n));
+      for (const h of outcome.hits) say(`${h.outcome}: hit ${h.hitKey} (${h.user}, ${h.kind}): ${h.reason}`);
+      for (const s of outcome.skipped) say(`${s.reason}: run ${s.runId} (case ${s.caseId}): ${s.detail}`);
+      for (const r of outcome.runs.filter((x) => !["done", "planned"].includes(x.state)))
+        say(`${r.state}: run ${r.runId} (${r.user}): ${r.waiting ?? r.error ?? ""}`);
+      process.exitCode = runExitCode(outcome, rejected);
+    });
+}
+
+interface RunFlags {
+  config?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  auto?: boolean | string;
+  hits?: string;
+  offline?: string[];
+  now?: string;
+  user?: string[];
+  tenantStep?: string[];
+  newStore?: boolean;
+  report?: string;
+  reportDir?: string;
+  format: string;
+}
+
+/**
+ * `run --offline EXPORTS`: no tenant, no store; a dry-run audit of what the playbooks would do with the hunted hits.
+ * Only a plan: --yes / --auto / --hits / --tenant-step are refused (there is nothing to contain offline).
+ */
+async function runOffline(o: RunFlags, format: "table" | "json"): Promise<void> {
+  for (const [flag, set] of [
+    ["--yes", o.yes],
+    ["--auto", o.auto !== undefined],
+    ["--hits", o.hits],
+    ["--tenant-step", o.tenantStep?.length],
+    ["--new-store", o.newStore],
+  ] as const)
+    if (set)
+      throw new UsageError(
+        `${flag} cannot go with --offline: offline is a dry-run audit only (no tenant to contain)`,
+      );
+  let now: Date | undefined;
+  if (o.now) {
+    now = new Date(o.now);
+    if (Number.isNaN(now.getTime()))
+      throw new UsageError(`--now must be an ISO 8601 time, got ${JSON.stringify(o.now)}`);
+  }
+  const config = o.config ? requireConfig(o.config) : undefined;
+  const { offlineAuditRun } = await import("../../mainjob/offline-run.js");
+  const r = await offlineAuditRun({
+    paths: o.offline ?? [],
+    ...(config ? { config, configFile: o.config! } : {}),
+    ...(now ? { now } : {}),
+    ...(o.user ? { users: o.user } : {}),
+    ...(o.report ? { report: o.report } : {}),
+  });
+  for (const h of r.audit.hunted)
+    status(
+      `hunt offline (${h.target}): ${h.window}; ${h.rows} row(s), ${h.hits} hit(s)${h.problems ? `, ${h.problems} row problem(s)` : ""}`,
     );
+  const l = r.audit.load;
+  status(
+    `input: ${l.files} file(s), ${l.records} record(s): ${l.loaded} loaded, ${l.quarantined} quarantined`,
+  );
+  const outcome: RunOutcome = { runs: r.audit.runs, hits: r.audit.hits, skipped: [], notScanned: [] };
+  writeOut(renderRuns(outcome, format));
+  status(`audit report (planned from the exports, not live state): ${r.reportFile}`);
+  const say = (line: string) => status(termSafe(line, Number.POSITIVE_INFINITY));
+  for (const h of outcome.hits) say(`${h.outcome}: hit ${h.hitKey} (${h.user}, ${h.kind}): ${h.reason}`);
+  process.exitCode = l.quarantined > 0 || r.audit.hunted.some((h) => h.problems > 0) ? EXIT.usage : EXIT.ok;
 }

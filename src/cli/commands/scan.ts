@@ -7,8 +7,15 @@ import { FORMATS, table, writeOut, status, type Format } from "../output.js";
 import { openTenant, type TenantHandles } from "../tenant.js";
 import { trustCaInProcess } from "../../adapters/tls.js";
 
-export function scanWith(config: Config, t: TenantHandles, users?: string[]): Promise<ScanResult> {
+/** `transportRules: true` reads the transport rules even when only some users' mailboxes are scanned. */
+export function scanWith(
+  config: Config,
+  t: TenantHandles,
+  users?: string[],
+  o: { transportRules?: boolean } = {},
+): Promise<ScanResult> {
   return scanMailboxes({
+    ...(o.transportRules !== undefined ? { transportRules: o.transportRules } : {}),
     tenantId: config.tenant.id,
     tenantDomains: config.tenant.domains,
     ...(config.tenant.organization ? { organization: config.tenant.organization } : {}),
