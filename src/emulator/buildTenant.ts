@@ -13,6 +13,7 @@ import type {
   ScenarioTeam,
   ScenarioUser,
 } from "./scenario.js";
+import { buildIdentity } from "./buildIdentity.js";
 import { ScenarioError } from "./scenarioError.js";
 import type {
   AppRegistrationState,
@@ -321,6 +322,8 @@ export function buildTenant(scenario: ParsedScenario, ids: IdSource): TenantStat
   const apps = scenario.apps.map((a) => buildApp(a, ids));
   // Team and channel ids are drawn after the apps', so scenarios without teams keep their ids.
   const teams = scenario.teams.map((t) => buildTeam(t, users, ids));
+  // Identity objects (consents, app roles, methods) last, so scenarios without them keep every other id.
+  const identity = buildIdentity(scenario, users, mailboxes, ids);
   return {
     tenantId,
     displayName: scenario.tenant.displayName,
@@ -336,5 +339,6 @@ export function buildTenant(scenario: ParsedScenario, ids: IdSource): TenantStat
     incidents: [],
     logs: { defender: {}, sentinel: {} },
     ...(teams.length > 0 ? { teams } : {}),
+    ...identity,
   };
 }
