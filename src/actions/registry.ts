@@ -1,4 +1,7 @@
 /** The action catalogue, sorted by id. */
+import { appRoleAssignmentRemoveSessionAssignments } from "./app-role-assignment-remove.js";
+import { authMethodRemoveSessionMethods } from "./auth-method-remove.js";
+import { autoReplyClear, autoReplyRead } from "./auto-reply.js";
 import { delegationRemove } from "./delegation-remove.js";
 import { incidentComment } from "./incident-comment.js";
 import { inboxRuleDisable } from "./inbox-rule-disable.js";
@@ -8,6 +11,7 @@ import { inboxRuleRemove } from "./inbox-rule-remove.js";
 import { inboxRuleResolve } from "./inbox-rule-resolve.js";
 import { mailboxForwardingClear } from "./mailbox-forwarding-clear.js";
 import { mailboxForwardingRead, mailboxForwardingRestore } from "./mailbox-forwarding-restore.js";
+import { oauthGrantRemoveSessionGrants } from "./oauth-grant-remove.js";
 import type { ActionDefinition } from "./types.js";
 import { transportRuleDisable, transportRuleEnable } from "./transport-rule.js";
 import { userDisable, userEnable } from "./user-account.js";
@@ -20,6 +24,10 @@ type AnyAction = ActionDefinition<never>;
 
 export const actions: readonly AnyAction[] = (
   [
+    appRoleAssignmentRemoveSessionAssignments,
+    authMethodRemoveSessionMethods,
+    autoReplyClear,
+    autoReplyRead,
     delegationRemove,
     inboxRuleDisable,
     inboxRuleEnable,
@@ -31,6 +39,7 @@ export const actions: readonly AnyAction[] = (
     mailboxForwardingClear,
     mailboxForwardingRead,
     mailboxForwardingRestore,
+    oauthGrantRemoveSessionGrants,
     transportRuleDisable,
     transportRuleEnable,
     userConfirmCompromised,
