@@ -59,7 +59,7 @@ export const autoReplyRead = defineAction<Input>({
   permissions: { graph: ["MailboxSettings.Read"], exchange: [] },
   reversibility: "reversible",
   readOnly: true,
-  limits: ["The reply texts are attacker-controlled: shown as data, never interpreted."],
+  limits: ["Read-only. The reply texts are attacker-controlled: shown as data, never interpreted."],
   inputFromHit: fromHit,
   targetId: (i) => `${i.userId}/automaticReplies`,
   async plan(ctx, input) {
