@@ -10,6 +10,7 @@ import type { Json } from "../engine/machine.js";
 import {
   inWindow,
   jsonList,
+  SESSION_WINDOW_LIMIT,
   sessionInputFromHit,
   userObjectId,
   windowJson,
@@ -39,6 +40,7 @@ export const appRoleAssignmentRemoveSessionAssignments = defineAction<SessionInp
   reversibility: "reversible",
   limits: [
     "Decided by the assignment's createdDateTime alone: an assignment carries no client IP, so one an administrator made for the user during the window is removed too (the plan lists each with its resource).",
+    SESSION_WINDOW_LIMIT,
     "Assignments the user made to others (as an application owner or administrator) are not looked for.",
     "Compensation assigns the same role again: the assignment gets a new id and createdDateTime.",
   ],

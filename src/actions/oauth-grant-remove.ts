@@ -13,6 +13,7 @@ import {
   inWindow,
   ipFits,
   jsonList,
+  SESSION_WINDOW_LIMIT,
   sessionInputFromHit,
   userObjectId,
   windowJson,
@@ -101,6 +102,7 @@ export const oauthGrantRemoveSessionGrants = defineAction<SessionInput>({
   limits: [
     'A grant has no creation time: only grants with a "Consent to application" record by the user in the session window (and from an attacker IP, when the hit names any) are removed. Consents older than the audit log\'s retention (30 days; 7 without Entra ID P1) cannot be seen.',
     "A grant the user had also consented to before the session is kept and named in the plan: consent adds scopes to the same grant, and the session's scopes cannot be told apart.",
+    SESSION_WINDOW_LIMIT,
     "Admin consent for all users (consentType AllPrincipals) and app-only permissions are not touched.",
     "Removing a grant does not revoke tokens the app already holds: revoke the user's sessions as well.",
     "Compensation re-creates each grant from its before-image (client, resource, consent type, user, scopes): the directory gives it a new id.",

@@ -16,6 +16,10 @@ import { ActionError } from "./types.js";
  */
 export const SESSION_LOOKBACK_MS = 24 * 3_600_000;
 
+/** The limit every session-scoped action states. */
+export const SESSION_WINDOW_LIMIT =
+  "The session window starts at the earliest sign-in the hit links (the hunt's evidence), else 24 h before the suspect action; a hit with neither (a scan finding) gives no window, and the step does not apply to it. For a case, the runner passes the newest hit.";
+
 export interface SessionInput {
   userId: string;
   upn: string;

@@ -314,7 +314,7 @@ describe("authMethod.removeSessionMethods", () => {
     ).toEqual(["microsoftAuthenticator:iPhone 13", "phone:"]);
     expect((await a.verify(ctx, session(), plan, first)).ok).toBe(true);
     expect((await a.run(ctx, session(), plan)).alreadyDone).toBe(true);
-    expect(a.compensate).toBeUndefined();
+    expect("compensate" in a).toBe(false);
   });
 
   it("refuses to remove the last methods besides the password, in the plan and in the run", async () => {

@@ -99,7 +99,10 @@ export async function createGrant(g: GraphCall): Promise<Response> {
   const body = await readJsonBody(g.c);
   if (body.kind === "invalid") return fail(g, GraphErrors.unreadableBody());
   const b = (body.kind === "json" ? body.value : {}) as Record<string, unknown>;
-  const str = (k: string) => (typeof b[k] === "string" ? (b[k] as string) : undefined);
+  const str = (k: string) => {
+    const v = b[k];
+    return typeof v === "string" ? v : undefined;
+  };
   const clientId = str("clientId");
   const resourceId = str("resourceId");
   const consentType = str("consentType");

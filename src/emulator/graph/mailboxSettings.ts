@@ -93,7 +93,10 @@ function utcDateTime(
   if (!o || typeof o !== "object" || typeof o.dateTime !== "string")
     return { ok: false, message: `The property '${member}' must be a dateTimeTimeZone.` };
   // [I] the emulated mailbox keeps UTC only.
-  if (o.timeZone !== undefined && !/^(UTC|Etc\/UTC|Coordinated Universal Time)$/i.test(String(o.timeZone)))
+  if (
+    o.timeZone !== undefined &&
+    (typeof o.timeZone !== "string" || !/^(UTC|Etc\/UTC|Coordinated Universal Time)$/i.test(o.timeZone))
+  )
     return { ok: false, message: `The emulated mailbox keeps '${member}' in UTC only.` };
   const ms = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(o.dateTime) ? o.dateTime : `${o.dateTime}Z`);
   if (Number.isNaN(ms)) return { ok: false, message: `Cannot convert '${o.dateTime}' to a DateTime.` };
