@@ -401,3 +401,43 @@ describe("autoReply.clear / autoReply.read", () => {
     });
   });
 });
+
+describe("hostile values in the new Graph calls", () => {
+  beforeEach(() => start());
+  const HOSTILE = ["../../users", "x?$filter=true", "a/b", "x' or 1 eq 1 or 'y", "%2e%2e%2f", "line\nbreak"];
+
+  it("ids are one encoded segment and filter values stay OData literals: clean failures, no writes", async () => {
+    const mark = t.mark();
+    for (const s of HOSTILE) {
+      await expect(t.handles.graph.deleteOAuth2Grant(s)).rejects.toMatchObject({
+        kind: expect.stringMatching(/notFound|badRequest/),
+      });
+      await expect(t.handles.graph.deleteAppRoleAssignment(adele().id, s)).rejects.toMatchObject({
+        kind: expect.stringMatching(/notFound|badRequest/),
+      });
+      await expect(t.handles.graph.deleteAuthMethod(adele().id, "phoneMethods", s)).rejects.toMatchObject({
+        kind: expect.stringMatching(/notFound|badRequest/),
+      });
+      // A quote in a filter value is doubled: it matches nothing instead of widening the query.
+      expect(await t.handles.graph.listUserOAuth2Grants(s)).toEqual([]);
+      expect(
+        await t.handles.graph.listUserDirectoryAudits({
+          activity: s,
+          userId: adele().id,
+          since: "2025-01-01T00:00:00Z",
+        }),
+      ).toEqual([]);
+    }
+    expect(() => t.handles.graph.deleteAuthMethod(adele().id, "../phoneMethods", "x")).toThrow(/segment/);
+    expect(t.writes(mark)).toEqual([]);
+    const paths = t.emulator
+      .requests()
+      .slice(mark)
+      .filter((r) => r.method === "DELETE")
+      .map((r) => r.path);
+    for (const p of paths)
+      expect(p).toMatch(
+        /^\/v1\.0\/(oauth2PermissionGrants|users\/[0-9a-f-]{36}\/(appRoleAssignments|authentication\/phoneMethods))\/[^/?#]+$/,
+      );
+  });
+});
