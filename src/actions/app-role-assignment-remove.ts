@@ -19,14 +19,21 @@ import {
 } from "./session-window.js";
 import { defineAction, pollUntil, type ActionContext, type RunResult, signalOf } from "./types.js";
 
+/**
+ * An assignment's before-image: what re-creates it, without the id and createdDateTime a re-created one gets anew
+ * (so the rollback's re-read compares what was assigned); sorted. The ids are in the plan's `target`.
+ */
 const image = (a: GraphAppRoleAssignment): Json => ({
-  id: a.id,
   appRoleId: a.appRoleId,
-  createdDateTime: a.createdDateTime ?? null,
   principalId: a.principalId,
   resourceId: a.resourceId,
   resourceDisplayName: a.resourceDisplayName ?? null,
 });
+const images = (as: GraphAppRoleAssignment[]): Json[] =>
+  [...as]
+    .sort((a, b) => `${a.resourceId}/${a.appRoleId}`.localeCompare(`${b.resourceId}/${b.appRoleId}`))
+    .map(image);
+const plannedIds = (target: Json | undefined) => jsonList<string>(target, "assignmentIds");
 
 const list = (ctx: ActionContext, input: SessionInput) =>
   ctx.graph.listAppRoleAssignments(userObjectId(input), signalOf(ctx));
@@ -52,8 +59,13 @@ export const appRoleAssignmentRemoveSessionAssignments = defineAction<SessionInp
     const remove = all.filter((a) => inWindow(input, a.createdDateTime));
     return {
       transport: "graph",
-      before: { assignments: remove.map(image), ...(windowJson(input) as object) },
+      before: { assignments: images(remove) },
       after: { assignments: [] },
+      target: {
+        assignmentIds: remove.map((a) => a.id),
+        created: remove.map((a) => a.createdDateTime ?? null),
+        ...(windowJson(input) as object),
+      },
       noop: remove.length === 0,
       reversibility: "reversible",
       warnings: windowWarnings(input),
@@ -61,7 +73,7 @@ export const appRoleAssignmentRemoveSessionAssignments = defineAction<SessionInp
   },
 
   async run(ctx, input, plan): Promise<RunResult> {
-    const planned = jsonList<{ id: string }>(plan.before, "assignments").map((a) => a.id);
+    const planned = plannedIds(plan.target);
     const still = (await list(ctx, input)).filter((a) => planned.includes(a.id));
     const removed: string[] = [];
     for (const a of still) {
@@ -73,20 +85,20 @@ export const appRoleAssignmentRemoveSessionAssignments = defineAction<SessionInp
       }
     }
     return {
-      before: { assignments: jsonList<Json>(plan.before, "assignments") },
+      before: plan.before,
       after: { assignments: [], removed },
       alreadyDone: removed.length === 0,
     };
   },
 
   async verify(ctx, input, plan) {
-    const planned = jsonList<{ id: string }>(plan.before, "assignments").map((a) => a.id);
+    const planned = plannedIds(plan.target);
     const r = await pollUntil(
       ctx,
       async () => (await list(ctx, input)).filter((a) => planned.includes(a.id)),
       (left) => left.length === 0,
     );
-    return { ok: r.ok, observed: { remaining: r.value.map(image) } };
+    return { ok: r.ok, observed: { remaining: images(r.value) } };
   },
 
   async compensate(ctx, input, before) {

@@ -142,8 +142,13 @@ export const authMethodRemoveSessionMethods = defineAction<SessionInput>({
     guard(s);
     return {
       transport: "graph",
-      before: { methods: s.remove.map(image), kept: s.keep.map(image), ...(windowJson(input) as object) },
+      before: { methods: s.remove.map(image) },
       after: { methods: [] },
+      target: {
+        methodIds: s.remove.map((m) => m.id),
+        kept: s.keep.map(image),
+        ...(windowJson(input) as object),
+      },
       noop: s.remove.length === 0,
       reversibility: "irreversible",
       warnings: [
@@ -155,7 +160,7 @@ export const authMethodRemoveSessionMethods = defineAction<SessionInput>({
   },
 
   async run(ctx, input, plan): Promise<RunResult> {
-    const planned = jsonList<{ id: string }>(plan.before, "methods").map((m) => m.id);
+    const planned = jsonList<string>(plan.target, "methodIds");
     const all = await ctx.graph.listAuthMethods(userObjectId(input), signalOf(ctx));
     const still = all.filter((m) => planned.includes(m.id));
     // The guard again on live state: a method the user removed since the plan must not make this the last one.
@@ -171,14 +176,14 @@ export const authMethodRemoveSessionMethods = defineAction<SessionInput>({
       }
     }
     return {
-      before: { methods: jsonList<Json>(plan.before, "methods") },
+      before: plan.before,
       after: { methods: [], removed },
       alreadyDone: removed.length === 0,
     };
   },
 
   async verify(ctx, input, plan) {
-    const planned = jsonList<{ id: string }>(plan.before, "methods").map((m) => m.id);
+    const planned = jsonList<string>(plan.target, "methodIds");
     const r = await pollUntil(
       ctx,
       () => remaining(ctx, input, planned),

@@ -31,14 +31,23 @@ interface Kept {
   reason: string;
 }
 
+/**
+ * A grant's before-image: everything needed to re-create it, and no id — a re-created grant gets a new one, so the
+ * rollback's re-read compares what was consented, not which object holds it. Images are sorted for the same reason.
+ */
 const image = (g: GraphOAuth2Grant): Json => ({
-  id: g.id,
   clientId: g.clientId,
   consentType: g.consentType,
   principalId: g.principalId,
   resourceId: g.resourceId,
   scope: g.scope,
 });
+const images = (gs: GraphOAuth2Grant[]): Json[] =>
+  [...gs]
+    .sort((a, b) => `${a.clientId}/${a.resourceId}`.localeCompare(`${b.clientId}/${b.resourceId}`))
+    .map(image);
+/** The grant ids the plan resolved (in `plan.target`, beside what it keeps and why). */
+const plannedIds = (target: Json | undefined) => jsonList<string>(target, "grantIds");
 
 async function select(
   ctx: ActionContext,
@@ -114,12 +123,13 @@ export const oauthGrantRemoveSessionGrants = defineAction<SessionInput>({
     const s = await select(ctx, input);
     return {
       transport: "graph",
-      before: {
-        grants: s.remove.map(image),
+      before: { grants: images(s.remove) },
+      after: { grants: [] },
+      target: {
+        grantIds: s.remove.map((g) => g.id),
         kept: s.kept as unknown as Json,
         ...(windowJson(input) as object),
       },
-      after: { grants: [] },
       noop: s.remove.length === 0,
       reversibility: "reversible",
       warnings: [
@@ -131,7 +141,7 @@ export const oauthGrantRemoveSessionGrants = defineAction<SessionInput>({
 
   async run(ctx, input, plan): Promise<RunResult> {
     // Only what the plan showed (and a person may have approved) is removed.
-    const planned = jsonList<{ id: string }>(plan.before, "grants").map((g) => g.id);
+    const planned = plannedIds(plan.target);
     const still = await present(ctx, input, planned);
     const removed: string[] = [];
     for (const g of still) {
@@ -143,20 +153,20 @@ export const oauthGrantRemoveSessionGrants = defineAction<SessionInput>({
       }
     }
     return {
-      before: { grants: jsonList<Json>(plan.before, "grants") },
+      before: plan.before,
       after: { grants: [], removed },
       alreadyDone: removed.length === 0,
     };
   },
 
   async verify(ctx, input, plan) {
-    const planned = jsonList<{ id: string }>(plan.before, "grants").map((g) => g.id);
+    const planned = plannedIds(plan.target);
     const r = await pollUntil(
       ctx,
       () => present(ctx, input, planned),
       (left) => left.length === 0,
     );
-    return { ok: r.ok, observed: { remaining: r.value.map(image) } };
+    return { ok: r.ok, observed: { remaining: images(r.value) } };
   },
 
   async compensate(ctx, input, before) {

@@ -122,7 +122,18 @@ describe("oauthGrant.removeSessionGrants", () => {
     expect(t.writes(mark)).toEqual([]);
     const attacker = adeleGrants().find((g) => g.clientId === sp("Mail Backup Pro").id)!;
     expect(plan.noop).toBe(false);
-    expect((plan.before as { grants: { id: string }[] }).grants.map((g) => g.id)).toEqual([attacker.id]);
+    expect((plan.target as { grantIds: string[] }).grantIds).toEqual([attacker.id]);
+    expect(plan.before).toEqual({
+      grants: [
+        {
+          clientId: attacker.clientId,
+          consentType: "Principal",
+          principalId: attacker.principalId,
+          resourceId: attacker.resourceId,
+          scope: attacker.scope,
+        },
+      ],
+    });
     // The office consent in the window is kept and named; the March consent is not the session's.
     expect(plan.warnings.join("\n")).toContain("another IP");
     const first = await a.run(ctx, session(), plan);
@@ -146,6 +157,8 @@ describe("oauthGrant.removeSessionGrants", () => {
       scope: attacker.scope,
     });
     expect(back.id).not.toBe(attacker.id);
+    // What rollback checks: re-planning shows the before-image again (ids aside).
+    expect((await a.plan(ctx, session())).before).toEqual(first.before);
   });
 
   it("without attacker IPs, the time alone decides: the in-window office consent goes too", async () => {
@@ -259,9 +272,7 @@ describe("appRoleAssignment.removeSessionAssignments", () => {
     expect(t.writes(mark)).toEqual([]);
     const assignments = () => state().appRoleAssignments!.filter((x) => x.principalId === adele().id);
     const session_ = assignments().find((x) => x.resourceId === sp("Mail Backup Pro").id)!;
-    expect((plan.before as { assignments: { id: string }[] }).assignments.map((x) => x.id)).toEqual([
-      session_.id,
-    ]);
+    expect((plan.target as { assignmentIds: string[] }).assignmentIds).toEqual([session_.id]);
     const first = await a.run(ctx, session(), plan);
     expect(first.alreadyDone).toBe(false);
     expect(assignments().map((x) => x.resourceDisplayName)).toEqual(["Contoso Expenses"]);
@@ -271,6 +282,7 @@ describe("appRoleAssignment.removeSessionAssignments", () => {
     const back = assignments().find((x) => x.resourceId === session_.resourceId)!;
     expect(back.appRoleId).toBe(session_.appRoleId);
     expect(back.id).not.toBe(session_.id);
+    expect((await a.plan(ctx, session())).before).toEqual(first.before);
   });
 
   it("gone between plan and run: already done; 403 without AppRoleAssignment.ReadWrite.All", async () => {
