@@ -95,11 +95,16 @@ async function select(ctx: ActionContext, input: SessionInput): Promise<Selectio
       if (inWindow(input, m.createdDateTime)) remove.push(m);
       continue;
     }
-    const named = (await registrations()).some((a) => TYPES[t]!.registered.test(a.resultReason ?? ""));
-    if (!named) continue;
+    // Registrations in the window naming this type, less those explained by methods of the type that carry a
+    // creation time in the window: what is left was a method without one.
+    const named = (await registrations()).filter((a) =>
+      TYPES[t]!.registered.test(a.resultReason ?? ""),
+    ).length;
+    const timed = methods.filter((x) => typeOf(x) === t && inWindow(input, x.createdDateTime)).length;
+    if (named - timed <= 0) continue;
     const sameType = methods.filter((x) => typeOf(x) === t && !x.createdDateTime);
     if (sameType.length === 1) remove.push(m);
-    else if (!notes.some((n) => n.includes(t)))
+    else if (!notes.some((n) => n.startsWith(t)))
       notes.push(
         `${t}: registered in the session, but ${sameType.length} such methods carry no creation time; none removed — review by hand`,
       );

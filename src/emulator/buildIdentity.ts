@@ -173,6 +173,7 @@ export function buildIdentity(
         ...(m.phoneNumber !== undefined ? { phoneNumber: m.phoneNumber } : {}),
         ...(m.type === "phone" ? { phoneType: m.phoneType ?? "mobile" } : {}),
         ...(m.emailAddress !== undefined ? { emailAddress: m.emailAddress } : {}),
+        ...(m.passwordless ? { passwordlessPhoneSignIn: true } : {}),
       });
       if (m.createdDateTime && m.ipAddress)
         audit(user, m.createdDateTime, m.ipAddress, {

@@ -177,6 +177,8 @@ const authMethodSchema = z.strictObject({
   phoneNumber: z.string().optional(),
   phoneType: z.enum(["mobile", "alternateMobile", "office"]).optional(),
   emailAddress: smtpAddress.optional(),
+  /** microsoftAuthenticator: registered for passwordless phone sign-in (Graph shows its createdDateTime only then). */
+  passwordless: z.boolean().optional(),
   /** The registration's client IP: with createdDateTime, a "User registered security info" audit record. */
   ipAddress: z.string().min(1).optional(),
 });

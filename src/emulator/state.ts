@@ -307,6 +307,8 @@ export interface AuthMethodState {
   deviceTag?: string;
   phoneAppVersion?: string;
   model?: string;
+  /** microsoftAuthenticator: registered for passwordless phone sign-in (only then does Graph render createdDateTime). */
+  passwordlessPhoneSignIn?: boolean;
 }
 
 /** A directory audit record (Graph directoryAudit), the fields the emulator keeps. */

@@ -329,6 +329,18 @@ describe("authMethod.removeSessionMethods", () => {
     expect("compensate" in a).toBe(false);
   });
 
+  it("two Authenticators without a creation time: the audit record cannot say which, so neither is removed", async () => {
+    // Registered for push only, the attacker's Pixel has no createdDateTime in Graph, like the user's iPhone.
+    state().authMethods!.find((m) => m.displayName === "Pixel 7")!.passwordlessPhoneSignIn = false;
+    const plan = await planned(authMethodRemoveSessionMethods, session());
+    expect((plan.before as { methods: { type: string }[] }).methods.map((m) => m.type)).toEqual([
+      "softwareOathAuthenticationMethod",
+    ]);
+    expect(plan.warnings.join("\n")).toMatch(
+      /microsoftAuthenticatorAuthenticationMethod: registered in the session, but 2 such methods/,
+    );
+  });
+
   it("refuses to remove the last methods besides the password, in the plan and in the run", async () => {
     const a = authMethodRemoveSessionMethods;
     // Without the old phone, a window reaching back before the first Authenticator takes in every method left:

@@ -155,7 +155,12 @@ describe("authentication methods", () => {
       v.filter((m) => m["@odata.type"] === `#microsoft.graph.${t}`);
     const v = body(r).value;
     expect(byType(v, "passwordAuthenticationMethod")).toHaveLength(1);
-    expect(byType(v, "microsoftAuthenticatorAuthenticationMethod")).toHaveLength(2);
+    const authenticators = byType(v, "microsoftAuthenticatorAuthenticationMethod");
+    // createdDateTime is null unless registered for passwordless phone sign-in (the attacker's Pixel is).
+    expect(authenticators.map((m) => [m["displayName"], m["createdDateTime"]]).sort()).toEqual([
+      ["Pixel 7", "2025-06-01T22:40:12Z"],
+      ["iPhone 13", null],
+    ]);
     expect(byType(v, "phoneAuthenticationMethod")[0]).not.toHaveProperty("createdDateTime");
     expect(byType(v, "softwareOathAuthenticationMethod")[0]).not.toHaveProperty("createdDateTime");
     expect(byType(v, "softwareOathAuthenticationMethod")[0]!["secretKey"]).toBeNull();

@@ -108,7 +108,7 @@ describe("session artefacts of a generated token replay", () => {
         .authMethods!.filter((m) => m.userId === input.userId)
         .map((m) => m.type)
         .sort(),
-    ).toEqual(["microsoftAuthenticator", "phone"]);
+    ).toEqual(["fido2", "phone"]);
     const reply = await contain(autoReplyClear, { userId: input.userId, upn: input.upn });
     expect(reply.plan.before).toMatchObject({ status: "alwaysEnabled", externalAudience: "all" });
     expect(reply.v.ok).toBe(true);

@@ -58,7 +58,8 @@ function render(m: AuthMethodState, version: "v1.0" | "beta"): Record<string, un
         displayName: m.displayName ?? null,
         deviceTag: m.deviceTag ?? "SoftwareTokenActivated",
         phoneAppVersion: m.phoneAppVersion ?? "6.2401.0119",
-        createdDateTime: m.createdDateTime,
+        // "null if the device isn't registered for passwordless Phone Sign-In" [D].
+        createdDateTime: m.passwordlessPhoneSignIn ? m.createdDateTime : null,
       };
     case "fido2":
       return {

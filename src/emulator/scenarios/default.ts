@@ -88,6 +88,7 @@ export const defaultScenario: Scenario = {
         {
           type: "microsoftAuthenticator",
           displayName: "Pixel 7",
+          passwordless: true,
           createdDateTime: "2025-06-01T22:40:12Z",
           ipAddress: ATTACKER_IP,
         },

@@ -1,8 +1,8 @@
 /**
  * What an attacker's session leaves in the directory besides mailbox rules: a consent to a mail-reading app (a
  * delegated grant, a default-access app-role assignment and the "Consent to application" audit record), a second
- * Microsoft Authenticator ("User registered security info") and an external auto-reply. The victim's own phone and
- * first Authenticator predate the session. Ids and times are derived from the session (a hash, fixed offsets), never
+ * Microsoft Authenticator for push (Graph gives it no creation time: the "User registered security info" record
+ * names it) and an external auto-reply. The victim's own phone and security key predate the session. Ids and times are derived from the session (a hash, fixed offsets), never
  * drawn from the generator's random streams, so adding these leaves every other generated value unchanged.
  */
 import { createHash } from "node:crypto";
@@ -121,11 +121,11 @@ export function sessionIdentityArtefacts(
         phoneNumber: "+1 4255550147",
       },
       {
-        id: guidOf(u.id, "own-authenticator"),
+        id: guidOf(u.id, "own-security-key"),
         userId: u.id,
-        type: "microsoftAuthenticator",
+        type: "fido2",
         createdDateTime: iso(ctx.startMs - 120 * DAY),
-        displayName: "iPhone",
+        displayName: "YubiKey 5 NFC",
       },
     );
   const registeredAt = o.ms + 5 * MINUTE;
