@@ -11,6 +11,10 @@ export function actionCatalogue(): string {
     "which. Idempotency key: `${tenantId}:${actionId}:${targetId}`. Reversibility `read-only`: the action never",
     "writes (plan, run and verify only read).",
     "",
+    "Session-scoped actions (`…removeSession…`) act only on what the attacker's session made. The session window",
+    "(`src/actions/session-window.ts`) starts at the earliest sign-in the case's hit links, else 24 hours before the",
+    "suspect action; objects made earlier are kept, and the plan shows the window and what it keeps and why.",
+    "",
     "| id | scope | transports | permissions | reversibility |",
     "|---|---|---|---|---|",
   ];

@@ -1,6 +1,9 @@
 /** The action catalogue, sorted by id. */
 import { casMailboxBlockLegacyProtocols } from "./cas-mailbox-block-legacy.js";
 import { caseLinkedSignIns, caseSessionPeers, delegationList, userReadRisk } from "./context-read.js";
+import { appRoleAssignmentRemoveSessionAssignments } from "./app-role-assignment-remove.js";
+import { authMethodRemoveSessionMethods } from "./auth-method-remove.js";
+import { autoReplyClear, autoReplyRead } from "./auto-reply.js";
 import { delegationRemove } from "./delegation-remove.js";
 import { incidentComment } from "./incident-comment.js";
 import { inboxRuleDisable } from "./inbox-rule-disable.js";
@@ -11,6 +14,7 @@ import { inboxRuleResolve } from "./inbox-rule-resolve.js";
 import { mailboxForwardingClear } from "./mailbox-forwarding-clear.js";
 import { mailboxForwardingRead, mailboxForwardingRestore } from "./mailbox-forwarding-restore.js";
 import { mobileDeviceRemoveSessionDevices } from "./mobile-device-remove-session.js";
+import { oauthGrantRemoveSessionGrants } from "./oauth-grant-remove.js";
 import type { ActionDefinition } from "./types.js";
 import { transportRuleDisable, transportRuleEnable } from "./transport-rule.js";
 import { userDisable, userEnable } from "./user-account.js";
@@ -27,6 +31,10 @@ export const actions: readonly AnyAction[] = (
     caseLinkedSignIns,
     caseSessionPeers,
     delegationList,
+    appRoleAssignmentRemoveSessionAssignments,
+    authMethodRemoveSessionMethods,
+    autoReplyClear,
+    autoReplyRead,
     delegationRemove,
     inboxRuleDisable,
     inboxRuleEnable,
@@ -39,6 +47,7 @@ export const actions: readonly AnyAction[] = (
     mailboxForwardingRead,
     mailboxForwardingRestore,
     mobileDeviceRemoveSessionDevices,
+    oauthGrantRemoveSessionGrants,
     transportRuleDisable,
     transportRuleEnable,
     userConfirmCompromised,

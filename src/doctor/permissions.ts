@@ -17,6 +17,14 @@ export const SATISFIED_BY: Record<string, string[]> = {
   "IdentityRiskyUser.ReadWrite.All": ["IdentityRiskyUser.ReadWrite.All"],
   "SecurityAlert.ReadWrite.All": ["SecurityAlert.ReadWrite.All"],
   "SecurityIncident.ReadWrite.All": ["SecurityIncident.ReadWrite.All"],
+  "DelegatedPermissionGrant.ReadWrite.All": [
+    "DelegatedPermissionGrant.ReadWrite.All",
+    "Directory.ReadWrite.All",
+  ],
+  "AppRoleAssignment.ReadWrite.All": ["AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"],
+  "Directory.Read.All": ["Directory.Read.All", "Directory.ReadWrite.All"],
+  "UserAuthenticationMethod.ReadWrite.All": ["UserAuthenticationMethod.ReadWrite.All"],
+  "AuditLog.Read.All": ["AuditLog.Read.All"],
 };
 
 export function satisfied(need: string, granted: readonly string[]): boolean {

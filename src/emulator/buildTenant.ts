@@ -13,6 +13,7 @@ import type {
   ScenarioTeam,
   ScenarioUser,
 } from "./scenario.js";
+import { buildIdentity } from "./buildIdentity.js";
 import { ScenarioError } from "./scenarioError.js";
 import { CAS_DEFAULTS } from "./state.js";
 import type {
@@ -342,6 +343,8 @@ export function buildTenant(scenario: ParsedScenario, ids: IdSource): TenantStat
   // Team and channel ids are drawn after the apps', so scenarios without teams keep their ids.
   const teams = scenario.teams.map((t) => buildTeam(t, users, ids));
   for (const m of mailboxes) for (const d of m.mobileDevices ?? []) if (d.guid === "") d.guid = ids.guid();
+  // Identity objects (consents, app roles, methods) last, so scenarios without them keep every other id.
+  const identity = buildIdentity(scenario, users, mailboxes, ids);
   return {
     tenantId,
     displayName: scenario.tenant.displayName,
@@ -357,5 +360,6 @@ export function buildTenant(scenario: ParsedScenario, ids: IdSource): TenantStat
     incidents: [],
     logs: { defender: {}, sentinel: {} },
     ...(teams.length > 0 ? { teams } : {}),
+    ...identity,
   };
 }

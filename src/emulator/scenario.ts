@@ -148,6 +148,75 @@ const mailboxSchema = z.strictObject({
   outlookClientRules: z.number().int().nonnegative().default(0),
   mobileDevices: z.array(mobileDeviceSchema).optional(),
   casMailbox: casMailboxSchema.optional(),
+  /** Graph automaticRepliesSetting (times in UTC); absent = disabled, as for a new mailbox. */
+  automaticReplies: z
+    .strictObject({
+      status: z.enum(["disabled", "alwaysEnabled", "scheduled"]),
+      externalAudience: z.enum(["none", "contactsOnly", "all"]).default("all"),
+      internalReplyMessage: z.string().default(""),
+      externalReplyMessage: z.string().default(""),
+      scheduledStartDateTime: isoDateTime.optional(),
+      scheduledEndDateTime: isoDateTime.optional(),
+    })
+    .optional(),
+});
+
+/** Where a user-made change came from: its time and, optionally, the client IP (for the directory audit record). */
+const madeSchema = {
+  /** When the user made it; with it, the directory audit log gets the record Entra writes. */
+  at: isoDateTime.optional(),
+  ipAddress: z.string().min(1).optional(),
+};
+
+/** A delegated consent the user gave (an oauth2PermissionGrant, consentType Principal). */
+const consentSchema = z.strictObject({
+  /** The client app: the appId of one of the scenario's servicePrincipals. */
+  client: guid,
+  /** Resource appId; default Microsoft Graph (00000003-0000-0000-c000-000000000000). */
+  resource: guid.optional(),
+  scope: z.string().min(1),
+  id: z.string().min(1).optional(),
+  ...madeSchema,
+});
+
+const appRoleAssignmentSchema = z.strictObject({
+  /** The resource app: the appId of one of the scenario's servicePrincipals. */
+  resource: guid,
+  /** An app role value the resource exposes; absent = default access. */
+  appRole: z.string().min(1).optional(),
+  createdDateTime: isoDateTime,
+  id: z.string().min(1).optional(),
+});
+
+const authMethodSchema = z.strictObject({
+  type: z.enum([
+    "password",
+    "microsoftAuthenticator",
+    "fido2",
+    "phone",
+    "email",
+    "softwareOath",
+    "windowsHelloForBusiness",
+    "temporaryAccessPass",
+  ]),
+  id: guid.optional(),
+  /** When it was registered (rendered where Graph documents createdDateTime; the audit record otherwise). */
+  createdDateTime: isoDateTime.optional(),
+  displayName: z.string().optional(),
+  phoneNumber: z.string().optional(),
+  phoneType: z.enum(["mobile", "alternateMobile", "office"]).optional(),
+  emailAddress: smtpAddress.optional(),
+  /** microsoftAuthenticator: registered for passwordless phone sign-in (Graph shows its createdDateTime only then). */
+  passwordless: z.boolean().optional(),
+  /** The registration's client IP: with createdDateTime, a "User registered security info" audit record. */
+  ipAddress: z.string().min(1).optional(),
+});
+
+const servicePrincipalSchema = z.strictObject({
+  id: guid.optional(),
+  appId: guid,
+  displayName: z.string().min(1),
+  appRoles: z.array(z.strictObject({ id: guid, value: z.string().min(1) })).default([]),
 });
 
 const userSchema = z.strictObject({
@@ -170,6 +239,12 @@ const userSchema = z.strictObject({
   password: z.string().min(1).optional(),
   /** Present when the user has an Exchange Online mailbox. */
   mailbox: mailboxSchema.optional(),
+  /** Delegated consents the user gave. */
+  consents: z.array(consentSchema).default([]),
+  /** App roles assigned to the user. */
+  appRoleAssignments: z.array(appRoleAssignmentSchema).default([]),
+  /** Registered authentication methods (the password method is always there and need not be listed). */
+  authMethods: z.array(authMethodSchema).default([]),
 });
 
 const appSchema = z.strictObject({
@@ -222,6 +297,8 @@ export const scenarioSchema = z
     users: z.array(userSchema).default([]),
     apps: z.array(appSchema).min(1, "at least one app registration is needed (the responder's app)"),
     teams: z.array(teamSchema).default([]),
+    /** Enterprise applications (service principals): consent clients and app-role resources. */
+    servicePrincipals: z.array(servicePrincipalSchema).default([]),
   })
   .superRefine((s, ctx) => {
     const domains = new Set(s.tenant.domains.map((d) => d.toLowerCase()));
@@ -247,6 +324,32 @@ export const scenarioSchema = z
         });
       }
     });
+    const apps = new Set(s.servicePrincipals.map((p) => p.appId.toLowerCase()));
+    s.users.forEach((u, i) => {
+      u.consents.forEach((c, j) => {
+        if (!apps.has(c.client.toLowerCase()))
+          ctx.addIssue({
+            code: "custom",
+            path: ["users", i, "consents", j, "client"],
+            message: "not the appId of one of servicePrincipals",
+          });
+      });
+      u.appRoleAssignments.forEach((a, j) => {
+        const sp = s.servicePrincipals.find((p) => p.appId.toLowerCase() === a.resource.toLowerCase());
+        if (!sp)
+          ctx.addIssue({
+            code: "custom",
+            path: ["users", i, "appRoleAssignments", j, "resource"],
+            message: "not the appId of one of servicePrincipals",
+          });
+        else if (a.appRole && !sp.appRoles.some((r) => r.value === a.appRole))
+          ctx.addIssue({
+            code: "custom",
+            path: ["users", i, "appRoleAssignments", j, "appRole"],
+            message: `'${sp.displayName}' has no app role '${a.appRole}'`,
+          });
+      });
+    });
     s.teams.forEach((t, i) =>
       t.members.forEach((m, j) => {
         if (!seen.has(m.toLowerCase()))
@@ -269,6 +372,7 @@ export type ScenarioRule = z.output<typeof ruleSchema>;
 export type ScenarioFolder = z.output<typeof folderSchema>;
 export type ScenarioApp = ParsedScenario["apps"][number];
 export type ScenarioTeam = ParsedScenario["teams"][number];
+export type ScenarioServicePrincipal = ParsedScenario["servicePrincipals"][number];
 export type ScenarioRecipient = z.output<typeof recipient>;
 export type ScenarioConditions = z.output<typeof conditionsSchema>;
 export type ScenarioActions = z.output<typeof actionsSchema>;

@@ -137,6 +137,19 @@ export interface MailboxState {
   mobileDevices?: MobileDeviceState[];
   /** Client protocol settings (Get-/Set-CASMailbox); absent = Exchange Online's defaults (CAS_DEFAULTS). */
   cas?: CasMailboxState;
+  /** Graph mailboxSettings.automaticRepliesSetting; absent = Exchange's default for a new mailbox (disabled). */
+  automaticReplies?: AutomaticRepliesState;
+}
+
+/** Graph automaticRepliesSetting (Exchange's OOF: Set-MailboxAutoReplyConfiguration). */
+export interface AutomaticRepliesState {
+  status: "disabled" | "alwaysEnabled" | "scheduled";
+  externalAudience: "none" | "contactsOnly" | "all";
+  internalReplyMessage: string;
+  externalReplyMessage: string;
+  /** dateTimeTimeZone `dateTime` in UTC (no zone suffix). */
+  scheduledStartDateTime: string;
+  scheduledEndDateTime: string;
 }
 
 /** A mobile device partnership: made when a device (ActiveSync, Outlook mobile) first syncs with the mailbox. */
@@ -280,6 +293,101 @@ export interface AppRegistrationState {
   delegatedGraphScopes?: string[];
 }
 
+/** A service principal the tenant holds (the client or the resource of a consent; the Graph SP is one). */
+export interface ServicePrincipalState {
+  id: string;
+  appId: string;
+  displayName: string;
+  /** App roles the resource exposes (id → value), for app-role assignments. */
+  appRoles: { id: string; value: string }[];
+}
+
+/** Graph oauth2PermissionGrant: a delegated consent. Graph keeps no creation time for it. */
+export interface OAuth2GrantState {
+  id: string;
+  /** Object id of the client's service principal. */
+  clientId: string;
+  consentType: "AllPrincipals" | "Principal";
+  /** The consenting user for `Principal`; null for `AllPrincipals` (admin consent for everyone). */
+  principalId: string | null;
+  /** Object id of the resource's service principal (e.g. Microsoft Graph). */
+  resourceId: string;
+  /** Space-separated delegated permission values. */
+  scope: string;
+}
+
+/** Graph appRoleAssignment granted to a user. */
+export interface AppRoleAssignmentState {
+  id: string;
+  /** `00000000-0000-0000-0000-000000000000` = default access (no specific role). */
+  appRoleId: string;
+  createdDateTime: string;
+  principalId: string;
+  principalDisplayName: string;
+  resourceId: string;
+  resourceDisplayName: string;
+}
+
+export type AuthMethodType =
+  | "password"
+  | "microsoftAuthenticator"
+  | "fido2"
+  | "phone"
+  | "email"
+  | "softwareOath"
+  | "windowsHelloForBusiness"
+  | "temporaryAccessPass";
+
+/**
+ * An authentication method registered to a user (Graph `/users/{id}/authentication/methods`). `createdDateTime`
+ * is rendered only for the types whose v1.0 resource documents it (see graph/authMethods.ts); the emulator keeps
+ * it for all so a scenario can say when a method was registered.
+ */
+export interface AuthMethodState {
+  id: string;
+  userId: string;
+  type: AuthMethodType;
+  createdDateTime: string | null;
+  displayName?: string | null;
+  phoneNumber?: string;
+  phoneType?: "mobile" | "alternateMobile" | "office";
+  emailAddress?: string;
+  deviceTag?: string;
+  phoneAppVersion?: string;
+  model?: string;
+  /** microsoftAuthenticator: registered for passwordless phone sign-in (only then does Graph render createdDateTime). */
+  passwordlessPhoneSignIn?: boolean;
+}
+
+/** A directory audit record (Graph directoryAudit), the fields the emulator keeps. */
+export interface DirectoryAuditState {
+  id: string;
+  category: string;
+  correlationId: string;
+  result: "success" | "failure";
+  resultReason: string;
+  activityDisplayName: string;
+  activityDateTime: string;
+  loggedByService: string;
+  operationType: string;
+  initiatedBy: {
+    user: {
+      id: string;
+      userPrincipalName: string;
+      displayName: string | null;
+      ipAddress: string | null;
+    } | null;
+    app: { appId: string; displayName: string; servicePrincipalId: string } | null;
+  };
+  targetResources: {
+    id: string;
+    displayName: string | null;
+    type: string;
+    userPrincipalName?: string | null;
+  }[];
+  additionalDetails: { key: string; value: string }[];
+}
+
 /** A message posted to a channel (Graph chatMessage, the fields the emulator keeps). */
 export interface ChannelMessageState {
   id: string;
@@ -341,6 +449,16 @@ export interface TenantState {
   sentinelWorkspaceId?: string;
   /** Microsoft Teams teams and channels (the channel messages face); absent = none. */
   teams?: TeamState[];
+  /** Service principals (consent clients and resources); absent = none. */
+  servicePrincipals?: ServicePrincipalState[];
+  /** Delegated permission grants (Graph oauth2PermissionGrant); absent = none. */
+  oauth2PermissionGrants?: OAuth2GrantState[];
+  /** App-role assignments to users; absent = none. */
+  appRoleAssignments?: AppRoleAssignmentState[];
+  /** Users' authentication methods; absent = none. */
+  authMethods?: AuthMethodState[];
+  /** Entra directory audit log (Graph directoryAudit), oldest first; absent = none. */
+  directoryAudits?: DirectoryAuditState[];
 }
 
 export type LogValue = null | boolean | number | string | LogValue[] | { [k: string]: LogValue };

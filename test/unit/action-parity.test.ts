@@ -32,6 +32,7 @@ describe("action catalogue parity", () => {
       "case.linkedSignIns",
       "case.sessionPeers",
       "delegation.list",
+      "autoReply.read",
       "inboxRule.get",
       "inboxRule.list",
       "inboxRule.resolve",

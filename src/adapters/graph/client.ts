@@ -104,6 +104,63 @@ export interface GraphMailFolder {
   displayName: string;
 }
 
+/** A delegated permission grant (oauth2PermissionGrant). It carries no creation time. */
+export interface GraphOAuth2Grant {
+  id: string;
+  clientId: string;
+  consentType: "AllPrincipals" | "Principal";
+  principalId: string | null;
+  resourceId: string;
+  scope: string;
+}
+
+export interface GraphAppRoleAssignment {
+  id: string;
+  appRoleId: string;
+  createdDateTime?: string | null;
+  principalId: string;
+  principalDisplayName?: string | null;
+  resourceId: string;
+  resourceDisplayName?: string | null;
+}
+
+/** An authentication method; `@odata.type` names the type, and only some types carry createdDateTime. */
+export interface GraphAuthMethod {
+  "@odata.type": string;
+  id: string;
+  createdDateTime?: string | null;
+  displayName?: string | null;
+  phoneNumber?: string | null;
+  phoneType?: string | null;
+  emailAddress?: string | null;
+  [k: string]: unknown;
+}
+
+export interface GraphDirectoryAudit {
+  id: string;
+  activityDisplayName: string;
+  activityDateTime: string;
+  category?: string;
+  result?: string;
+  resultReason?: string | null;
+  loggedByService?: string;
+  initiatedBy?: {
+    user?: { id?: string | null; userPrincipalName?: string | null; ipAddress?: string | null } | null;
+    app?: { appId?: string | null; displayName?: string | null } | null;
+  };
+  targetResources?: { id?: string | null; displayName?: string | null; type?: string | null }[];
+  additionalDetails?: { key?: string | null; value?: string | null }[];
+}
+
+export interface GraphAutomaticReplies {
+  status: "disabled" | "alwaysEnabled" | "scheduled";
+  externalAudience: "none" | "contactsOnly" | "all";
+  internalReplyMessage: string;
+  externalReplyMessage: string;
+  scheduledStartDateTime?: { dateTime: string; timeZone: string } | null;
+  scheduledEndDateTime?: { dateTime: string; timeZone: string } | null;
+}
+
 export interface CallOptions {
   signal?: AbortSignal;
 }
@@ -161,6 +218,9 @@ export function throttleBackoffMs(attempt: number, random: () => number = Math.r
 }
 
 const enc = encodeURIComponent;
+
+/** An OData string literal: quoted, with quotes doubled (the value stays data). */
+export const odataString = (v: string) => `'${v.replaceAll("'", "''")}'`;
 
 /** A dropped connection is not a rate limit: retried quickly, twice (callers such as scan retry further). */
 const NETWORK_RETRIES = 2;
@@ -552,5 +612,156 @@ export class GraphAdapter {
       };
       return r.value ?? [];
     });
+  }
+
+  /** Every page of a collection (the SDK's PageIterator follows @odata.nextLink on the same host). */
+  private listAll<T>(
+    what: string,
+    path: string,
+    opts: CallOptions & { filter?: string; select?: string[]; top?: number },
+    lane?: { mailbox: string },
+  ): Promise<T[]> {
+    return this.call(
+      what,
+      async () => {
+        let r = this.req(path).option("signal", this.bounded(opts.signal));
+        if (opts.filter) r = r.filter(opts.filter);
+        if (opts.select) r = r.select(opts.select);
+        if (opts.top) r = r.top(opts.top);
+        const first = (await r.get()) as PageCollection;
+        const out: T[] = [];
+        const it = new PageIterator(
+          this.client,
+          first,
+          (x) => {
+            out.push(x as T);
+            return true;
+          },
+          { options: { signal: this.bounded(opts.signal) }, middlewareOptions: [sdkRetry] },
+        );
+        await it.iterate();
+        return out;
+      },
+      lane,
+    );
+  }
+
+  /** `GET /oauth2PermissionGrants?$filter=principalId eq '…'`: the user's own delegated consents. */
+  listUserOAuth2Grants(userId: string, opts: CallOptions = {}): Promise<GraphOAuth2Grant[]> {
+    return this.listAll("GET /oauth2PermissionGrants", "/oauth2PermissionGrants", {
+      ...opts,
+      filter: `principalId eq ${odataString(userId)}`,
+    });
+  }
+
+  /** `DELETE /oauth2PermissionGrants/{id}` → 204. */
+  deleteOAuth2Grant(id: string, opts: CallOptions = {}): Promise<void> {
+    return this.call("DELETE /oauth2PermissionGrants/{id}", async () => {
+      await this.req(`/oauth2PermissionGrants/${enc(id)}`)
+        .option("signal", this.bounded(opts.signal))
+        .delete();
+    });
+  }
+
+  /** `POST /oauth2PermissionGrants` → 201 with the grant (a new id). */
+  createOAuth2Grant(grant: Omit<GraphOAuth2Grant, "id">, opts: CallOptions = {}): Promise<GraphOAuth2Grant> {
+    return this.call(
+      "POST /oauth2PermissionGrants",
+      async () =>
+        (await this.req("/oauth2PermissionGrants")
+          .option("signal", this.bounded(opts.signal))
+          .post(grant)) as GraphOAuth2Grant,
+    );
+  }
+
+  listAppRoleAssignments(userId: string, opts: CallOptions = {}): Promise<GraphAppRoleAssignment[]> {
+    return this.listAll("GET appRoleAssignments", `/users/${enc(userId)}/appRoleAssignments`, opts);
+  }
+
+  deleteAppRoleAssignment(userId: string, id: string, opts: CallOptions = {}): Promise<void> {
+    return this.call("DELETE appRoleAssignment", async () => {
+      await this.req(`/users/${enc(userId)}/appRoleAssignments/${enc(id)}`)
+        .option("signal", this.bounded(opts.signal))
+        .delete();
+    });
+  }
+
+  createAppRoleAssignment(
+    userId: string,
+    a: { principalId: string; resourceId: string; appRoleId: string },
+    opts: CallOptions = {},
+  ): Promise<GraphAppRoleAssignment> {
+    return this.call(
+      "POST appRoleAssignment",
+      async () =>
+        (await this.req(`/users/${enc(userId)}/appRoleAssignments`)
+          .option("signal", this.bounded(opts.signal))
+          .post(a)) as GraphAppRoleAssignment,
+    );
+  }
+
+  listAuthMethods(userId: string, opts: CallOptions = {}): Promise<GraphAuthMethod[]> {
+    return this.listAll("GET authentication/methods", `/users/${enc(userId)}/authentication/methods`, opts);
+  }
+
+  /** `DELETE /users/{id}/authentication/{segment}/{id}`; `segment` is one of mailwarden's own constants. */
+  deleteAuthMethod(userId: string, segment: string, id: string, opts: CallOptions = {}): Promise<void> {
+    if (!/^[a-zA-Z0-9]+Methods$/.test(segment))
+      throw new Error(`not an authentication method segment: ${segment}`);
+    return this.call(`DELETE authentication/${segment}`, async () => {
+      await this.req(`/users/${enc(userId)}/authentication/${segment}/${enc(id)}`)
+        .option("signal", this.bounded(opts.signal))
+        .delete();
+    });
+  }
+
+  /**
+   * `GET /auditLogs/directoryAudits` for one activity initiated by one user since a time (newest first). The
+   * values are OData literals (quoted, quotes doubled; the time re-serialised), never raw text in the query.
+   */
+  listUserDirectoryAudits(
+    q: { activity: string; userId: string; since: string },
+    opts: CallOptions = {},
+  ): Promise<GraphDirectoryAudit[]> {
+    const since = new Date(q.since);
+    if (Number.isNaN(since.getTime())) throw new Error(`not a time: ${q.since}`);
+    const filter = [
+      `activityDisplayName eq ${odataString(q.activity)}`,
+      `initiatedBy/user/id eq ${odataString(q.userId)}`,
+      `activityDateTime ge ${since.toISOString()}`,
+    ].join(" and ");
+    return this.listAll("GET /auditLogs/directoryAudits", "/auditLogs/directoryAudits", { ...opts, filter });
+  }
+
+  /** `GET /users/{id}/mailboxSettings?$select=automaticRepliesSetting` (Outlook lane). */
+  getAutomaticReplies(userId: string, opts: CallOptions = {}): Promise<GraphAutomaticReplies> {
+    return this.call(
+      "GET mailboxSettings",
+      async () => {
+        const r = (await this.req(`/users/${enc(userId)}/mailboxSettings`)
+          .select(["automaticRepliesSetting"])
+          .option("signal", this.bounded(opts.signal))
+          .get()) as { automaticRepliesSetting: GraphAutomaticReplies };
+        return r.automaticRepliesSetting;
+      },
+      { mailbox: userId },
+    );
+  }
+
+  /** `PATCH /users/{id}/mailboxSettings` `{automaticRepliesSetting}` → 200. */
+  updateAutomaticReplies(
+    userId: string,
+    setting: Partial<GraphAutomaticReplies>,
+    opts: CallOptions = {},
+  ): Promise<void> {
+    return this.call(
+      "PATCH mailboxSettings",
+      async () => {
+        await this.req(`/users/${enc(userId)}/mailboxSettings`)
+          .option("signal", this.bounded(opts.signal))
+          .patch({ automaticRepliesSetting: setting });
+      },
+      { mailbox: userId },
+    );
   }
 }

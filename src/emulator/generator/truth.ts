@@ -77,6 +77,12 @@ export interface TruthContainment {
   }[];
   transportRules: { guid: string; name: string }[];
   revokeSessions: { userId: string; userPrincipalName: string }[];
+  /** Session-made directory objects (scenarios that leave them): delegated grants, app-role assignments, methods. */
+  oauthGrants?: { userId: string; id: string; clientId: string }[];
+  appRoleAssignments?: { userId: string; id: string }[];
+  authMethods?: { userId: string; id: string; type: string }[];
+  /** Auto-replies the attacker set. */
+  autoReplies?: { userId: string; userPrincipalName: string }[];
 }
 
 export interface TruthScenario {

@@ -21,7 +21,15 @@ export type GraphOperation =
   | "incidents.read"
   | "incidents.write"
   | "hunting.run"
-  | "channelMessages.send";
+  | "channelMessages.send"
+  | "mailboxSettings.write"
+  | "oauth2Grants.read"
+  | "oauth2Grants.write"
+  | "appRoleAssignments.read"
+  | "appRoleAssignments.write"
+  | "authMethods.read"
+  | "authMethods.write"
+  | "directoryAudits.read";
 
 /**
  * `roles`: application permissions that pass the check; `scopes`: delegated permissions (`scp`) that do — only
@@ -59,6 +67,42 @@ export const PERMISSIONS: Record<
     workload: "outlook",
     roles: ["MailboxSettings.Read", "MailboxSettings.ReadWrite"],
   },
+  // [D user-update-mailboxsettings].
+  "mailboxSettings.write": { workload: "outlook", roles: ["MailboxSettings.ReadWrite"] },
+  // [D oauth2permissiongrant-list / -get]: DelegatedPermissionGrant.Read.All least privileged; Directory.Read.All and
+  // the write permissions read too. [D -delete / -post]: DelegatedPermissionGrant.ReadWrite.All, Directory.ReadWrite.All.
+  "oauth2Grants.read": {
+    workload: "directory",
+    roles: [
+      "DelegatedPermissionGrant.Read.All",
+      "Directory.Read.All",
+      "DelegatedPermissionGrant.ReadWrite.All",
+      "Directory.ReadWrite.All",
+    ],
+  },
+  "oauth2Grants.write": {
+    workload: "directory",
+    roles: ["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"],
+  },
+  // [D user-list-approleassignments]: Directory.Read.All least; [D user-delete/post-approleassignments]:
+  // AppRoleAssignment.ReadWrite.All, Directory.ReadWrite.All.
+  "appRoleAssignments.read": {
+    workload: "directory",
+    roles: ["Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"],
+  },
+  "appRoleAssignments.write": {
+    workload: "directory",
+    roles: ["AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"],
+  },
+  // [D authentication-list-methods / *authenticationmethod-delete]: application UserAuthenticationMethod.Read.All /
+  // .ReadWrite.All (the per-type UserAuthMethod-*.ReadWrite.All permissions are not modelled).
+  "authMethods.read": {
+    workload: "directory",
+    roles: ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"],
+  },
+  "authMethods.write": { workload: "directory", roles: ["UserAuthenticationMethod.ReadWrite.All"] },
+  // [D directoryaudit-list]: AuditLog.Read.All.
+  "directoryAudits.read": { workload: "directory", roles: ["AuditLog.Read.All"] },
   // apis.md A5 [D].
   "riskyUsers.read": {
     workload: "directory",

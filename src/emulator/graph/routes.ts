@@ -7,7 +7,24 @@ import {
   listRiskyUsers,
   riskyUsersAction,
 } from "./identityProtection.js";
-import { getMailboxSettings } from "./mailboxSettings.js";
+import {
+  AUTH_METHOD_TYPES,
+  deleteAuthMethod,
+  getAuthMethod,
+  listAuthMethods,
+  listAuthMethodsOfType,
+} from "./authMethods.js";
+import {
+  createAssignment,
+  createGrant,
+  deleteAssignment,
+  deleteGrant,
+  getGrant,
+  listAssignments,
+  listGrants,
+} from "./consents.js";
+import { listDirectoryAudits } from "./directoryAudits.js";
+import { getMailboxSettings, patchMailboxSettings } from "./mailboxSettings.js";
 import { getMailFolder } from "./mailFolders.js";
 import { createRule, deleteRule, getRule, listRules, patchRule } from "./messageRules.js";
 import { revokeSignInSessions } from "./revoke.js";
@@ -26,9 +43,37 @@ import { listSignIns } from "./signIns.js";
 import { postChannelMessage } from "./teams.js";
 import { patchUser } from "./userPatch.js";
 import { getUser, listUsers } from "./users.js";
+import type { AuthMethodType } from "../state.js";
 
 const RULES = "/users/:user/mailFolders/:folder/messageRules";
 const RISKY = "/identityProtection/riskyUsers";
+const AUTH = "/users/:user/authentication";
+
+/** Per method type: list, and delete where the type allows it (the password method has no DELETE: 405). */
+const AUTH_METHOD_ROUTES: GraphRoute[] = Object.entries(AUTH_METHOD_TYPES).flatMap(([type, t]) => [
+  {
+    method: "GET" as const,
+    path: `${AUTH}/${t.segment}`,
+    operation: "authMethods.read" as const,
+    handler: listAuthMethodsOfType(type as AuthMethodType),
+  },
+  {
+    method: "GET" as const,
+    path: `${AUTH}/${t.segment}/:method`,
+    operation: "authMethods.read" as const,
+    handler: getAuthMethod,
+  },
+  ...(t.deletable
+    ? [
+        {
+          method: "DELETE" as const,
+          path: `${AUTH}/${t.segment}/:method`,
+          operation: "authMethods.write" as const,
+          handler: deleteAuthMethod(type as AuthMethodType),
+        },
+      ]
+    : []),
+]);
 
 export const GRAPH_ROUTES: readonly GraphRoute[] = [
   { method: "GET", path: "/users", operation: "users.read", handler: listUsers },
@@ -45,6 +90,53 @@ export const GRAPH_ROUTES: readonly GraphRoute[] = [
     path: "/users/:user/mailboxSettings",
     operation: "mailboxSettings.read",
     handler: getMailboxSettings,
+  },
+  {
+    method: "PATCH",
+    path: "/users/:user/mailboxSettings",
+    operation: "mailboxSettings.write",
+    handler: patchMailboxSettings,
+  },
+  { method: "GET", path: "/oauth2PermissionGrants", operation: "oauth2Grants.read", handler: listGrants },
+  { method: "POST", path: "/oauth2PermissionGrants", operation: "oauth2Grants.write", handler: createGrant },
+  {
+    method: "GET",
+    path: "/oauth2PermissionGrants/:grant",
+    operation: "oauth2Grants.read",
+    handler: getGrant,
+  },
+  {
+    method: "DELETE",
+    path: "/oauth2PermissionGrants/:grant",
+    operation: "oauth2Grants.write",
+    handler: deleteGrant,
+  },
+  {
+    method: "GET",
+    path: "/users/:user/appRoleAssignments",
+    operation: "appRoleAssignments.read",
+    handler: listAssignments,
+  },
+  {
+    method: "POST",
+    path: "/users/:user/appRoleAssignments",
+    operation: "appRoleAssignments.write",
+    handler: createAssignment,
+  },
+  {
+    method: "DELETE",
+    path: "/users/:user/appRoleAssignments/:assignment",
+    operation: "appRoleAssignments.write",
+    handler: deleteAssignment,
+  },
+  { method: "GET", path: `${AUTH}/methods`, operation: "authMethods.read", handler: listAuthMethods },
+  { method: "GET", path: `${AUTH}/methods/:method`, operation: "authMethods.read", handler: getAuthMethod },
+  ...AUTH_METHOD_ROUTES,
+  {
+    method: "GET",
+    path: "/auditLogs/directoryAudits",
+    operation: "directoryAudits.read",
+    handler: listDirectoryAudits,
   },
   {
     method: "GET",

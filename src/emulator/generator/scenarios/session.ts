@@ -5,6 +5,7 @@ import { UA_PYTHON } from "../people.js";
 import { Session } from "../session.js";
 import { riskDetection, riskyUser } from "../signals.js";
 import { DAY, HOUR, MINUTE } from "../time.js";
+import { sessionIdentityArtefacts } from "./identity.js";
 import {
   attackerEndpoint,
   containRule,
@@ -17,7 +18,7 @@ import {
 
 export const tokenReplay: ScenarioDef = {
   description:
-    "Token replay: the victim's own compliant session from the office is replayed from a second country (OVH or Hetzner); the replayed refreshes share the SessionId, carry no P2 risk data (riskLevel hidden, Defender 0), and mint the token that makes a forwarding rule.",
+    "Token replay: the victim's own compliant session from the office is replayed from a second country (OVH or Hetzner); the replayed refreshes share the SessionId, carry no P2 risk data (riskLevel hidden, Defender 0), and mint the token that makes a forwarding rule. The replayed session also consents a mail app, registers an Authenticator and sets an external auto-reply.",
   people: 1,
   minDays: 1,
   run(ctx, t, [v]) {
@@ -47,6 +48,12 @@ export const tokenReplay: ScenarioDef = {
     t.victim(v.user);
     t.action(audit, [replay], [s.root]);
     containRule(t, v, rule);
+    // The replayed session also consents a mail app, registers an Authenticator and sets an auto-reply.
+    sessionIdentityArtefacts(ctx, t, v, {
+      ms: Date.parse(replay.createdDateTime),
+      ip: ep.ip,
+      dropAddress: fwd,
+    });
   },
 };
 
