@@ -41,13 +41,24 @@ export function registerDemo(program: Command): void {
       const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "mailwarden-demo-"));
       const { generateTenant } = await import("../../emulator/generator/index.js");
       const g = generateTenant({ scenarios: "all", users: 20, days: 3, seed: 1 });
+      // The demo's responder app holds what the default playbook bec-containment needs (doctor lists the same).
+      // Disabling an administrator's account (the generated tenant has compromised admins) needs the app to hold a
+      // privileged Entra role too; without it Graph answers 403 and the step fails, as user.disable's limits say.
+      for (const a of g.state.apps) {
+        a.graphRoles = [...new Set([...a.graphRoles, ...BEC_ROLES])];
+        a.directoryRoles = [...new Set([...a.directoryRoles, "Privileged Authentication Administrator"])];
+      }
       const { emulator, config: input } = await launchEmulator({
         stateDir,
         caDir: o.caDir,
         tenant: { state: g.state, startTime: g.startTime, seed: 1 },
       });
       let ok = false;
-      const base = configSchema.parse({ ...input, run: { source: "hunt" } });
+      const base = configSchema.parse({
+        ...input,
+        run: { source: "hunt" },
+        playbooks: { ...input.playbooks, selected: ["bec-containment", "contain-transport-rule"] },
+      });
       const t = await openTenant(base);
       try {
         ok = await stages(emulator, base, t, path.resolve(o.reportsDir), started, g.truth);
@@ -59,6 +70,15 @@ export function registerDemo(program: Command): void {
       if (!ok) process.exitCode = EXIT.runFailed;
     });
 }
+
+/** Graph application permissions bec-containment's steps and gather need beyond the generated app's. */
+const BEC_ROLES = [
+  "User.EnableDisableAccount.All",
+  "IdentityRiskyUser.ReadWrite.All",
+  "DelegatedPermissionGrant.ReadWrite.All",
+  "AppRoleAssignment.ReadWrite.All",
+  "UserAuthenticationMethod.ReadWrite.All",
+];
 
 interface Check {
   stage: string;
