@@ -58,7 +58,7 @@ export const actions: readonly AnyAction[] = (
     userRequirePasswordChange,
     userRevokeSessions,
   ] as unknown as AnyAction[]
-).sort((a, b) => a.id.localeCompare(b.id));
+).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 export function getAction(id: string): ActionDefinition<unknown> | undefined {
   return actions.find((a) => a.id === id);

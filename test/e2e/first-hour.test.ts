@@ -124,6 +124,7 @@ describe("actions list", () => {
     const rows = JSON.parse(r.stdout) as { id: string; reversibility: string }[];
     const readOnly = rows.filter((x) => x.reversibility === "read-only").map((x) => x.id);
     expect(readOnly).toEqual([
+      "autoReply.read",
       "case.linkedSignIns",
       "case.sessionPeers",
       "delegation.list",

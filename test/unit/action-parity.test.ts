@@ -29,10 +29,10 @@ describe("action catalogue parity", () => {
   it("flags exactly the actions that never write as read-only, and shows them so in the catalogue", () => {
     const readOnly = actions.filter((a) => a.readOnly).map((a) => a.id);
     expect(readOnly).toEqual([
+      "autoReply.read",
       "case.linkedSignIns",
       "case.sessionPeers",
       "delegation.list",
-      "autoReply.read",
       "inboxRule.get",
       "inboxRule.list",
       "inboxRule.resolve",

@@ -351,7 +351,20 @@ const subjects: Subject[] = [
               ],
               mobileDevices: [{ deviceId: "D1", firstSyncTime: "2025-06-01T23:00:00Z" }],
               casMailbox: { popEnabled: false, smtpClientAuthenticationDisabled: null },
+              automaticReplies: { status: "alwaysEnabled", externalReplyMessage: "away" },
             },
+            consents: [{ client: "11111111-1111-4111-8111-111111111111", scope: "Mail.Read" }],
+            appRoleAssignments: [
+              { resource: "11111111-1111-4111-8111-111111111111", createdDateTime: "2025-06-01T22:20:00Z" },
+            ],
+            authMethods: [{ type: "fido2", createdDateTime: "2025-06-01T22:30:00Z" }],
+          },
+        ],
+        servicePrincipals: [
+          {
+            appId: "11111111-1111-4111-8111-111111111111",
+            displayName: "Mail Backup Pro",
+            appRoles: [{ id: "22222222-2222-4222-8222-222222222222", value: "Mail.Send" }],
           },
         ],
         apps: [{ displayName: "app" }],
