@@ -104,6 +104,14 @@ export interface ActionContext {
   poll: { attempts: number; delayMs: number; sleep(ms: number): Promise<void> };
 }
 
+/**
+ * The plan run() acts on. `fresh`: its before-image was read live by this process moments ago in this run (no
+ * wait, restart or resume since, no earlier step of the run wrote to this object, and no earlier effect of the
+ * case holds another before-image), so run() may write without reading the object again; the write is still
+ * verified by verify()'s re-read. Never persisted.
+ */
+export type RunPlan = StepPlan & { fresh?: boolean };
+
 export interface RunResult {
   before: Json;
   after: Json;
@@ -136,7 +144,7 @@ export interface ActionDefinition<I> {
   /** The object this action changes (for the idempotency key). */
   targetId(input: I): string;
   plan(ctx: ActionContext, input: I): Promise<Omit<StepPlan, "idempotencyKey">>;
-  run(ctx: ActionContext, input: I, plan: StepPlan): Promise<RunResult>;
+  run(ctx: ActionContext, input: I, plan: RunPlan): Promise<RunResult>;
   /** `result` is what run() returned (or what the journal recorded when the effect was applied earlier). */
   verify(
     ctx: ActionContext,

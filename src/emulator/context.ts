@@ -26,6 +26,11 @@ export interface RequestLogEntry {
   write: boolean;
   /** Exchange: the cmdlet and the object it named (`Set-Mailbox <identity>`), so tests can count writes per object. */
   operation?: string;
+  /** Real time (epoch ms) the request arrived and its answer was ready: benchmarks check pacing against these. */
+  receivedMs?: number;
+  answeredMs?: number;
+  /** The Retry-After header the answer carried (seconds), when it had one. */
+  retryAfter?: string;
 }
 
 /** The claims of a verified access token that the faces act on. */
