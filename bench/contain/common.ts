@@ -34,15 +34,8 @@ export function label(r: RequestLogEntry): string {
   const p = r.path
     .split("?")[0]!
     .replace(/^\/(v1\.0|beta)/, "")
-    .split("/")
-    .map((seg, i, all) =>
-      i > 0 &&
-      /^[0-9a-f-]{8,}$|@|^[A-Za-z0-9+/=_-]{40,}$/i.test(decodeURIComponent(seg)) &&
-      all[i - 1] !== "mailFolders"
-        ? "{id}"
-        : seg,
-    )
-    .join("/");
+    .replace(/^\/users\/[^/]+/, "/users/{id}")
+    .replace(/\/(messageRules|mailFolders|riskyUsers)\/(?!inbox\b)[^/]+/g, "/$1/{id}");
   return `${r.method} ${r.face} ${p}`;
 }
 
