@@ -15,7 +15,7 @@
  *   npm run bench:contain -- bench/contain/mass.bench-test.ts
  *   MW_MASS_HITS=200 MW_MASS_CONCURRENCY=8 npm run bench:contain -- bench/contain/mass.bench-test.ts
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ import { closeAuditLog, createAuditLog } from "../../src/audit/log.js";
 import { actionContext } from "../../src/cli/commands/run.js";
 import { scanWith } from "../../src/cli/commands/scan.js";
 import type { RequestLogEntry } from "../../src/emulator/context.js";
-import { loadPlaybook } from "../../src/playbooks/load.js";
+import { loadPlaybook, parsePlaybook } from "../../src/playbooks/load.js";
 import { Job } from "../../src/runner/job.js";
 import { SqliteCaseStore } from "../../src/store/sqlite.js";
 import { massScenario } from "../../test/helpers/mass.js";
@@ -31,6 +31,8 @@ import { startTestTenant } from "../../test/helpers/tenant.js";
 import { countBy, gitFacts, label, machine, writeResult, type Latencies } from "./common.js";
 
 const N = Number(process.env.MW_MASS_HITS ?? 1000);
+/** `confirm`: the playbook also confirms each user compromised (Identity Protection, 1 request/s per tenant). */
+const CONFIRM = process.env.MW_MASS_CONFIRM === "1";
 const CONCURRENCY = Number(process.env.MW_MASS_CONCURRENCY ?? 16);
 const LAT: Latencies = {
   token: Number(process.env.MW_MASS_TOKEN_MS ?? 20),
@@ -43,6 +45,15 @@ const PER_CASE = {
   forwarding: { exchange: 3, graph: 3 }, // Get-Mailbox/Set-Mailbox/Get-Mailbox + user GET/revoke/GET
   rule: { exchange: 0, graph: 6 }, // rule GET/PATCH/GET (Outlook) + user GET/revoke/GET
 };
+
+/** contain-mailbox-exfiltration plus bec-containment's "confirm compromised" step (an Identity Protection write). */
+function confirmPlaybook() {
+  const base = readFileSync(path.resolve("playbooks/contain-mailbox-exfiltration.yaml"), "utf8");
+  return parsePlaybook(
+    `${base.replace("id: contain-mailbox-exfiltration", "id: bench-contain-confirm")}  - id: confirm-compromised\n    action: user.confirmCompromised\n`,
+    "bench-contain-confirm.yaml",
+  );
+}
 
 /** For each 429 with Retry-After: the next request for the same method and path, and whether it waited. */
 function retryAfterCheck(reqs: RequestLogEntry[]) {
@@ -97,7 +108,7 @@ describe("mass containment under limits (bench)", () => {
         store,
         audit,
         actionCtx: actionContext(t.cfg, t.handles),
-        playbooks: [loadPlaybook("contain-mailbox-exfiltration")],
+        playbooks: [CONFIRM ? confirmPlaybook() : loadPlaybook("contain-mailbox-exfiltration")],
         guardrails: { ...t.cfg.guardrails, maxContainmentsPerRun: 10_000 },
         leaseMs: 60_000,
         concurrency: CONCURRENCY,
@@ -114,7 +125,8 @@ describe("mass containment under limits (bench)", () => {
         graph: fwd * PER_CASE.forwarding.graph + rules * PER_CASE.rule.graph,
         outlook: rules * 3,
         directoryWrites: N,
-        identityProtection: 0,
+        // confirmCompromised: the risk read before, the write, the read after.
+        identityProtection: CONFIRM ? 3 * N : 0,
       };
       // What bounds the run from below, each in ms:
       const bounds = {
@@ -122,13 +134,13 @@ describe("mass containment under limits (bench)", () => {
         exchangeSession: unavoidable.exchange * LAT.exchange,
         // Outlook: 4 concurrent per app and mailbox, 10,000 / 10 min per app and mailbox: a case's own chain.
         outlookPerMailbox: 3 * LAT.graph,
-        // Identity Protection: 1 request/s per tenant; this playbook makes none.
+        // Identity Protection: 1 request/s per tenant (none unless MW_MASS_CONFIRM=1).
         identityProtection: unavoidable.identityProtection * 1000,
         // Directory writes (revokeSignInSessions): 3,000 per 150 s per app and tenant [D] (not enforced by the
         // emulator; shown for completeness): N writes fit in one window below 3,000.
         directoryWrites: N > 3000 ? Math.floor(N / 3000) * 150_000 : 0,
         // One case's own unavoidable chain, one request after another.
-        oneCase: 3 * LAT.exchange + 3 * LAT.graph,
+        oneCase: 3 * LAT.exchange + 3 * LAT.graph + (CONFIRM ? 3 * LAT.graph : 0),
       };
       const minMs = Math.max(...Object.values(bounds));
       const binding = Object.entries(bounds).find(([, v]) => v === minMs)![0];
@@ -140,7 +152,14 @@ describe("mass containment under limits (bench)", () => {
         date: new Date().toISOString(),
         ...gitFacts(),
         machine: machine(),
-        params: { hits: N, mailboxes: new Set(hits.map((h) => h.user.id)).size, concurrency: CONCURRENCY },
+        params: {
+          hits: N,
+          mailboxes: new Set(hits.map((h) => h.user.id)).size,
+          concurrency: CONCURRENCY,
+          playbook: CONFIRM
+            ? "contain-mailbox-exfiltration + user.confirmCompromised"
+            : "contain-mailbox-exfiltration",
+        },
         latenciesMs: LAT,
         limits: t.emulator.ctx.faults!.config.limits,
         hitsByKind: countBy(hits, (h) => h.target.kind),
@@ -165,7 +184,7 @@ describe("mass containment under limits (bench)", () => {
         ratio: Math.round((minMs / wallMs) * 1000) / 1000,
         target: 0.9,
       };
-      writeResult(`contain-mass-${N}-c${CONCURRENCY}`, result);
+      writeResult(`contain-mass-${N}-c${CONCURRENCY}${CONFIRM ? "-confirm" : ""}`, result);
       expect(failedRuns).toBe(0);
       expect(ra.early).toEqual([]);
       expect(chainOk).toBe(true);
