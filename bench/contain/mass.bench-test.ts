@@ -55,6 +55,23 @@ function confirmPlaybook() {
   );
 }
 
+/** How long at least one of these requests was in hand at the emulator (the union of their intervals), ms. */
+function busy(reqs: RequestLogEntry[]): number {
+  const xs = reqs.map((r) => [r.receivedMs!, r.answeredMs!] as const).sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = -Infinity;
+  for (const [a, b] of xs) {
+    if (a > end) {
+      total += b - a;
+      end = b;
+    } else if (b > end) {
+      total += b - end;
+      end = b;
+    }
+  }
+  return total;
+}
+
 /** For each 429 with Retry-After: the next request for the same method and path, and whether it waited. */
 function retryAfterCheck(reqs: RequestLogEntry[]) {
   const key = (r: RequestLogEntry) => `${r.face} ${r.method} ${r.operation ?? r.path}`;
@@ -104,6 +121,7 @@ describe("mass containment under limits (bench)", () => {
       const audit = createAuditLog(path.join(dir, "audit.jsonl"));
       const mark = t.mark();
       const started = performance.now();
+      const cpu0 = process.cpuUsage();
       const out = await new Job({
         store,
         audit,
@@ -114,6 +132,7 @@ describe("mass containment under limits (bench)", () => {
         concurrency: CONCURRENCY,
       }).run(hits, "execute");
       const wallMs = performance.now() - started;
+      const cpu = process.cpuUsage(cpu0);
       const chainOk = store.verifyChain().ok;
       store.close();
       await closeAuditLog(audit);
@@ -175,6 +194,11 @@ describe("mass containment under limits (bench)", () => {
         requestsByLabel: countBy(reqs, label),
         statuses: countBy(reqs, (r) => String(r.status)),
         throttled: reqs.filter((r) => r.status === 429).length,
+        // This process (runner and emulator together; the pwsh stand-in is another process) and how long the
+        // Exchange face had a cmdlet in hand (the session's busy time: the rest of the wall time it waited).
+        processCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        exchangeBusyMs: busy(reqs.filter((r) => r.face === "exchange")),
+        graphBusyMs: busy(reqs.filter((r) => r.face === "graph")),
         retryAfter: ra,
         unavoidableRequests: unavoidable,
         lowerBoundsMs: bounds,
