@@ -1,8 +1,8 @@
 /**
  * The action contract. An action is defined once: its logical id, what it needs, and plan / run / verify /
  * compensate. `plan` reads live state and writes nothing (dry runs are plans); `run` is idempotent (it re-reads
- * first and reports a repeat as already done); `verify` re-reads; the before-image returned by `run` is what
- * `compensate` restores.
+ * first — or, handed a fresh plan, may act on its before-image — and reports a repeat as already done); `verify`
+ * re-reads; the before-image returned by `run` is what `compensate` restores.
  */
 import type { GraphAdapter } from "../adapters/graph/client.js";
 import type { Hit } from "../model/hit.js";
