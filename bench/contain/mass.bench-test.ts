@@ -102,6 +102,8 @@ describe("mass containment under limits (bench)", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mw-bench-mass-"));
     const t0 = Date.now();
     const t = await startTestTenant({ scenario: massScenario(N) });
+    // confirmCompromised needs IdentityRiskyUser.ReadWrite.All, which the emulator's app is not granted by default.
+    if (CONFIRM) t.emulator.ctx.state.apps[0]!.graphRoles.push("IdentityRiskyUser.ReadWrite.All");
     try {
       const scan = (await scanWith(t.cfg, t.handles)).hits;
       const hits = Array.from({ length: N }, (_, i) => {

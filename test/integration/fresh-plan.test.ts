@@ -38,6 +38,8 @@ const count = (rs: RequestLogEntry[]) => {
 
 beforeEach(async () => {
   t = await startTestTenant({ scenario: massScenario(1) });
+  // For user.confirmCompromised (granted before the first token is issued).
+  t.emulator.ctx.state.apps[0]!.graphRoles.push("IdentityRiskyUser.ReadWrite.All");
   hits = (await scanWith(t.cfg, t.handles)).hits.filter((h) => h.user.upn === "user000@contoso.com");
   expect(hits.map((h) => h.target.kind).sort()).toEqual(["inboxRule", "mailboxForwarding"]);
 });
@@ -115,6 +117,27 @@ describe("fresh plans", () => {
     );
     expect(count(t.emulator.requests().slice(mark2))).toEqual({ "Get-Mailbox": 1 });
     expect(r2.alreadyDone).toBe(true);
+    // Identity Protection (1 request/s per tenant): a fresh confirm-compromised plan is written without a re-read.
+    const risk = {
+      key: "confirm",
+      stepId: "confirm",
+      action: "user.confirmCompromised",
+      scope: "user" as const,
+      input: { userId: u.id, upn: u.userPrincipalName } as never,
+      outcome: "planned" as const,
+    };
+    const [rplan] = await toPromise(
+      createActor(actors.planSteps, { input: { runId: "r", caseId: "c", steps: [risk] } }).start(),
+    );
+    const mark3 = t.mark();
+    await toPromise(
+      createActor(actors.executeStep, {
+        input: { runId: "r", caseId: "c", step: { ...risk, plan: rplan as never } },
+      }).start(),
+    );
+    expect(count(t.emulator.requests().slice(mark3))).toEqual({
+      [`POST /v1.0/identityProtection/riskyUsers/confirmCompromised`]: 1,
+    });
     store.close();
   });
 });
