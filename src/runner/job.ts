@@ -314,12 +314,16 @@ export class Job {
 
   /** Resumes every interrupted or waiting run in the store (execute mode only: a dry run never writes). */
   async resumePending(): Promise<void> {
-    for (const row of this.env.store.listRuns({ active: true }))
-      if (row.mode === "execute" && !this.env.stop?.aborted) {
+    // One run's row (and snapshot) in memory at a time: thousands of open cases are listed by id only.
+    for (const runId of this.env.store.activeRunIds()) {
+      if (this.env.stop?.aborted) break;
+      const row = this.env.store.getRun(runId);
+      if (row?.mode === "execute") {
         await this.resume(row);
         // A resumed run that finished may have been its case's last open work.
         this.maybeClose(row.caseId);
       }
+    }
   }
 
   /** Effects of a case that are done and verified: their steps are not planned again. */
