@@ -210,7 +210,7 @@ describe("mass containment under limits (bench)", () => {
         ratio: Math.round((minMs / wallMs) * 1000) / 1000,
         target: 0.9,
       };
-      writeResult(`contain-mass-${N}-c${CONCURRENCY}${CONFIRM ? "-confirm" : ""}`, result);
+      writeResult(`contain-mass-${N}-c${CONCURRENCY}-x${LAT.exchange}${CONFIRM ? "-confirm" : ""}`, result);
       expect(failedRuns).toBe(0);
       expect(ra.early).toEqual([]);
       expect(chainOk).toBe(true);
