@@ -35,6 +35,8 @@ const { values: opt } = parseArgs({
     runs: { type: "string", default: "500" },
     open: { type: "string", default: "10000" },
     out: { type: "string" },
+    /** V8 old-space cap of the resuming process (MiB): it must resume every open case within it. */
+    heapCap: { type: "string", default: "128" },
     /** Internal: measure resuming the open cases of this store file in this (fresh) process. */
     resume: { type: "string" },
   },
@@ -42,6 +44,7 @@ const { values: opt } = parseArgs({
 const MACHINE_RUNS = Number(opt.machineRuns);
 const RUNNER_CASES = Number(opt.runs);
 const OPEN = Number(opt.open);
+const HEAP_CAP = Number(opt.heapCap);
 if (typeof globalThis.gc !== "function") {
   console.error("run with node --expose-gc (npm run bench:engine does)");
   process.exit(2);
@@ -285,12 +288,16 @@ async function openCases(dir) {
   const openMs = performance.now() - t0;
   // The resume is measured in a fresh process, so nothing of the opening (or the other phases) is in its memory.
   const child = JSON.parse(
-    execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--resume", file], {
-      encoding: "utf8",
-      maxBuffer: 1 << 26,
-    }),
+    execFileSync(
+      process.execPath,
+      ["--expose-gc", `--max-old-space-size=${HEAP_CAP}`, fileURLToPath(import.meta.url), "--resume", file],
+      {
+        encoding: "utf8",
+        maxBuffer: 1 << 26,
+      },
+    ),
   );
-  return { openCases: OPEN, openingMs: Math.round(openMs), ...child };
+  return { openCases: OPEN, openingMs: Math.round(openMs), heapCapMiB: HEAP_CAP, ...child };
 }
 
 /** In a fresh process: a new store handle and Job resume every open case's waiting run. */
@@ -312,12 +319,14 @@ async function resumeOnly(file) {
   await job.resumePending();
   const resumeCpu = cpuMs(process.cpuUsage(c1));
   const resumeMs = performance.now() - t1;
-  const listed = store.listRuns({ active: true }).length;
-  const openListed = store.listCases({ status: ["open"] }).length;
-  const stillWaiting = store.listRuns({ active: true, states: ["waiting"] }).length;
+  // Measured before the checks below, which read every run again.
+  const peakRss = process.resourceUsage().maxRSS * 1024;
   gc();
   const after = process.memoryUsage();
-  const peakRss = process.resourceUsage().maxRSS * 1024;
+  const ids = store.activeRunIds();
+  const listed = ids.length;
+  const openListed = store.listCases({ status: ["open"] }).length;
+  const stillWaiting = ids.filter((id) => store.getRun(id)?.state === "waiting").length;
   const dbBytes = ["", "-wal"].reduce((a, s) => {
     try {
       return a + statSync(file + s).size;
