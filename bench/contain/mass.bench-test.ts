@@ -33,6 +33,8 @@ import { countBy, gitFacts, label, machine, writeResult, type Latencies } from "
 const N = Number(process.env.MW_MASS_HITS ?? 1000);
 /** `confirm`: the playbook also confirms each user compromised (Identity Protection, 1 request/s per tenant). */
 const CONFIRM = process.env.MW_MASS_CONFIRM === "1";
+/** Share of Graph requests answered 429 with `Retry-After: 1` (injected), to exercise the Retry-After check. */
+const THROTTLE = Number(process.env.MW_MASS_THROTTLE ?? 0);
 const CONCURRENCY = Number(process.env.MW_MASS_CONCURRENCY ?? 16);
 const LAT: Latencies = {
   token: Number(process.env.MW_MASS_TOKEN_MS ?? 20),
@@ -117,7 +119,21 @@ describe("mass containment under limits (bench)", () => {
       // Latency from here on; every limit on (the defaults); the limits' windows start afresh.
       const rule = (face: string, ms: number) => ({ face, match: "*", fault: { type: "latency", ms } });
       t.emulator.ctx.faults!.replace({
-        rules: [rule("token", LAT.token), rule("graph", LAT.graph), rule("exchange", LAT.exchange)],
+        rules: [
+          rule("token", LAT.token),
+          rule("graph", LAT.graph),
+          rule("exchange", LAT.exchange),
+          ...(THROTTLE
+            ? [
+                {
+                  face: "graph",
+                  match: "*",
+                  probability: THROTTLE,
+                  fault: { type: "throttle", retryAfter: 1 },
+                },
+              ]
+            : []),
+        ],
       });
       const store = new SqliteCaseStore(path.join(dir, "mass.sqlite"), { create: true });
       const audit = createAuditLog(path.join(dir, "audit.jsonl"));
@@ -177,6 +193,7 @@ describe("mass containment under limits (bench)", () => {
           hits: N,
           mailboxes: new Set(hits.map((h) => h.user.id)).size,
           concurrency: CONCURRENCY,
+          injectedThrottle: THROTTLE,
           playbook: CONFIRM
             ? "contain-mailbox-exfiltration + user.confirmCompromised"
             : "contain-mailbox-exfiltration",
@@ -210,7 +227,10 @@ describe("mass containment under limits (bench)", () => {
         ratio: Math.round((minMs / wallMs) * 1000) / 1000,
         target: 0.9,
       };
-      writeResult(`contain-mass-${N}-c${CONCURRENCY}-x${LAT.exchange}${CONFIRM ? "-confirm" : ""}`, result);
+      writeResult(
+        `contain-mass-${N}-c${CONCURRENCY}-x${LAT.exchange}${CONFIRM ? "-confirm" : ""}${THROTTLE ? "-throttled" : ""}`,
+        result,
+      );
       expect(failedRuns).toBe(0);
       expect(ra.early).toEqual([]);
       expect(chainOk).toBe(true);
