@@ -41,6 +41,19 @@ function image(states: { rule: ResolvedRule; enabled: boolean }[]): Json {
   };
 }
 
+/** A rule's enabled state in a before-image made by image() (the first rule's at top level, each under `rules`). */
+function enabledIn(before: Json, r: ResolvedRule, i: number): boolean {
+  const b = (before && typeof before === "object" && !Array.isArray(before) ? before : {}) as Record<
+    string,
+    Json
+  >;
+  if (Array.isArray(b.rules)) {
+    const hit = (b.rules as { rule?: string; enabled?: boolean }[]).find((x) => x.rule === ruleKey(r));
+    if (hit) return hit.enabled === true;
+  }
+  return i === 0 ? b.enabled === true : true;
+}
+
 export const inboxRuleDisable = defineAction<Input>({
   id: "inboxRule.disable",
   scope: "object",
@@ -82,11 +95,15 @@ export const inboxRuleDisable = defineAction<Input>({
   async run(ctx, input, plan) {
     const rules = rulesOf(plan.target);
     const live = [];
-    for (const r of rules) {
-      const l = await readRule(ctx, input.mailboxId, r);
-      checkSame(input, l);
-      live.push({ rule: r, enabled: l.enabled });
-    }
+    if (plan.fresh) {
+      // Resolved (content checked) moments ago (RunPlan.fresh): the plan's image is the live state.
+      for (const [i, r] of rules.entries()) live.push({ rule: r, enabled: enabledIn(plan.before, r, i) });
+    } else
+      for (const r of rules) {
+        const l = await readRule(ctx, input.mailboxId, r);
+        checkSame(input, l);
+        live.push({ rule: r, enabled: l.enabled });
+      }
     for (const x of live) if (x.enabled) await setEnabled(ctx, input.mailboxId, x.rule, false);
     return {
       before: image(live),

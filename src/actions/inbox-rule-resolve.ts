@@ -144,7 +144,10 @@ async function withSameRules(ctx: ActionContext, t: RuleTarget, r: Resolution): 
 
 /** Resolves the live rules; never throws for gone/changed (they are outcomes a human must see). */
 export async function resolveRule(ctx: ActionContext, t: RuleTarget): Promise<Resolution> {
-  for (const step of [byExchangeId, byGraphId]) {
+  // Where Graph can change the rule (the write goes there), its Graph id is read first: no Exchange round trip
+  // (about a second per cmdlet) for a rule Graph resolves exactly.
+  const graphFirst = !!t.graphRuleId && !t.hidden && !t.graphReadOnly;
+  for (const step of graphFirst ? [byGraphId, byExchangeId] : [byExchangeId, byGraphId]) {
     const r = await step(ctx, t);
     if (r) return withSameRules(ctx, t, r);
   }

@@ -33,6 +33,17 @@ async function readForwarding(ctx: ActionContext, mailboxId: string): Promise<Fo
   };
 }
 
+/** The forwarding a plan's before-image holds. */
+function forwardingOf(j: Json): Forwarding {
+  const o = (j && typeof j === "object" && !Array.isArray(j) ? j : {}) as Record<string, Json>;
+  const str = (v: Json | undefined) => (typeof v === "string" ? v : null);
+  return {
+    forwardingSmtpAddress: str(o.forwardingSmtpAddress),
+    forwardingAddress: str(o.forwardingAddress),
+    deliverToMailboxAndForward: o.deliverToMailboxAndForward === true,
+  };
+}
+
 const isCleared = (f: Forwarding) =>
   !f.forwardingSmtpAddress && !f.forwardingAddress && !f.deliverToMailboxAndForward;
 const asJson = (f: Forwarding): Json => ({ ...f });
@@ -60,8 +71,9 @@ export const mailboxForwardingClear = defineAction<ForwardingTarget>({
     };
   },
 
-  async run(ctx, input) {
-    const before = await readForwarding(ctx, input.mailboxId);
+  async run(ctx, input, plan) {
+    // A fresh plan's before-image was read moments ago (RunPlan.fresh): no second Get-Mailbox.
+    const before = plan.fresh ? forwardingOf(plan.before) : await readForwarding(ctx, input.mailboxId);
     if (isCleared(before)) return { before: asJson(before), after: asJson(before), alreadyDone: true };
     await ctx.exchange!.setMailboxForwarding(input.mailboxId, CLEARED, signalOf(ctx));
     return { before: asJson(before), after: asJson(CLEARED), alreadyDone: false };

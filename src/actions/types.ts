@@ -1,8 +1,8 @@
 /**
  * The action contract. An action is defined once: its logical id, what it needs, and plan / run / verify /
  * compensate. `plan` reads live state and writes nothing (dry runs are plans); `run` is idempotent (it re-reads
- * first and reports a repeat as already done); `verify` re-reads; the before-image returned by `run` is what
- * `compensate` restores.
+ * first — or, handed a fresh plan, may act on its before-image — and reports a repeat as already done); `verify`
+ * re-reads; the before-image returned by `run` is what `compensate` restores.
  */
 import type { GraphAdapter } from "../adapters/graph/client.js";
 import type { LegacyProtocolSettings } from "../adapters/exo/client.js";
@@ -125,6 +125,14 @@ export interface ActionContext {
   caseView?: CaseView;
 }
 
+/**
+ * The plan run() acts on. `fresh`: its before-image was read live by this process moments ago in this run (no
+ * wait, restart or resume since, no earlier step of the run wrote to this object, and no earlier effect of the
+ * case holds another before-image), so run() may write without reading the object again; the write is still
+ * verified by verify()'s re-read. Never persisted.
+ */
+export type RunPlan = StepPlan & { fresh?: boolean };
+
 export interface RunResult {
   before: Json;
   after: Json;
@@ -162,7 +170,7 @@ export interface ActionDefinition<I> {
   /** The object this action changes (for the idempotency key). */
   targetId(input: I): string;
   plan(ctx: ActionContext, input: I): Promise<Omit<StepPlan, "idempotencyKey">>;
-  run(ctx: ActionContext, input: I, plan: StepPlan): Promise<RunResult>;
+  run(ctx: ActionContext, input: I, plan: RunPlan): Promise<RunResult>;
   /** `result` is what run() returned (or what the journal recorded when the effect was applied earlier). */
   verify(
     ctx: ActionContext,

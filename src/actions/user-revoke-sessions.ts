@@ -67,7 +67,8 @@ export const userRevokeSessions = defineAction<Input>({
   },
 
   async run(ctx, input, plan) {
-    const v = await validFrom(ctx, input.userId);
+    // A fresh plan's before-image was read moments ago (RunPlan.fresh): no second read before the write.
+    const v = plan.fresh ? field(plan.before) : await validFrom(ctx, input.userId);
     // Revoked after the suspect action, or since the before-image was read (an interrupted earlier attempt).
     if (after(v, input.notBefore) || later(v, field(plan.before)))
       return {

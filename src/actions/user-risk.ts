@@ -4,6 +4,7 @@
  * API cannot restore an earlier risk state, so neither is reversible to the exact before-image.
  */
 import { isNotFound } from "../adapters/errors.js";
+import type { Json } from "../engine/machine.js";
 import type { Hit } from "../model/hit.js";
 import { defineAction, pollUntil, type ActionContext, type RunResult, signalOf } from "./types.js";
 
@@ -24,6 +25,15 @@ async function readRisk(
     if (isNotFound(e)) return { riskState: "none", riskLevel: "none" };
     throw e;
   }
+}
+
+/** The risk a plan's before-image holds. */
+function riskOf(j: Json): { riskState: string; riskLevel: string } {
+  const o = (j && typeof j === "object" && !Array.isArray(j) ? j : {}) as Record<string, Json>;
+  return {
+    riskState: typeof o.riskState === "string" ? o.riskState : "none",
+    riskLevel: typeof o.riskLevel === "string" ? o.riskLevel : "none",
+  };
 }
 
 function riskAction(
@@ -57,8 +67,10 @@ function riskAction(
         warnings: [],
       };
     },
-    async run(ctx, input): Promise<RunResult> {
-      const r = await readRisk(ctx, input.userId);
+    async run(ctx, input, plan): Promise<RunResult> {
+      // A fresh plan's before-image was read moments ago (RunPlan.fresh): Identity Protection allows 1 request/s
+      // per tenant, so no second read before the write.
+      const r = plan.fresh ? riskOf(plan.before) : await readRisk(ctx, input.userId);
       if (r.riskState === target)
         return { before: { riskState: target }, after: { riskState: target }, alreadyDone: true };
       await ctx.graph.riskyUsersAction(op, [input.userId], signalOf(ctx));

@@ -240,6 +240,11 @@ export const configSchema = z.strictObject({
         .min(1)
         .default(["contain-mailbox-exfiltration", "contain-transport-rule"]),
       dirs: z.array(z.string().min(1)).default([]),
+      /**
+       * Cases driven at once by one invocation (each its own run and lease; the budget, the unattended cap and
+       * the kill switch hold as one after another). 1: one case after another.
+       */
+      concurrency: z.number().int().min(1).max(64).optional(),
     })
     .prefault({}),
   guardrails: z

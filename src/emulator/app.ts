@@ -33,12 +33,14 @@ export function createEmulatorApp(
     const url = new URL(c.req.url);
     const face = faceOfPath(url.pathname);
     const time = ctx.clock.now().toISOString();
+    const receivedMs = Date.now();
     c.set("requestId", randomUUID());
     c.set("write", false);
     if (face) c.set("face", face);
     await next();
     // Admin requests are not tenant traffic: never logged (tests count token/Graph/Exchange requests).
     if (face && face !== "admin") {
+      const retryAfter = c.res.headers.get("retry-after");
       log.append({
         time,
         face,
@@ -48,6 +50,9 @@ export function createEmulatorApp(
         write: c.get("write"),
         ...(c.get("operation") ? { operation: c.get("operation") } : {}),
         ...(c.res.headers.get("request-id") ? { requestId: c.res.headers.get("request-id")! } : {}),
+        receivedMs,
+        answeredMs: Date.now(),
+        ...(retryAfter !== null ? { retryAfter } : {}),
       });
     }
   });

@@ -28,6 +28,11 @@ export interface RequestLogEntry {
   operation?: string;
   /** The `request-id` the response carried (Graph): what a client records to name the request. */
   requestId?: string;
+  /** Real time (epoch ms) the request arrived and its answer was ready: benchmarks check pacing against these. */
+  receivedMs?: number;
+  answeredMs?: number;
+  /** The Retry-After header the answer carried (seconds), when it had one. */
+  retryAfter?: string;
 }
 
 /** The claims of a verified access token that the faces act on. */

@@ -56,8 +56,13 @@ const settledTick = () => new Promise<void>((resolve) => queueMicrotask(resolve)
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** How old a plan may be for run() to act on its before-image without reading again (RunPlan.fresh). */
+export const FRESH_PLAN_MS = 30_000;
+
 export function effectActors(env: EffectEnv) {
   const { store, audit } = env;
+  // Objects a step of this run has written (or tried to): a later step on the same object reads it again.
+  const touched = new Set<string>();
   // The run's own signal (lease lost) and the promise actor's (actor stopped) both abort the action's calls.
   const ctxWith = (signal: AbortSignal): ActionContext => ({
     ...env.actionCtx,
@@ -259,6 +264,14 @@ export function effectActors(env: EffectEnv) {
           idempotencyKey: key,
         });
       }
+      // The plan's before-image was read by this process moments ago (planned or re-planned in this drive, no
+      // resume, no earlier image of the case, no earlier write to this object in the run): run() need not re-read.
+      const fresh =
+        !resumed &&
+        (prior?.before === undefined || prior.before === null) &&
+        !touched.has(b.targetId) &&
+        env.actionCtx.now().getTime() - Date.parse(plan.plannedAt ?? "") <= FRESH_PLAN_MS;
+      touched.add(b.targetId);
       // The request ids of the writes this attempt makes (Graph), journalled with its outcome for the report.
       const requestIds: string[] = [];
       try {
@@ -267,6 +280,7 @@ export function effectActors(env: EffectEnv) {
             ...plan,
             before,
             ...(target !== undefined ? { target } : {}),
+            ...(fresh ? { fresh } : {}),
           }),
         );
         // Resumed: whether this process or the interrupted one wrote is unknown when the re-read finds it done.

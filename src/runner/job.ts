@@ -3,6 +3,7 @@
  * per (tenant, user), and drive one run per case and playbook. Every hit is accounted for: taken by a run, joined
  * to a case, already contained by a closed case, or not containable by any selected playbook.
  */
+import pLimit from "p-limit";
 import type { ActionContext } from "../actions/types.js";
 import type { AuditLogger } from "../audit/log.js";
 import { machineIdentity, REAPPROVE, type RunMode, type StepInstance } from "../engine/machine.js";
@@ -67,6 +68,8 @@ export interface JobEnv {
   /** Raises a notice; awaited, but its failure is only logged. */
   notify?: (n: JobNotice) => Promise<unknown>;
   stop?: AbortSignal;
+  /** Cases driven at once (each its own run and lease); 1 (default): one after another. */
+  concurrency?: number;
 }
 
 export interface JobOutcome {
@@ -337,12 +340,16 @@ export class Job {
 
   /** Resumes every interrupted or waiting run in the store (execute mode only: a dry run never writes). */
   async resumePending(): Promise<void> {
-    for (const row of this.env.store.listRuns({ active: true }))
-      if (row.mode === "execute" && !this.env.stop?.aborted) {
+    // One run's row (and snapshot) in memory at a time: thousands of open cases are listed by id only.
+    for (const runId of this.env.store.activeRunIds()) {
+      if (this.env.stop?.aborted) break;
+      const row = this.env.store.getRun(runId);
+      if (row?.mode === "execute") {
         await this.resume(row);
         // A resumed run that finished may have been its case's last open work.
         this.maybeClose(row.caseId);
       }
+    }
   }
 
   private aftercare(): Promise<Hit[]> {
@@ -435,10 +442,7 @@ export class Job {
       if (!groups.has(g)) groups.set(g, { user: hit.user, tenantId: hit.tenantId, items: [] });
       groups.get(g)!.items.push({ hit, pb });
     }
-    for (const g of groups.values()) {
-      if (this.env.stop?.aborted) break;
-      await this.runCase(g.tenantId, g.user, g.items, mode);
-    }
+    await this.runCases([...groups.values()], mode);
     // Hits joined to a case whose run another process drives (or that a stop left unplanned) are said so too.
     const accounted = new Set([
       ...this.out.runs.flatMap((r) => r.hitKeys),
@@ -460,6 +464,43 @@ export class Job {
           });
         }
     return this.out;
+  }
+
+  /**
+   * The cases, `concurrency` at a time, started in input order (a new case takes its budget or cap slot before
+   * its first await, so the order of those is the input's); runs are reported in input order. A case that throws
+   * stops new ones from starting; the first error is thrown once the started ones have ended.
+   */
+  private async runCases(
+    groups: { user: { id: string; upn: string }; tenantId: string; items: { hit: Hit; pb: Playbook }[] }[],
+    mode: RunMode,
+  ): Promise<void> {
+    const first = this.out.runs.length;
+    const limit = pLimit(Math.max(1, Math.floor(this.env.concurrency ?? 1)));
+    let failed = false;
+    const results = await Promise.allSettled(
+      groups.map((g) =>
+        limit(async () => {
+          if (this.env.stop?.aborted || failed) return;
+          try {
+            await this.runCase(g.tenantId, g.user, g.items, mode);
+          } catch (e) {
+            failed = true;
+            throw e;
+          }
+        }),
+      ),
+    );
+    const order = new Map(groups.map((g, i) => [`${g.tenantId}\u0000${g.user.id.toLowerCase()}`, i]));
+    const rank = (r: RunReport) => {
+      const row = this.env.store.getCase(r.caseId);
+      return row ? (order.get(`${row.tenantId}\u0000${row.userId.toLowerCase()}`) ?? -1) : -1;
+    };
+    const mine = this.out.runs.splice(first).map((r) => ({ r, k: rank(r) }));
+    mine.sort((a, b) => a.k - b.k); // stable: a case's runs keep their order
+    this.out.runs.push(...mine.map((x) => x.r));
+    const err = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (err) throw err.reason;
   }
 
   private async runCase(

@@ -592,6 +592,14 @@ export class SqliteCaseStore implements CaseStore {
     return rows.map(toRun).filter((r) => !filter.states || filter.states.includes(r.state));
   }
 
+  activeRunIds(): string[] {
+    return (
+      this.db.prepare("SELECT run_id FROM runs WHERE active = 1 ORDER BY created_at, run_id").all() as {
+        run_id: string;
+      }[]
+    ).map((r) => r.run_id);
+  }
+
   activeRun(caseId: string, playbook: string): RunRow | undefined {
     const r = this.db
       .prepare("SELECT * FROM runs WHERE case_id = ? AND playbook = ? AND active = 1 AND mode = 'execute'")

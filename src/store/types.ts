@@ -243,6 +243,8 @@ export interface CaseStore {
   createRun(run: NewRun, leaseMs: number): RunRow | undefined;
   getRun(runId: string): RunRow | undefined;
   listRuns(filter?: { caseId?: string; active?: boolean; states?: string[] }): RunRow[];
+  /** The ids of active runs in `listRuns` order, without their snapshots (read each with getRun when needed). */
+  activeRunIds(): string[];
   activeRun(caseId: string, playbook: string): RunRow | undefined;
   /** Takes the run's lease when free, expired, held by a dead process on this host, or already ours. */
   acquireLease(runId: string, leaseMs: number): { ok: boolean; holder?: string; tookOverFrom?: string };

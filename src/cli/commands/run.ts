@@ -78,6 +78,7 @@ export async function runHits(
       playbooks,
       guardrails: config.guardrails,
       leaseMs: config.store.leaseSeconds * 1000,
+      ...(config.playbooks.concurrency ? { concurrency: config.playbooks.concurrency } : {}),
       namedSteps: o.namedSteps ?? [],
       attended: !o.unattended,
       ...(o.unattended ? { unattended: o.unattended } : {}),

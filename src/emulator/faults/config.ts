@@ -78,7 +78,7 @@ const limitsSchema = z
   .strictObject({
     /** Outlook: 10,000 requests per 10 minutes per app per mailbox [D A8]. */
     outlookMailbox: z.boolean().default(true),
-    /** Outlook: 4 concurrent requests per app (MailboxConcurrency) [D A8]. */
+    /** Outlook: 4 concurrent requests per app and mailbox (MailboxConcurrency) [D A8, throttling-limits]. */
     outlookConcurrency: z.boolean().default(true),
     /** Identity Protection: 1 request per second per tenant, 429 without Retry-After [D A5]. */
     identityProtection: z.boolean().default(true),

@@ -33,6 +33,8 @@ export type LimitVerdict =
 
 const OUTLOOK_MAX_CONCURRENT = 4;
 
+const outlookKey = (app: string, mailbox: string | undefined) => `${app}|${(mailbox ?? "").toLowerCase()}`;
+
 export class Limits {
   readonly #outlookMailbox = new SlidingWindow(10_000, 10 * 60_000);
   readonly #identityProtection = new SlidingWindow(1, 1_000);
@@ -45,7 +47,7 @@ export class Limits {
 
   /**
    * Admits or refuses one request. `mailbox`: the `{user}` segment of an Outlook path (per app+mailbox window).
-   * An admitted Outlook request holds one of the app's concurrency slots until `release` is called.
+   * An admitted Outlook request holds one of the app's concurrency slots on that mailbox until `release` is called.
    */
   admit(
     family: LimitFamily,
@@ -58,15 +60,17 @@ export class Limits {
     const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
     switch (family) {
       case "outlook": {
-        if (on.outlookConcurrency && (this.#inFlight.get(app) ?? 0) >= OUTLOOK_MAX_CONCURRENT) {
+        // Outlook's limits are evaluated per app ID and mailbox combination [D throttling-limits].
+        const key = outlookKey(app, mailbox);
+        if (on.outlookConcurrency && (this.#inFlight.get(key) ?? 0) >= OUTLOOK_MAX_CONCURRENT) {
           return { ok: false, limit: "outlookConcurrency", retryAfter: 1, outlook: "MailboxConcurrency" };
         }
         if (on.outlookMailbox) {
-          const wait = this.#outlookMailbox.take(`${app}|${(mailbox ?? "").toLowerCase()}`, nowMs);
+          const wait = this.#outlookMailbox.take(key, nowMs);
           if (wait > 0)
             return { ok: false, limit: "outlookMailbox", retryAfter: secs(wait), outlook: "MailboxRate" };
         }
-        this.#inFlight.set(app, (this.#inFlight.get(app) ?? 0) + 1);
+        this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
         return { ok: true };
       }
       case "identityProtection":
@@ -90,12 +94,13 @@ export class Limits {
     }
   }
 
-  /** Frees the concurrency slot an admitted Outlook request held. */
-  release(family: LimitFamily, app: string): void {
+  /** Frees the concurrency slot an admitted Outlook request held (the same app and mailbox as `admit`). */
+  release(family: LimitFamily, app: string, mailbox?: string): void {
     if (family !== "outlook") return;
-    const n = (this.#inFlight.get(app) ?? 1) - 1;
-    if (n <= 0) this.#inFlight.delete(app);
-    else this.#inFlight.set(app, n);
+    const key = outlookKey(app, mailbox);
+    const n = (this.#inFlight.get(key) ?? 1) - 1;
+    if (n <= 0) this.#inFlight.delete(key);
+    else this.#inFlight.set(key, n);
   }
 
   reset(): void {

@@ -59,7 +59,7 @@ async function handle(
 
 /**
  * Service limits, then injected faults, then the handler. An admitted Outlook request holds one of the app's
- * concurrency slots while injected latency and the handler run.
+ * concurrency slots on its mailbox while injected latency and the handler run.
  */
 async function guarded(call: GraphCall, route: GraphRoute, segments: string[]): Promise<Response> {
   const { c, ctx } = call;
@@ -85,7 +85,7 @@ async function guarded(call: GraphCall, route: GraphRoute, segments: string[]): 
     if (refused) return refused;
     return await route.handler(call);
   } finally {
-    if (family) faults.limits.release(family, call.token.appid);
+    if (family) faults.limits.release(family, call.token.appid, call.params["user"]);
   }
 }
 
