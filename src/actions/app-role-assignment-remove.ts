@@ -4,7 +4,6 @@
  * an app that needs assignment often adds one (default access) beside the delegated grant. Compensation assigns
  * the same role of the same resource again; the directory gives it a new id and a new createdDateTime.
  */
-import { isNotFound } from "../adapters/errors.js";
 import type { GraphAppRoleAssignment } from "../adapters/graph/client.js";
 import type { Json } from "../engine/machine.js";
 import {
@@ -13,6 +12,7 @@ import {
   SESSION_WINDOW_LIMIT,
   sessionInputFromHit,
   sessionInputFromCase,
+  deleteEach,
   userObjectId,
   windowJson,
   windowWarnings,
@@ -77,15 +77,9 @@ export const appRoleAssignmentRemoveSessionAssignments = defineAction<SessionInp
   async run(ctx, input, plan): Promise<RunResult> {
     const planned = plannedIds(plan.target);
     const still = (await list(ctx, input)).filter((a) => planned.includes(a.id));
-    const removed: string[] = [];
-    for (const a of still) {
-      try {
-        await ctx.graph.deleteAppRoleAssignment(input.userId, a.id, signalOf(ctx));
-        removed.push(a.id);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
+    const removed = await deleteEach(still, (a) =>
+      ctx.graph.deleteAppRoleAssignment(input.userId, a.id, signalOf(ctx)),
+    );
     return {
       before: plan.before,
       after: { assignments: [], removed },

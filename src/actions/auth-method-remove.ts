@@ -8,7 +8,6 @@
  * Irreversible: a removed method cannot be re-created with its secret (key, seed or registration); the user
  * registers again.
  */
-import { isNotFound } from "../adapters/errors.js";
 import type { GraphAuthMethod, GraphDirectoryAudit } from "../adapters/graph/client.js";
 import type { Json } from "../engine/machine.js";
 import {
@@ -18,6 +17,7 @@ import {
   SESSION_WINDOW_LIMIT,
   sessionInputFromHit,
   sessionInputFromCase,
+  deleteEach,
   userObjectId,
   windowJson,
   windowWarnings,
@@ -173,15 +173,9 @@ export const authMethodRemoveSessionMethods = defineAction<SessionInput>({
     // The guard again on live state: a method the user removed since the plan must not make this the last one.
     const others = all.filter((m) => TYPES[typeOf(m)] !== undefined && !planned.includes(m.id));
     if (still.length && !others.length) guard({ remove: still, keep: [], notes: [] });
-    const removed: string[] = [];
-    for (const m of still) {
-      try {
-        await ctx.graph.deleteAuthMethod(input.userId, TYPES[typeOf(m)]!.segment, m.id, signalOf(ctx));
-        removed.push(m.id);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
+    const removed = await deleteEach(still, (m) =>
+      ctx.graph.deleteAuthMethod(input.userId, TYPES[typeOf(m)]!.segment, m.id, signalOf(ctx)),
+    );
     return {
       before: plan.before,
       after: { methods: [], removed },

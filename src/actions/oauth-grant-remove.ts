@@ -6,7 +6,6 @@
  * consent adds scopes to the same grant, so the session's part cannot be told apart from the user's own.
  * Compensation re-creates each grant from its before-image; the directory gives it a new id.
  */
-import { isNotFound } from "../adapters/errors.js";
 import type { GraphOAuth2Grant } from "../adapters/graph/client.js";
 import type { Json } from "../engine/machine.js";
 import {
@@ -16,6 +15,7 @@ import {
   SESSION_WINDOW_LIMIT,
   sessionInputFromHit,
   sessionInputFromCase,
+  deleteEach,
   userObjectId,
   windowJson,
   windowWarnings,
@@ -145,15 +145,7 @@ export const oauthGrantRemoveSessionGrants = defineAction<SessionInput>({
     // Only what the plan showed (and a person may have approved) is removed.
     const planned = plannedIds(plan.target);
     const still = await present(ctx, input, planned);
-    const removed: string[] = [];
-    for (const g of still) {
-      try {
-        await ctx.graph.deleteOAuth2Grant(g.id, signalOf(ctx));
-        removed.push(g.id);
-      } catch (e) {
-        if (!isNotFound(e)) throw e; // gone since the list: someone else removed it
-      }
-    }
+    const removed = await deleteEach(still, (g) => ctx.graph.deleteOAuth2Grant(g.id, signalOf(ctx)));
     return {
       before: plan.before,
       after: { grants: [], removed },

@@ -5,6 +5,7 @@
  * {@link SESSION_LOOKBACK_MS} before the suspect action — a guess, said in every plan. A hit with neither has no
  * session to speak of, and these actions do not apply to it.
  */
+import { isNotFound } from "../adapters/errors.js";
 import type { Json } from "../engine/machine.js";
 import type { Hit } from "../model/hit.js";
 import { ActionError } from "./types.js";
@@ -112,4 +113,24 @@ export const windowJson = (input: SessionInput): Json => ({
 export function jsonList<T>(j: Json | undefined, key: string): T[] {
   const v = j && typeof j === "object" && !Array.isArray(j) ? j[key] : undefined;
   return Array.isArray(v) ? (v as unknown as T[]) : [];
+}
+
+/**
+ * Deletes each object, one after another; one gone since it was listed (404: someone else removed it) is not an
+ * error. Returns the ids this call removed (none: already done).
+ */
+export async function deleteEach<T extends { id: string }>(
+  items: readonly T[],
+  del: (item: T) => Promise<unknown>,
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const x of items) {
+    try {
+      await del(x);
+      removed.push(x.id);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+  return removed;
 }

@@ -5,7 +5,7 @@
 import type { Config } from "../config/schema.js";
 import type { DecideEnv } from "../runner/approvals.js";
 import type { CaseStore } from "../store/types.js";
-import { actionContext } from "./commands/run.js";
+import { actionContext } from "./tenant.js";
 import { shutdownSignal } from "./shutdown.js";
 import { openTenant } from "./tenant.js";
 

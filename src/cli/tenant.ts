@@ -6,6 +6,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { GraphAdapter } from "../adapters/graph/client.js";
 import type { ExchangeClient } from "../adapters/exo/client.js";
 import { trustCaInProcess } from "../adapters/tls.js";
+import type { ActionContext } from "../actions/types.js";
 import type { Config } from "../config/schema.js";
 
 export interface TenantHandles {
@@ -53,5 +54,17 @@ export async function openTenant(config: Config): Promise<TenantHandles> {
     close: async () => {
       await exchange?.close();
     },
+  };
+}
+
+/** What actions run with: the tenant's handles, the wall clock and verify's default polling (6 reads, 5 s apart). */
+export function actionContext(config: Config, t: TenantHandles): ActionContext {
+  return {
+    tenantId: config.tenant.id,
+    tenantDomains: config.tenant.domains,
+    graph: t.graph,
+    ...(t.exchange ? { exchange: t.exchange } : {}),
+    now: () => new Date(),
+    poll: { attempts: 6, delayMs: 5_000, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
   };
 }

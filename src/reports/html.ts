@@ -7,13 +7,13 @@ import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { text } from "../text/html.js";
 import type { CaseReport } from "./model.js";
+import { SIGN_IN_HEADERS, signInRows } from "./sign-in-table.js";
 
 export type H = HtmlEscapedString;
 /** hono's `html` is synchronous when nothing interpolated is a promise, as here. */
 export const h = (s: TemplateStringsArray, ...v: unknown[]): H => html(s, ...v) as H;
 
 const compact = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v ?? null));
-const RISK: Record<number, string> = { 0: "not set", 1: "none", 10: "low", 50: "medium", 100: "high" };
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#111;padding:0 1em}
 h1{font-size:1.5em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
@@ -88,38 +88,7 @@ ${Object.entries(x.action).map(([k, v]) => h`<dt>action ${text(k)}</dt><dd>${tex
 <ul>${x.reasons.map((why) => h`<li>${text(why.code)}: ${text(why.detail)}</li>`)}</ul></section>`,
 )}
 <h2>Linked sign-ins</h2>
-${
-  r.signIns.length
-    ? grid(
-        [
-          "time",
-          "IP",
-          "network (ASN)",
-          "country",
-          "session id",
-          "unique token id",
-          "link",
-          "risk",
-          "user agent",
-          "app",
-        ],
-        r.signIns.map((s) => [
-          s.time,
-          s.ip,
-          [s.network, s.asn !== undefined ? `AS${s.asn}` : undefined, ...s.networkTags]
-            .filter(Boolean)
-            .join(" "),
-          s.country,
-          s.sessionId,
-          s.uniqueTokenId,
-          `${s.link} (${s.strength})`,
-          s.risk !== undefined ? (RISK[s.risk] ?? String(s.risk)) : undefined,
-          s.userAgent,
-          s.app,
-        ]),
-      )
-    : h`<p>None linked.</p>`
-}
+${r.signIns.length ? grid([...SIGN_IN_HEADERS], signInRows(r)) : h`<p>None linked.</p>`}
 ${
   r.context.length || r.assessment
     ? h`<h2>Context gathered and assessment</h2>${grid(

@@ -6,9 +6,9 @@
  */
 import { mdCode } from "../runner/plan-report.js";
 import type { CaseReport } from "./model.js";
+import { SIGN_IN_HEADERS, signInRows } from "./sign-in-table.js";
 
 const code = (v: unknown): string => mdCode(typeof v === "string" ? v : JSON.stringify(v ?? null));
-const RISK: Record<number, string> = { 0: "not set", 1: "none", 10: "low", 50: "medium", 100: "high" };
 
 /** A Markdown table whose every cell is a code span (or empty). */
 function grid(head: string[], rows: unknown[][]): string[] {
@@ -71,38 +71,7 @@ export function renderCaseMarkdown(r: CaseReport): string {
 
   L.push(`## Linked sign-ins`, "");
   if (!r.signIns.length) L.push("None linked.", "");
-  else
-    L.push(
-      ...grid(
-        [
-          "time",
-          "IP",
-          "network (ASN)",
-          "country",
-          "session id",
-          "unique token id",
-          "link",
-          "risk",
-          "user agent",
-          "app",
-        ],
-        r.signIns.map((s) => [
-          s.time,
-          s.ip,
-          [s.network, s.asn !== undefined ? `AS${s.asn}` : undefined, ...s.networkTags]
-            .filter(Boolean)
-            .join(" "),
-          s.country,
-          s.sessionId,
-          s.uniqueTokenId,
-          `${s.link} (${s.strength})`,
-          s.risk !== undefined ? (RISK[s.risk] ?? String(s.risk)) : undefined,
-          s.userAgent,
-          s.app,
-        ]),
-      ),
-      "",
-    );
+  else L.push(...grid([...SIGN_IN_HEADERS], signInRows(r)), "");
 
   if (r.context.length || r.assessment) {
     L.push(`## Context gathered and assessment`, "");

@@ -15,26 +15,17 @@ import { readHitsFile, requireConfig, type RejectedRecord } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { status, table, termSafe, writeOut } from "../output.js";
 import { shutdownSignal } from "../shutdown.js";
-import { openTenant, type TenantHandles } from "../tenant.js";
+import { actionContext, openTenant, type TenantHandles } from "../tenant.js";
 import { describeNotScanned, parseFormat, scanWith } from "./scan.js";
 import { defaultReportDir, sayReported } from "./report.js";
 import { openStore } from "./store.js";
 
 export { RUN_SCHEMA_VERSION };
+/** Kept here too: tests and older imports take it from the run command. */
+export { actionContext } from "../tenant.js";
 
 export interface RunOutcome extends JobOutcome {
   notScanned: NotScanned[];
-}
-
-export function actionContext(config: Config, t: TenantHandles): ActionContext {
-  return {
-    tenantId: config.tenant.id,
-    tenantDomains: config.tenant.domains,
-    graph: t.graph,
-    ...(t.exchange ? { exchange: t.exchange } : {}),
-    now: () => new Date(),
-    poll: { attempts: 6, delayMs: 5_000, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-  };
 }
 
 export interface RunHitsOptions {

@@ -13,7 +13,7 @@ import { requireConfig } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { status, table, writeOut } from "../output.js";
 import { openTenant } from "../tenant.js";
-import { actionContext } from "./run.js";
+import { actionContext } from "../tenant.js";
 import { parseFormat } from "./scan.js";
 
 const parseFormatTJ = (v: string) => parseFormat(v, ["table", "json"]) as "table" | "json";
