@@ -3,7 +3,7 @@
  * mailboxes: a crash loop (SIGKILL at random points, restart until done) and two processes at once. Each trial
  * checks from the emulated tenant's request log and state, and from the store: duplicated effective writes,
  * missed writes, overwritten before-images, terminal states, the journal's chain, and that a rollback restores
- * the exact before-state. Shared by test/e2e/durable.test.ts (short) and bench/crash (long, recorded).
+ * the exact before-state. Shared by test/slow/durable.test.ts (short) and bench/crash (long, recorded).
  */
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -104,7 +104,7 @@ const PLAN: Record<string, Plan> = {
   },
   "docs/main-job.md: mailwarden watch -c tenant.yaml --auto high": {
     covered:
-      "test/e2e/watch.test.ts runs `watch -c FILE --auto` against the emulator: SIGTERM mid-run, restart, no step repeated or skipped",
+      "test/slow/watch.test.ts runs `watch -c FILE --auto` against the emulator: SIGTERM mid-run, restart, no step repeated or skipped",
   },
 };
 
