@@ -102,6 +102,7 @@ export function registerMisc(program: Command): void {
             table(
               ["level", "path", "message"],
               issues.map((i) => [i.level, i.path, i.message]),
+              { wrap: 100 }, // wrapped, never cut: a finding is read whole
             ),
           );
         const errors = issues.filter((i) => i.level === "error").length;
