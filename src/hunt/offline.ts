@@ -19,6 +19,8 @@ import { stat } from "node:fs/promises";
 import { HuntUsageError } from "./errors.js";
 import { renderHits, renderHunt, renderRows } from "./output.js";
 import { textOf } from "./row.js";
+import { ipListQuery } from "./ip-asn.js";
+import { defaultHuntParams, paramPrelude, queryFile } from "./queries/index.js";
 
 export interface OfflineOptions {
   paths: string[];
@@ -94,12 +96,23 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
       );
     });
   const { KqlEngine } = await import("./kql/engine.js");
-  const { loadExports } = await import("./adapters/index.js");
+  const { declareHuntTables, loadExports } = await import("./adapters/index.js");
   const { buildQuery } = await import("./queries/index.js");
   const { IpIntel } = await import("./enrich/index.js");
   const engine = await KqlEngine.create();
   try {
-    const load = await loadExports(engine, o.paths);
+    // Only the columns this run's queries read are stored (the others are read and checked, not kept): DuckDB's
+    // plan of each query says which; the queries are the ones below, whichever targets the input turns out to feed.
+    await declareHuntTables(engine);
+    const lookback0 = o.params.lookback ?? WHOLE_INPUT;
+    const planned = (o.targets ?? (["defender", "sentinel"] as const)).flatMap((target) => [
+      ipListQuery(target, { lookback: lookback0 }),
+      windowQuery(target, lookback0),
+      buildQuery({ target, profile: "default", params: { ...o.params, lookback: lookback0, ipAsn: [] } }),
+      ...(o.profile === "seed" && target === "defender" ? [buildQuery({ target, profile: "seed" })] : []),
+    ]);
+    const columns = await engine.columnsToStore(planned);
+    const load = await loadExports(engine, o.paths, { columns });
     // An export holds its sign-ins under one of the table's two names; queries may read either (the seed the old one).
     const signIns = await engine.bindSignInTables();
     const signInRead = (table: string) => {
@@ -210,13 +223,8 @@ type QueryEngine = {
 };
 
 /** How many mailbox actions the input holds for `target`, and how many fall outside the window. */
-async function windowOf(
-  engine: QueryEngine,
-  target: HuntTarget,
-  lookback: string,
-  now: Date,
-): Promise<HuntWindow> {
-  const { defaultHuntParams, paramPrelude, queryFile } = await import("./queries/index.js");
+/** Counts the mailbox actions of the input and those inside the window (follow-on mail activity not counted). */
+function windowQuery(target: HuntTarget, lookback: string): string {
   const [table, time, op, app] =
     target === "defender"
       ? [
@@ -226,11 +234,20 @@ async function windowOf(
           `| where ApplicationId == 20893 or Application == "Microsoft Exchange Online"`,
         ]
       : ["OfficeActivity", "TimeGenerated", "Operation", ""];
-  const q =
+  return (
     `${paramPrelude({ ...defaultHuntParams(), lookback })}\n${queryFile(target)}\n${table}\n${app}\n` +
     `| where ${op} in (_exoOps) and ${op} !in (_followOps)\n` +
-    `| summarize Total = count(), Inside = countif(${time} > ago(lookback) and ${time} <= now())`;
-  const { rows } = await engine.run(q, { now });
+    `| summarize Total = count(), Inside = countif(${time} > ago(lookback) and ${time} <= now())`
+  );
+}
+
+async function windowOf(
+  engine: QueryEngine,
+  target: HuntTarget,
+  lookback: string,
+  now: Date,
+): Promise<HuntWindow> {
+  const { rows } = await engine.run(windowQuery(target, lookback), { now });
   const total = Number(rows[0]?.["Total"] ?? 0);
   const inside = Number(rows[0]?.["Inside"] ?? 0);
   return {
@@ -248,7 +265,7 @@ async function ipAsnOf(
   now: Date | undefined,
   lookback: string,
 ): Promise<{ ip: string; asn: number }[]> {
-  const { ipListQuery, ipAsnFromRows } = await import("./ip-asn.js");
+  const { ipAsnFromRows } = await import("./ip-asn.js");
   const { rows } = await engine.run(ipListQuery(target, { lookback }), now ? { now } : {});
   return ipAsnFromRows(rows, asnOf);
 }

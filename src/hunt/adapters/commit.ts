@@ -4,7 +4,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { huntTable, storageColumns } from "../schema/schema.js";
-import { identityExpr, storedIdentityExpr } from "./identity.js";
+import { identityColumn, identityExpr, storedIdentityExpr } from "./identity.js";
 import { failedExpr, ident, lit, storageType, typedExpr } from "./sql.js";
 
 /**
@@ -35,28 +35,50 @@ export interface CommitResult {
 
 const typedAlias = (c: string) => ident(`t:${c}`);
 
+/**
+ * The columns a table stores under LoadOptions.columns: the ones named, plus its identity and time columns; every
+ * column when the table is not named or is identified by its whole row (no identity column).
+ */
+export function storedColumns(
+  table: string,
+  columns: Record<string, readonly string[]> | undefined,
+): ReturnType<typeof storageColumns> {
+  const all = storageColumns(table);
+  const named = columns?.[table];
+  const id = identityColumn(table);
+  if (!named || !id) return all;
+  const keep = new Set([...named, id, huntTable(table)?.timeColumn ?? ""].map((c) => c.toLowerCase()));
+  return all.filter((c) => keep.has(c.name.toLowerCase()));
+}
+
 export async function commitRows(
   conn: DuckDBConnection,
   table: string,
   src: MappedRows,
   keepBad: number,
+  columns?: Record<string, readonly string[]>,
 ): Promise<CommitResult> {
   const t = huntTable(table);
   if (!t) throw new Error(`unknown hunting table ${table}`);
   const cols = storageColumns(table);
+  const stored = new Set(storedColumns(table, columns).map((c) => c.name));
   const present = new Map([...src.columns].map((c) => [c.toLowerCase(), c]));
   const selects: string[] = [];
   const reasons: string[] = [];
+  // Every column is checked (a value that does not convert quarantines its record); only stored ones are kept.
   for (const c of cols) {
     const have = present.get(c.name.toLowerCase());
     const raw = have ? `src.${ident(have)}` : "NULL::VARCHAR";
+    const keep = stored.has(c.name);
     // Cast to the stored type so that mw_conv can become the table itself (see `adopt`).
-    selects.push(`CAST(${typedExpr(c.type, raw)} AS ${storageType(c.type)}) AS ${typedAlias(c.name)}`);
+    selects.push(
+      `CAST(${keep ? typedExpr(c.type, raw) : "NULL"} AS ${storageType(c.type)}) AS ${typedAlias(c.name)}`,
+    );
     if (c.name === t.timeColumn) {
       reasons.push(`CASE WHEN trim(coalesce(${raw}, '')) = '' THEN ${lit(`missing time (${c.name})`)} END`);
     }
     if (have) {
-      const f = failedExpr(c.type, c.name, raw, typedAlias(c.name));
+      const f = failedExpr(c.type, c.name, raw, keep ? typedAlias(c.name) : `(${typedExpr(c.type, raw)})`);
       if (f) reasons.push(f);
     }
   }

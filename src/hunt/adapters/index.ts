@@ -1,3 +1,3 @@
 /** Offline adapters: load exports into the hunting tables (README.md). */
-export { loadExports } from "./load.js";
+export { declareHuntTables, loadExports } from "./load.js";
 export type * from "./types.js";

@@ -9,6 +9,7 @@ import { formatsOf, stagedPlans } from "../formats/index.js";
 import type { LoadCtx } from "../formats/pipeline.js";
 import type { Container, FormatDefinition, HeadOf } from "../formats/types.js";
 import { huntTables, storageColumns } from "../schema/schema.js";
+import { storedColumns } from "./commit.js";
 import { DOCS } from "./mapping.js";
 import { sniff } from "./sniff.js";
 import { ident, storageType } from "./sql.js";
@@ -23,20 +24,7 @@ export async function loadExports(
   opts: LoadOptions = {},
 ): Promise<LoadReport> {
   const conn = sink.connection;
-  // Texts without a zone are UTC in every Microsoft export; make DuckDB read them so.
-  await conn.run("SET TimeZone = 'UTC'");
-  for (const [name] of Object.entries(huntTables)) {
-    const cols = storageColumns(name);
-    await conn.run(
-      `CREATE TABLE IF NOT EXISTS ${ident(name)} (${cols.map((c) => `${ident(c.name)} ${storageType(c.type)}`).join(", ")})`,
-    );
-    // Queries are analysed against every declared spelling (the seed's ISP as well as the documented Isp);
-    // DuckDB resolves either to the one stored column, its names being case-insensitive.
-    sink.defineTable(
-      name,
-      (huntTables[name]?.columns ?? cols).map((c) => ({ name: c.name, type: c.type })),
-    );
-  }
+  await declareHuntTables(sink, opts.columns);
   const report: LoadReport = {
     files: [],
     totals: { files: 0, records: 0, loaded: 0, duplicate: 0, quarantined: 0, skipped: 0 },
@@ -49,6 +37,7 @@ export async function loadExports(
     sink,
     wanted: opts.tables ? new Set(opts.tables) : undefined,
     cap: opts.quarantineCap ?? 1000,
+    ...(opts.columns ? { columns: opts.columns } : {}),
     report,
     plansFor: stagedPlans,
   };
@@ -66,6 +55,38 @@ export async function loadExports(
     report.tableRows[name] = Number(r.getRows()[0]?.[0] ?? 0);
   }
   return report;
+}
+
+/**
+ * Creates the hunting tables on the sink's connection (empty; those that exist are kept) and declares their KQL
+ * columns. With `columns` (LoadOptions.columns) the sink is told which columns of each table will hold values: the
+ * others stay NULL, and the engine refuses a query that reads one of them.
+ */
+export async function declareHuntTables(
+  sink: TableSink,
+  columns?: Record<string, readonly string[]>,
+): Promise<void> {
+  const conn = sink.connection;
+  // Texts without a zone are UTC in every Microsoft export; make DuckDB read them so.
+  await conn.run("SET TimeZone = 'UTC'");
+  for (const [name] of Object.entries(huntTables)) {
+    const cols = storageColumns(name);
+    await conn.run(
+      `CREATE TABLE IF NOT EXISTS ${ident(name)} (${cols.map((c) => `${ident(c.name)} ${storageType(c.type)}`).join(", ")})`,
+    );
+    // Queries are analysed against every declared spelling (the seed's ISP as well as the documented Isp);
+    // DuckDB resolves either to the one stored column, its names being case-insensitive.
+    sink.defineTable(
+      name,
+      (huntTables[name]?.columns ?? cols).map((c) => ({ name: c.name, type: c.type })),
+    );
+    const kept = storedColumns(name, columns);
+    if (kept.length < cols.length)
+      sink.narrowed?.(
+        name,
+        kept.map((c) => c.name),
+      );
+  }
 }
 
 async function walk(p: string, report: LoadReport): Promise<string[]> {

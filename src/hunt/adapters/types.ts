@@ -6,6 +6,8 @@ import type { KqlType } from "../schema/schema.js";
 export interface TableSink {
   connection: DuckDBConnection;
   defineTable(name: string, columns: { name: string; type: KqlType }[]): void;
+  /** Told that a table holds values in only these columns (LoadOptions.columns): queries must read no other. */
+  narrowed?(name: string, kept: readonly string[]): void;
 }
 
 /** The recognised input formats (README.md has the fingerprint of each). */
@@ -77,4 +79,12 @@ export interface LoadOptions {
   tables?: string[];
   /** Quarantined records kept in the report (default 1,000). */
   quarantineCap?: number;
+  /**
+   * Store values only in these columns of these tables (names as the schema spells them, any letter case); a table
+   * not named keeps every column. The record's identity and time columns are always kept, and a table identified by
+   * its whole row (AlertEvidence) is never narrowed. Columns left out stay NULL, but are still read and checked — a
+   * record is quarantined for a value that does not convert whether or not its column is kept — so narrowing never
+   * changes which records load. The engine refuses a query that reads a column left out (it would read nothing).
+   */
+  columns?: Record<string, readonly string[]>;
 }

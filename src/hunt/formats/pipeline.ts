@@ -23,6 +23,8 @@ export interface LoadCtx {
   sink: TableSink;
   wanted: Set<string> | undefined;
   cap: number;
+  /** LoadOptions.columns: the columns stored per table (others are checked, not kept). */
+  columns?: Record<string, readonly string[]>;
   report: LoadReport;
   /** The plans of a kind of staged record (the registry's `staged` definitions). */
   plansFor(kind: "ual" | "signin" | "risk"): Plan[];
@@ -69,7 +71,7 @@ export async function runPlans(
   for (const q of pre.bad) addQuarantine(ctx, q);
   for (const plan of chosen) {
     const keep = plan.counted ? Math.max(0, ctx.cap - ctx.report.quarantine.length) : 0;
-    const res = await commitRows(ctx.sink.connection, plan.table, plan.rows, keep);
+    const res = await commitRows(ctx.sink.connection, plan.table, plan.rows, keep, ctx.columns);
     if (res.loaded > 0 || plan.counted)
       if (!fr.tables.includes(plan.table) && res.rows > 0) fr.tables.push(plan.table);
     if (!plan.counted) continue;

@@ -12,7 +12,13 @@ import {
 } from "@duckdb/node-api";
 import { KqlExecutionError, KqlTimeoutError } from "./errors.js";
 import { loadRows, type LoadReport } from "./load.js";
-import { bindSignInTables, type SignInBinding } from "./signin-tables.js";
+import { addColumnsRead } from "./columns-read.js";
+import {
+  bindSignInTables,
+  SIGNIN_TABLES,
+  signInColumnsToStore,
+  type SignInBinding,
+} from "./signin-tables.js";
 import { MACROS } from "./macros.js";
 import { NeedleMatcher } from "./needles.js";
 import { ident } from "./sqltext.js";
@@ -117,6 +123,31 @@ export class KqlEngine {
     return Object.fromEntries(this.schemas);
   }
 
+  /** Tables loaded with values in only some columns (LoadOptions.columns): the columns kept, by table. */
+  private readonly narrow = new Map<string, Set<string>>();
+
+  narrowed(name: string, kept: readonly string[]): void {
+    this.narrow.set(name, new Set(kept.map((c) => c.toLowerCase())));
+  }
+
+  /** Refuses a statement that reads a column a narrowed load left empty (it would read nothing, silently). */
+  private async checkNarrow(sql: string): Promise<void> {
+    if (this.narrow.size === 0) return;
+    const schemas = new Map([...this.narrow.keys()].map((t) => [t, (this.schemas.get(t) ?? []).map((c) => c.name)]));
+    const read = new Map<string, Set<string>>();
+    await addColumnsRead(this.connection, sql, schemas, read);
+    for (const [table, cols] of read) {
+      const kept = this.narrow.get(table);
+      const missing = [...cols].filter((c) => !kept?.has(c.toLowerCase()));
+      if (missing.length)
+        throw new KqlExecutionError(
+          `${table} was loaded with only the columns the hunt reads; this query also reads ${missing.join(", ")} ` +
+            `(load without LoadOptions.columns to query every column)`,
+          sql,
+        );
+    }
+  }
+
   /** Declares a table (or view) someone else created on `connection`, with its KQL columns. */
   defineTable(name: string, columns: readonly KqlColumn[]): void {
     this.schemas.set(name, [...columns]);
@@ -157,12 +188,51 @@ export class KqlEngine {
     return new Date(String(toKqlValue(v, "datetime")));
   }
 
+  /** The query's analysis: from the cache when it holds one, else from Kusto.Language. */
+  private analysisOf(query: string, tables: Record<string, KqlColumn[]>) {
+    const key = this.cache?.key(query, tableDecls(tables));
+    const cached = key !== undefined ? this.cache?.get(key) : undefined;
+    return { key, cached, source: { code: cached ? Analysis.replay(cached) : analyse(query, tables) } };
+  }
+
+  /**
+   * The columns of each table `query` reads (its value lists and scalars included), from DuckDB's plan; the query
+   * does not run. Used before loading, to store only what the hunt reads (LoadOptions.columns).
+   */
+  async columnsRead(query: string, into = new Map<string, Set<string>>()): Promise<Map<string, Set<string>>> {
+    const tables = this.tables;
+    const { key, source } = this.analysisOf(query, tables);
+    const t = this.transpileOn(source, query, {
+      tables,
+      now: new Date(),
+      constants: new Map(),
+      needleSet: () => "unused",
+    });
+    if (key !== undefined && source.code.live) this.cache?.put(key, source.code.tape);
+    const schemas = new Map(Object.entries(tables).map(([n, cols]) => [n, cols.map((c) => c.name)]));
+    for (const sql of [...t.prefetch.map((p) => p.sql), t.sql])
+      await this.serial(() => addColumnsRead(this.connection, sql, schemas, into));
+    return into;
+  }
+
+  /**
+   * LoadOptions.columns for a load that only these queries will read: per defined table the columns any of them
+   * reads (none for a table none reads), both sign-in names storing the union (they show one set of rows).
+   */
+  async columnsToStore(queries: readonly string[]): Promise<Record<string, string[]>> {
+    const read = new Map<string, Set<string>>();
+    for (const q of queries) await this.columnsRead(q, read);
+    const out: Record<string, string[]> = {};
+    for (const name of this.schemas.keys()) out[name] = [...(read.get(name) ?? [])];
+    const signIns = signInColumnsToStore(read);
+    for (const t of SIGNIN_TABLES) if (this.schemas.has(t)) out[t] = signIns;
+    return out;
+  }
+
   async run(query: string, opts: RunOptions = {}): Promise<KqlResult> {
     const tables = this.tables;
     const t0 = performance.now();
-    const key = this.cache?.key(query, tableDecls(tables));
-    const cached = key !== undefined ? this.cache?.get(key) : undefined;
-    const source = { code: cached ? Analysis.replay(cached) : analyse(query, tables) };
+    const { key, cached, source } = this.analysisOf(query, tables);
     const now = opts.now ?? (await this.newestEvent()) ?? new Date();
     const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : undefined;
     const constants = new Map<string, unknown>();
@@ -230,7 +300,10 @@ export class KqlEngine {
     for (;;) {
       const next = t.prefetch.find((p) => !constants.has(p.key));
       if (!next) break;
-      const rows = await this.serial(() => this.exec(next.sql, deadline, timeoutMs));
+      const rows = await this.serial(async () => {
+        await this.checkNarrow(next.sql);
+        return this.exec(next.sql, deadline, timeoutMs);
+      });
       if (next.kind === "list")
         constants.set(
           next.key,
@@ -239,7 +312,10 @@ export class KqlEngine {
       else constants.set(next.key, rows.length ? toKqlValue(rows[0]?.[0], next.type) : null);
       t = this.transpileOn(source, query, { tables, now, constants, needleSet });
     }
-    const raw = await this.serial(() => this.exec(t.sql, deadline, timeoutMs));
+    const raw = await this.serial(async () => {
+      await this.checkNarrow(t.sql);
+      return this.exec(t.sql, deadline, timeoutMs);
+    });
     const rows = raw.map((r) => {
       const o: Record<string, unknown> = {};
       t.columns.forEach((c, i) => {

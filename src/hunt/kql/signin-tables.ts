@@ -24,6 +24,21 @@ export interface SignInBinding {
 /** Column pairs that carry the same value under the two names. */
 const RENAMED: Record<string, string> = { aaddeviceid: "EntraIdDeviceId", entraiddeviceid: "AadDeviceId" };
 
+/**
+ * Both sign-in names show one set of rows (bindSignInTables), so each stores what a query reads under either name:
+ * the union of the two, renamed pairs included.
+ */
+export function signInColumnsToStore(read: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const cols = new Set<string>();
+  for (const t of SIGNIN_TABLES)
+    for (const c of read.get(t) ?? []) {
+      cols.add(c);
+      const other = RENAMED[c.toLowerCase()];
+      if (other) cols.add(other);
+    }
+  return [...cols];
+}
+
 interface Col {
   name: string;
   type: string;

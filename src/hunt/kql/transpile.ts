@@ -90,7 +90,7 @@ function letStatement(st: Syn, ctx: Ctx): void {
   if (e.isTabular()) {
     const rel = tabular(e, ctx);
     const cte = ctx.fresh(`let_${name.replace(/\W/g, "")}_`);
-    const materialized = e.kind === "MaterializeExpression" ? "MATERIALIZED " : "";
+    const materialized = e.kind === "MaterializeExpression" ? "MATERIALIZED " : "NOT MATERIALIZED ";
     ctx.ctes.push(`${ident(cte)} AS ${materialized}(${rel.sql})`);
     ctx.bind(symbol, name, { kind: "tabular", cte, cols: rel.cols });
     return;
