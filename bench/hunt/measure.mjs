@@ -82,11 +82,20 @@ if (phase === "bare") {
   let t0 = performance.now();
   // As the offline hunt does: store only the columns its queries read (DuckDB's plan of each says which).
   await declareHuntTables(engine);
-  const queries = [buildQuery({ target: "defender" }), ...(skipSeed ? [] : [buildQuery({ target: "defender", profile: "seed" })])];
+  const queries = [
+    buildQuery({ target: "defender" }),
+    ...(skipSeed ? [] : [buildQuery({ target: "defender", profile: "seed" })]),
+  ];
   const columns = await engine.columnsToStore(queries);
   const columnsMs = ms(t0);
   const report = await loadExports(engine, files, { columns });
-  out.load = { ms: ms(t0), columnsMs, totals: report.totals, tableRows: report.tableRows, skipped: report.skipped };
+  out.load = {
+    ms: ms(t0),
+    columnsMs,
+    totals: report.totals,
+    tableRows: report.tableRows,
+    skipped: report.skipped,
+  };
   out.load.quarantineSample = report.quarantine.slice(0, 3);
   out.load.peakRssMiB = mib();
 

@@ -15,7 +15,11 @@ interface PlanNode {
 }
 
 const words = (v: unknown): string[] =>
-  typeof v === "string" ? (v.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []) : Array.isArray(v) ? v.flatMap(words) : [];
+  typeof v === "string"
+    ? (v.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])
+    : Array.isArray(v)
+      ? v.flatMap(words)
+      : [];
 
 /**
  * Adds to `into` the columns each table scan of `sql` reads. `schemas` names each table's columns (any letter case);

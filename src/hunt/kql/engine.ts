@@ -133,7 +133,9 @@ export class KqlEngine {
   /** Refuses a statement that reads a column a narrowed load left empty (it would read nothing, silently). */
   private async checkNarrow(sql: string): Promise<void> {
     if (this.narrow.size === 0) return;
-    const schemas = new Map([...this.narrow.keys()].map((t) => [t, (this.schemas.get(t) ?? []).map((c) => c.name)]));
+    const schemas = new Map(
+      [...this.narrow.keys()].map((t) => [t, (this.schemas.get(t) ?? []).map((c) => c.name)]),
+    );
     const read = new Map<string, Set<string>>();
     await addColumnsRead(this.connection, sql, schemas, read);
     for (const [table, cols] of read) {
