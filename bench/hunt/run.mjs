@@ -118,6 +118,8 @@ const result = {
   bareScan: { ms: bare.ms, rowsPerSecond: perSecond(allRows, bare.ms), peakRssMiB: bare.peakRssMiB },
   engine: {
     loadMs: engine.load.ms,
+    // of which working out the columns the queries read (DuckDB's plan of each)
+    columnsMs: engine.load.columnsMs ?? null,
     defaultQueryMs: engine.defaultQuery.ms,
     totalMs,
     rowsPerSecond: engine.defaultQuery.rows === undefined ? null : perSecond(allRows, totalMs),
