@@ -111,8 +111,9 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
       buildQuery({ target, profile: "default", params: { ...o.params, lookback: lookback0, ipAsn: [] } }),
       ...(o.profile === "seed" && target === "defender" ? [buildQuery({ target, profile: "seed" })] : []),
     ]);
-    const columns = await engine.columnsToStore(planned);
-    const load = await loadExports(engine, o.paths, { columns });
+    // Narrowing only saves time: a plan DuckDB cannot build here means a full load, and the query's own error later.
+    const columns = await engine.columnsToStore(planned).catch(() => undefined);
+    const load = await loadExports(engine, o.paths, columns ? { columns } : {});
     // An export holds its sign-ins under one of the table's two names; queries may read either (the seed the old one).
     const signIns = await engine.bindSignInTables();
     const signInRead = (table: string) => {
