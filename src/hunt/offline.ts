@@ -19,8 +19,8 @@ import { stat } from "node:fs/promises";
 import { HuntUsageError } from "./errors.js";
 import { renderHits, renderHunt, renderRows } from "./output.js";
 import { textOf } from "./row.js";
-import { ipListQuery } from "./ip-asn.js";
-import { defaultHuntParams, paramPrelude, queryFile } from "./queries/index.js";
+import { ipAsnFromRows, ipListQuery } from "./ip-asn.js";
+import { buildQuery, defaultHuntParams, paramPrelude, queryFile } from "./queries/index.js";
 
 export interface OfflineOptions {
   paths: string[];
@@ -97,7 +97,6 @@ export async function huntOffline(o: OfflineOptions): Promise<OfflineResult> {
     });
   const { KqlEngine } = await import("./kql/engine.js");
   const { declareHuntTables, loadExports } = await import("./adapters/index.js");
-  const { buildQuery } = await import("./queries/index.js");
   const { IpIntel } = await import("./enrich/index.js");
   const engine = await KqlEngine.create();
   try {
@@ -223,7 +222,6 @@ type QueryEngine = {
   run(q: string, o?: { now?: Date }): Promise<{ rows: Record<string, unknown>[] }>;
 };
 
-/** How many mailbox actions the input holds for `target`, and how many fall outside the window. */
 /** Counts the mailbox actions of the input and those inside the window (follow-on mail activity not counted). */
 function windowQuery(target: HuntTarget, lookback: string): string {
   const [table, time, op, app] =
@@ -242,6 +240,7 @@ function windowQuery(target: HuntTarget, lookback: string): string {
   );
 }
 
+/** How many mailbox actions the input holds for `target`, and how many fall outside the window. */
 async function windowOf(
   engine: QueryEngine,
   target: HuntTarget,
@@ -266,7 +265,6 @@ async function ipAsnOf(
   now: Date | undefined,
   lookback: string,
 ): Promise<{ ip: string; asn: number }[]> {
-  const { ipAsnFromRows } = await import("./ip-asn.js");
   const { rows } = await engine.run(ipListQuery(target, { lookback }), now ? { now } : {});
   return ipAsnFromRows(rows, asnOf);
 }

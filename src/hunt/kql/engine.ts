@@ -130,14 +130,16 @@ export class KqlEngine {
     this.narrow.set(name, new Set(kept.map((c) => c.toLowerCase())));
   }
 
+  /** The declared column names of these tables, for reading plans. */
+  private columnNames(tables: readonly string[]): Map<string, string[]> {
+    return new Map(tables.map((t) => [t, (this.schemas.get(t) ?? []).map((c) => c.name)]));
+  }
+
   /** Refuses a statement that reads a column a narrowed load left empty (it would read nothing, silently). */
   private async checkNarrow(sql: string): Promise<void> {
     if (this.narrow.size === 0) return;
-    const schemas = new Map(
-      [...this.narrow.keys()].map((t) => [t, (this.schemas.get(t) ?? []).map((c) => c.name)]),
-    );
     const read = new Map<string, Set<string>>();
-    await addColumnsRead(this.connection, sql, schemas, read);
+    await addColumnsRead(this.connection, sql, this.columnNames([...this.narrow.keys()]), read);
     for (const [table, cols] of read) {
       const kept = this.narrow.get(table);
       const missing = [...cols].filter((c) => !kept?.has(c.toLowerCase()));
@@ -211,7 +213,7 @@ export class KqlEngine {
       needleSet: () => "unused",
     });
     if (key !== undefined && source.code.live) this.cache?.put(key, source.code.tape);
-    const schemas = new Map(Object.entries(tables).map(([n, cols]) => [n, cols.map((c) => c.name)]));
+    const schemas = this.columnNames(Object.keys(tables));
     for (const sql of [...t.prefetch.map((p) => p.sql), t.sql])
       await this.serial(() => addColumnsRead(this.connection, sql, schemas, into));
     return into;
