@@ -24,7 +24,8 @@ export type Binding =
  */
 export interface Prefetch {
   key: string;
-  kind: "scalar" | "list";
+  /** `table`: a materialised let, which the engine stores as a temporary table (its constant is the table's name). */
+  kind: "scalar" | "list" | "table";
   type: KqlType;
   sql: string;
 }

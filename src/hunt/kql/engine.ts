@@ -61,6 +61,8 @@ export class KqlEngine {
   /** `has_any` needle lists of the running query, by the id the SQL names (never the values themselves). */
   private readonly matchers = new Map<string, NeedleMatcher>();
   private matcherIds = 0;
+  /** Names the temporary tables of materialised lets (unique on this engine's connection). */
+  private tableSeq = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -299,11 +301,45 @@ export class KqlEngine {
     deadline: number | undefined,
     timeoutMs: number | undefined,
   ): Promise<KqlResult> {
-    let t = this.transpileOn(source, query, { tables, now, constants, needleSet });
-    // First pass: each value list / scalar in dependency order, re-transpiling so later ones use earlier constants.
+    const options = { tables, now, constants, needleSet };
+    const made: string[] = [];
+    try {
+      return await this.runPrefetched(source, query, options, made, deadline, timeoutMs);
+    } finally {
+      // The materialised lets' tables live as long as the query (a failed drop must not hide the query's own error).
+      for (const name of made)
+        await this.serial(() => this.connection.run(`DROP TABLE IF EXISTS ${ident(name)}`)).catch(
+          () => undefined,
+        );
+    }
+  }
+
+  private async runPrefetched(
+    source: { code: Analysis },
+    query: string,
+    options: Parameters<typeof transpileAnalysed>[2] & { constants: Map<string, unknown>; now: Date },
+    made: string[],
+    deadline: number | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<KqlResult> {
+    const { constants, now } = options;
+    let t = this.transpileOn(source, query, options);
+    // First pass: each materialised let, value list and scalar in dependency order, re-transpiling so that later ones
+    // use earlier results.
     for (;;) {
       const next = t.prefetch.find((p) => !constants.has(p.key));
       if (!next) break;
+      if (next.kind === "table") {
+        const name = `_mw_mat${++this.tableSeq}`;
+        made.push(name);
+        await this.serial(async () => {
+          await this.checkNarrow(next.sql);
+          await this.exec(`CREATE TEMP TABLE ${ident(name)} AS ${next.sql}`, deadline, timeoutMs);
+        });
+        constants.set(next.key, name);
+        t = this.transpileOn(source, query, options);
+        continue;
+      }
       const rows = await this.serial(async () => {
         await this.checkNarrow(next.sql);
         return this.exec(next.sql, deadline, timeoutMs);
@@ -314,7 +350,7 @@ export class KqlEngine {
           rows.map((r) => toKqlValue(r[0], "string")),
         );
       else constants.set(next.key, rows.length ? toKqlValue(rows[0]?.[0], next.type) : null);
-      t = this.transpileOn(source, query, { tables, now, constants, needleSet });
+      t = this.transpileOn(source, query, options);
     }
     const raw = await this.serial(async () => {
       await this.checkNarrow(t.sql);

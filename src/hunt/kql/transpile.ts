@@ -90,6 +90,17 @@ function letStatement(st: Syn, ctx: Ctx): void {
   if (e.isTabular()) {
     const rel = tabular(e, ctx);
     const cte = ctx.fresh(`let_${name.replace(/\W/g, "")}_`);
+    if (e.kind === "MaterializeExpression") {
+      // The engine computes a materialised let first, into a table of its own (the prefetch names it): DuckDB then
+      // plans every later step with its real row count, where a materialised CTE has a fixed guess (it would, e.g.,
+      // build a join's hash table on a million rows instead of on the few hundred on the other side).
+      const key = ctx.requestPrefetch(e, "table", "dynamic", `SELECT * FROM (${rel.sql}) AS _m`);
+      const made = ctx.constant(key);
+      if (made) {
+        ctx.bind(symbol, name, { kind: "tabular", cte: String(made.value), cols: rel.cols });
+        return;
+      }
+    }
     const materialized = e.kind === "MaterializeExpression" ? "MATERIALIZED " : "NOT MATERIALIZED ";
     ctx.ctes.push(`${ident(cte)} AS ${materialized}(${rel.sql})`);
     ctx.bind(symbol, name, { kind: "tabular", cte, cols: rel.cols });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { useEngine } from "./helpers.js";
 
-const { q, run } = useEngine();
+const { q, run, engine } = useEngine();
 
 const X = `let X = datatable(Key:string, Value1:long)['a',1, 'b',2, 'b',3, 'c',4];`;
 const Y = `let Y = datatable(Key:string, Value2:long)['b',10, 'c',20, 'c',30, 'd',40];`;
@@ -248,6 +248,49 @@ describe("let, toscalar, materialize", () => {
       let hasBig = isnotempty(toscalar(T | where n > 8));
       T | where hasBig | where n == mx or u in ((T | where n < 2 | project u)) | project u`);
     expect(rows).toEqual([{ u: "a" }, { u: "c" }]);
+  });
+
+  // A materialised let is computed once into a temporary table of its own (DuckDB then plans with its real size).
+  const temporary = async (): Promise<number> => {
+    const r = await engine().connection.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE temporary");
+    return Number(r.getRows()[0]?.[0]);
+  };
+
+  it("runs each materialised let once, as its own table that is gone after the query", async () => {
+    const before = await temporary();
+    const query = `
+      let A = materialize(datatable(u:string, n:long)["a", 1, "b", 5, "c", 9, "a", 2]);
+      let B = materialize(A | summarize n = sum(n) by u);
+      let unused = materialize(A | where n > 100);
+      B | join kind=inner (A | summarize c = count() by u) on u | project u, n, c | sort by u asc`;
+    const res = await run(query);
+    expect(res.rows).toEqual([
+      { u: "a", n: 3, c: 2 },
+      { u: "b", n: 5, c: 1 },
+      { u: "c", n: 9, c: 1 },
+    ]);
+    // The final statement reads the tables, not CTEs of its own.
+    expect(res.sql).not.toContain("MATERIALIZED (");
+    expect(res.sql).toMatch(/FROM "_mw_mat\d+"/);
+    expect(await temporary()).toBe(before);
+    // Without the engine (the pure transpiler), the same query is one statement with materialised CTEs.
+    const { transpile } = await import("../../../src/hunt/kql/transpile.js");
+    expect(transpile(query, { tables: {} }).sql).toContain("AS MATERIALIZED (");
+  });
+
+  it("drops the tables when the query fails after they were made", async () => {
+    const before = await temporary();
+    // The statement after the table is cancelled by the time limit.
+    await expect(
+      run(
+        `let D = datatable(d:long, k:long)[0, 1, 1, 1, 2, 1, 3, 1, 4, 1, 5, 1, 6, 1, 7, 1, 8, 1, 9, 1];
+        let A = materialize(D | join kind=inner D on k | join kind=inner D on k | join kind=inner D on k
+          | project k, x = d + 10 * d1 + 100 * d2 + 1000 * d3);
+        A | join kind=inner A on k | join kind=inner A on k | summarize sum(x + x1 + x2)`,
+        { timeoutMs: 400 },
+      ),
+    ).rejects.toThrow(/cancelled after 400 ms/);
+    expect(await temporary()).toBe(before);
   });
 });
 
