@@ -216,7 +216,8 @@ export class KqlEngine {
     });
     if (key !== undefined && source.code.live) this.cache?.put(key, source.code.tape);
     const schemas = this.columnNames(Object.keys(tables));
-    for (const sql of [...t.prefetch.map((p) => p.sql), t.sql])
+    // Without constants the final statement holds every materialised let as a CTE: their own plans add nothing.
+    for (const sql of [...t.prefetch.filter((p) => p.kind !== "table").map((p) => p.sql), t.sql])
       await this.serial(() => addColumnsRead(this.connection, sql, schemas, into));
     return into;
   }
