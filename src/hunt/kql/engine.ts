@@ -330,22 +330,17 @@ export class KqlEngine {
     for (;;) {
       const next = t.prefetch.find((p) => !constants.has(p.key));
       if (!next) break;
-      if (next.kind === "table") {
-        const name = `_mw_mat${++this.tableSeq}`;
-        made.push(name);
-        await this.serial(async () => {
-          await this.checkNarrow(next.sql);
-          await this.exec(`CREATE TEMP TABLE ${ident(name)} AS ${next.sql}`, deadline, timeoutMs);
-        });
-        constants.set(next.key, name);
-        t = this.transpileOn(source, query, options);
-        continue;
-      }
-      const rows = await this.serial(async () => {
-        await this.checkNarrow(next.sql);
-        return this.exec(next.sql, deadline, timeoutMs);
-      });
-      if (next.kind === "list")
+      // A materialised let's result stays in a table of its own, named by the constant.
+      const table = next.kind === "table" ? `_mw_mat${++this.tableSeq}` : undefined;
+      if (table) made.push(table);
+      const rows = await this.checkedExec(
+        next.sql,
+        table ? `CREATE TEMP TABLE ${ident(table)} AS ${next.sql}` : next.sql,
+        deadline,
+        timeoutMs,
+      );
+      if (table) constants.set(next.key, table);
+      else if (next.kind === "list")
         constants.set(
           next.key,
           rows.map((r) => toKqlValue(r[0], "string")),
@@ -353,10 +348,7 @@ export class KqlEngine {
       else constants.set(next.key, rows.length ? toKqlValue(rows[0]?.[0], next.type) : null);
       t = this.transpileOn(source, query, options);
     }
-    const raw = await this.serial(async () => {
-      await this.checkNarrow(t.sql);
-      return this.exec(t.sql, deadline, timeoutMs);
-    });
+    const raw = await this.checkedExec(t.sql, t.sql, deadline, timeoutMs);
     const rows = raw.map((r) => {
       const o: Record<string, unknown> = {};
       t.columns.forEach((c, i) => {
@@ -370,6 +362,19 @@ export class KqlEngine {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+
+  /** Runs `run` (a statement around the query `sql`, or `sql` itself) after checking `sql` against a narrowed load. */
+  private checkedExec(
+    sql: string,
+    run: string,
+    deadline: number | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<unknown[][]> {
+    return this.serial(async () => {
+      await this.checkNarrow(sql);
+      return this.exec(run, deadline, timeoutMs);
+    });
   }
 
   /** One statement at a time on the connection. */
