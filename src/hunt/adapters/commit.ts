@@ -5,7 +5,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { huntTable, storageColumns } from "../schema/schema.js";
 import { identityColumn, identityExpr, storedIdentityExpr } from "./identity.js";
-import { failedExpr, ident, lit, storageType, typedExpr } from "./sql.js";
+import { failedExpr, ident, lit, mayFailExpr, storageType, typedExpr } from "./sql.js";
 
 /**
  * A relation holding mapped rows: `_ord` (BIGINT, the record's place in its file), `_pre` (VARCHAR, a reason found
@@ -65,6 +65,8 @@ export async function commitRows(
   const present = new Map([...src.columns].map((c) => [c.toLowerCase(), c]));
   const selects: string[] = [];
   const reasons: string[] = [];
+  // A row needs its reasons put together only when one of these holds (most rows: none).
+  const suspects: string[] = [];
   // Every column is checked (a value that does not convert quarantines its record); only stored ones are kept.
   for (const c of cols) {
     const have = present.get(c.name.toLowerCase());
@@ -74,14 +76,22 @@ export async function commitRows(
     selects.push(
       `CAST(${keep ? typedExpr(c.type, raw) : "NULL"} AS ${storageType(c.type)}) AS ${typedAlias(c.name)}`,
     );
+    const typed = keep ? typedAlias(c.name) : `(${typedExpr(c.type, raw)})`;
     if (c.name === t.timeColumn) {
       reasons.push(`CASE WHEN trim(coalesce(${raw}, '')) = '' THEN ${lit(`missing time (${c.name})`)} END`);
+      // No text, or text that did not convert, has no typed value (a string time column: checked on every row).
+      suspects.push(c.type === "string" || c.type === "guid" ? "TRUE" : `${typed} IS NULL`);
     }
     if (have) {
-      const f = failedExpr(c.type, c.name, raw, keep ? typedAlias(c.name) : `(${typedExpr(c.type, raw)})`);
+      const f = failedExpr(c.type, c.name, raw, typed);
       if (f) reasons.push(f);
+      const m = mayFailExpr(c.type, raw, typed);
+      if (m) suspects.push(m);
     }
   }
+  const reason = reasons.length
+    ? `CASE WHEN ${suspects.join(" OR ")} THEN concat_ws('; ', ${reasons.join(", ")}) ELSE '' END`
+    : "''";
   if (src.inOrder && src.where) throw new Error("commitRows: a routed relation needs its own _ord");
   // An in-order relation keeps its order in mw_conv (DuckDB preserves insertion order), so rowid numbers it.
   const ordSelect = src.inOrder ? "" : "src._ord AS _ord, ";
@@ -90,7 +100,7 @@ export async function commitRows(
     // In the tables' own schema (not TEMP), so that it can be renamed into the table it feeds.
     `CREATE OR REPLACE TABLE mw_conv AS SELECT ${ordSelect}${selects.join(", ")}, ` +
       // A record unreadable as a whole has that one reason; otherwise every column that failed is named.
-      `coalesce(src._pre, concat_ws('; ', ${reasons.join(", ")})) AS _reason FROM (${src.sql}) AS src` +
+      `coalesce(src._pre, ${reason}) AS _reason FROM (${src.sql}) AS src` +
       (src.where ? ` WHERE ${src.where}` : ""),
   );
   try {

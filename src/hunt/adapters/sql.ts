@@ -43,17 +43,19 @@ export function typedExpr(t: KqlType, r: string): string {
     // DuckDB's casts skip surrounding white space themselves: no trim() (it copies every value) before them.
     case "int":
     case "long":
-      // Defender exports may write integer flags as booleans.
-      return `coalesce(TRY_CAST(${r} AS ${duckType(t)}), CASE lower(trim(${r})) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
+      // Defender exports may write integer flags as booleans. CASE, not coalesce(): DuckDB evaluates every argument
+      // of coalesce() for every row, and the fallback's lower(trim()) copies each value (half the cost on 5 M rows).
+      return `CASE WHEN TRY_CAST(${r} AS ${duckType(t)}) IS NOT NULL THEN TRY_CAST(${r} AS ${duckType(t)}) ELSE CASE lower(trim(${r})) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END END`;
     case "real":
       return `TRY_CAST(${r} AS DOUBLE)`;
     case "bool":
-      return `CASE lower(trim(${r})) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN '0' THEN false END`;
+      // The spellings exports write are compared as they are; only other text is trimmed and lower-cased (a copy).
+      return `CASE ${r} WHEN 'true' THEN true WHEN 'false' THEN false WHEN 'True' THEN true WHEN 'False' THEN false ELSE CASE lower(trim(${r})) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN '0' THEN false END END`;
     case "datetime":
       // An offset (`Z`, `+02:00`) is applied; the instant's microseconds become the UTC TIMESTAMP without a time-zone
       // conversion per value (TIMESTAMPTZ → TIMESTAMP goes through ICU, the slowest part of a load). `infinity` is
       // not a time any export writes: it does not convert.
-      return `coalesce(make_timestamp(epoch_us(TRY_CAST(${r} AS TIMESTAMPTZ))), try_strptime(trim(${r}), [${DATE_FORMATS.map(lit).join(", ")}]))`;
+      return `CASE WHEN TRY_CAST(${r} AS TIMESTAMPTZ) IS NOT NULL THEN make_timestamp(epoch_us(TRY_CAST(${r} AS TIMESTAMPTZ))) ELSE try_strptime(trim(${r}), [${DATE_FORMATS.map(lit).join(", ")}]) END`;
     case "timespan":
       return `TRY_CAST(${r} AS INTERVAL)`;
     case "dynamic":
@@ -73,6 +75,15 @@ const KIND: Record<KqlType, string> = {
   timespan: "timespan",
   dynamic: "JSON",
 };
+
+/**
+ * True for every row where `failedExpr` may give a reason (a superset: also text of white space only), so that the
+ * reasons are put together only for those rows; undefined for types that cannot fail.
+ */
+export function mayFailExpr(t: KqlType, r: string, typed: string): string | undefined {
+  if (t === "string" || t === "guid") return undefined;
+  return `(${typed} IS NULL AND ${r} IS NOT NULL)`;
+}
 
 /** A reason text when raw `r` holds a value that `typed` (the alias of `typedExpr`) could not convert, else NULL. */
 export function failedExpr(t: KqlType, column: string, r: string, typed: string): string | undefined {
