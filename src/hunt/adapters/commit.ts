@@ -108,16 +108,28 @@ export async function commitRows(
     const counts = await conn.runAndReadAll(
       `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE _reason <> '')::BIGINT AS bad, ` +
         `count(${id}) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT AS ids, ` +
-        `count(DISTINCT ${id}) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT AS distinct_ids, ` +
+        // Distinct 64-bit hashes are distinct ids, and hashing is cheaper than a hash table of the texts; only when two
+        // hashes collide or ids repeat are the texts counted (below).
+        `count(DISTINCT hash(${id})) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT AS distinct_hashes, ` +
         `(SELECT count(*) FROM (SELECT 1 FROM ${ident(table)} LIMIT 1))::BIGINT AS stored FROM mw_conv`,
     );
-    const [n, bad, ids, distinctIds, stored] = (counts.getRows()[0] ?? [0, 0, 0, 0, 0]).map(Number) as [
+    const [n, bad, ids, distinctHashes, stored] = (counts.getRows()[0] ?? [0, 0, 0, 0, 0]).map(Number) as [
       number,
       number,
       number,
       number,
       number,
     ];
+    const distinctIds =
+      distinctHashes === ids
+        ? ids
+        : Number(
+            (
+              await conn.runAndReadAll(
+                `SELECT count(DISTINCT ${id}) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT FROM mw_conv`,
+              )
+            ).getRows()[0]?.[0] ?? 0,
+          );
     const badRows = (
       await conn.runAndReadAll(
         `SELECT ${ord}::BIGINT AS o, _reason FROM mw_conv WHERE _reason <> '' ORDER BY o LIMIT ${Math.max(0, Math.floor(keepBad))}`,
