@@ -136,6 +136,13 @@ function aggregate(fn: Syn, name: string, args: Syn[], col: KqlColumn, ctx: Ctx)
       if (args.length !== 1) throw fn.unsupported(`${name} of several columns`);
       return one(`any_value(${arg(0).sql})`);
     }
+    case "anyif":
+    case "take_anyif": {
+      // any_value skips nulls, as take_anyif does (https://learn.microsoft.com/kusto/query/take-anyif-aggregate-function);
+      // no matching row leaves a string empty (a KQL string is never null), another type null
+      const v = `any_value(${arg(0).sql}) FILTER (WHERE ${arg(1).sql})`;
+      return one(col.type === "string" ? `coalesce(${v}, '')` : v);
+    }
     case "make_set":
     case "make_list": {
       const x = arg(0);

@@ -126,6 +126,42 @@ describe("summarize", () => {
       { u: "b", b: {}, n: 1 },
     ]);
   });
+
+  it("make_bag(bag_pack(k, v)) of string values: one key each, hostile text intact, the _if form filters", async () => {
+    const t = `datatable(r:string, k:string, v:string)["a","Name","x", "a","Note","say \\"hi\\"\\n{}:,", "a","","empty key", "b","Name","y", "b","Name","y", "c","K","", "d","Name","z"]`;
+    const bags = await q(
+      `${t} | summarize b = make_bag(bag_pack(k, v)), f = make_bag_if(bag_pack(k, v), k != "Note") by r | sort by r asc`,
+    );
+    expect(bags).toEqual([
+      {
+        r: "a",
+        b: { Name: "x", Note: 'say "hi"\n{}:,', "": "empty key" },
+        f: { Name: "x", "": "empty key" },
+      },
+      { r: "b", b: { Name: "y" }, f: { Name: "y" } },
+      { r: "c", b: { K: "" }, f: { K: "" } },
+      { r: "d", b: { Name: "z" }, f: { Name: "z" } },
+    ]);
+    // a key given twice with different values keeps one of them, never both
+    const dup = await q(
+      `datatable(r:string, k:string, v:string)["a","K","1", "a","K","2"] | summarize b = make_bag(bag_pack(k, v)) by r | extend n = array_length(bag_keys(b))`,
+    );
+    expect(dup).toHaveLength(1);
+    expect(dup[0]?.["n"]).toBe(1);
+    expect(["1", "2"]).toContain((dup[0]?.["b"] as Record<string, string>)["K"]);
+  });
+
+  it("take_anyif picks a value of a matching row, else none (an empty string)", async () => {
+    const t = `datatable(r:string, k:string, v:string)["a","Name","x", "a","State","on", "b","State","off"]`;
+    expect(
+      await q(
+        `${t} | summarize n = take_anyif(v, k == "Name"), s = anyif(v, k == "State") by r | extend none = isempty(n) | sort by r asc`,
+      ),
+    ).toEqual([
+      { r: "a", n: "x", s: "on", none: false },
+      { r: "b", n: "", s: "off", none: true },
+    ]);
+  });
 });
 
 describe("row operators", () => {
