@@ -245,6 +245,21 @@ const ACTIONS = [
     min: 120,
     params: { Name: "s", MoveToFolder: "Conversation History" },
   }),
+  // a mailbox named by its object id gets the UPN of the sign-ins with that id; a record without an object id
+  // gets it from the same user's sign-ins
+  act("mailbox by object id", {
+    op: "Set-Mailbox",
+    user: "admin@contoso.com",
+    params: { Identity: "OID-ip@contoso.com", ForwardingSmtpAddress: "smtp:x@elsewhere.example" },
+  }),
+  {
+    ...act("no object id", {
+      op: "New-InboxRule",
+      user: "IP@contoso.com",
+      params: { Name: "n", DeleteMessage: "True" },
+    }),
+    AccountObjectId: "",
+  },
 ];
 
 const SIGNINS = [
@@ -319,6 +334,14 @@ describe.skipIf(!engineAvailable)("Defender query on hand-made records", () => {
   it("never exempts a rule by its name: a system rule's name on a deleting or forwarding rule is a signal", () => {
     for (const l of ["junk-named deleting rule", "delegate-named forwarding rule"])
       expect(codes(l), l).toContain("impersonates-system-rule");
+  });
+
+  it("names a mailbox given by object id, and a user without one, from the sign-ins", () => {
+    expect(row("mailbox by object id")).toMatchObject({
+      MailboxUpn: "ip@contoso.com",
+      UserUpn: "admin@contoso.com",
+    });
+    expect(row("no object id")).toMatchObject({ UserId: "oid-ip@contoso.com", UserUpn: "ip@contoso.com" });
   });
 
   it("mailbox forwarding outside is primary; inside is nothing (A10)", () => {
