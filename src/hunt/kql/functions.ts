@@ -213,15 +213,41 @@ function extractSql(a: Args): Lit {
   return { sql: s, type: "string" };
 }
 
-function extractAllSql(a: Args): Lit {
-  // extract_all(regex, text) with zero or one capture group; no match → null.
+/** The matches of extract_all(regex, text) as a DuckDB VARCHAR[] (empty when none). */
+function extractAllList(a: Args): string {
+  // extract_all(regex, text) with zero or one capture group.
   if (a.count !== 2) a.fail("extract_all with capture-group selection");
   const re = a.at(0);
   if (typeof re.value !== "string") a.fail("extract_all with a non-constant regex");
   const groups = (re.value.match(/\((?!\?)/g) ?? []).length;
   if (groups > 1) a.fail("extract_all with several capture groups");
-  const list = `regexp_extract_all(${asText(a.at(1))}, ${re.sql}, ${groups})`;
+  return `regexp_extract_all(${asText(a.at(1))}, ${re.sql}, ${groups})`;
+}
+
+function extractAllSql(a: Args): Lit {
+  // no match → null
+  const list = extractAllList(a);
   return json(`CASE WHEN len(${list}) = 0 THEN NULL ELSE to_json(${list}) END`);
+}
+
+/** The Args of argument `i` when it is a call of `name` (for fusing nested calls), else undefined. */
+function callArg(a: Args, i: number, name: string): Args | undefined {
+  const n = a.nodes[i];
+  if (n?.kind !== "FunctionCallExpression") return undefined;
+  if ((n.symbol?.name ?? n.req("Name").simpleName).toLowerCase() !== name) return undefined;
+  return new Args(n, n.req("ArgumentList").list("Expressions"), a.ctx, a.scope);
+}
+
+function strcatArraySql(a: Args): Lit {
+  const sep = asText(a.at(1));
+  // strcat_array(extract_all(re, text), sep): the matches are joined as they are, without a JSON array between.
+  const matches = callArg(a, 0, "extract_all");
+  if (matches)
+    return { sql: `coalesce(array_to_string(${extractAllList(matches)}, ${sep}), '')`, type: "string" };
+  return {
+    sql: `coalesce(array_to_string(list_transform(${listOf(a.at(0))}, x -> coalesce(json_extract_string(x, '$'), '')), ${sep}), '')`,
+    type: "string",
+  };
 }
 
 function packSql(a: Args): Lit {
@@ -299,10 +325,7 @@ const FUNCTIONS: Record<string, Fn> = {
     };
   },
   strcat,
-  strcat_array: (a) => ({
-    sql: `coalesce(array_to_string(list_transform(${listOf(a.at(0))}, x -> coalesce(json_extract_string(x, '$'), '')), ${asText(a.at(1))}), '')`,
-    type: "string",
-  }),
+  strcat_array: strcatArraySql,
   replace_string: (a) => ({
     sql: `replace(${asText(a.at(0))}, ${asText(a.at(1))}, ${asText(a.at(2))})`,
     type: "string",

@@ -66,6 +66,19 @@ describe("strings", () => {
     });
   });
 
+  it("strcat_array of extract_all joins the matches; none gives an empty string, as with a null array", async () => {
+    const t = `datatable(c:string)['Subject Contains "a b" And subject contains "c;d"', "{}", ""]`;
+    const rows = await q(
+      `${t} | extend j = strcat_array(extract_all(@'(?i)Subject Contains "([^"]*)"', c), ";"),
+          k = strcat_array(extract_all(@"([0-9])", c), "-"), n = strcat_array(dynamic(null), ";")`,
+    );
+    expect(rows.map((r) => [r["j"], r["k"], r["n"]])).toEqual([
+      ["a b;c;d", "", ""],
+      ["", "", ""],
+      ["", "", ""],
+    ]);
+  });
+
   it("base64 decoding", async () => {
     expect(
       await one(
