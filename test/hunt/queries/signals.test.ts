@@ -260,6 +260,22 @@ const ACTIONS = [
     }),
     AccountObjectId: "",
   },
+  // one audit record exported twice (same Id, e.g. overlapping exports): one action, the later copy's content
+  ...(() => {
+    const first = act("same id", {
+      op: "New-InboxRule",
+      min: 200,
+      params: { Name: "dup", ForwardTo: "one@first.example" },
+    });
+    const again = act("same id later", {
+      op: "New-InboxRule",
+      min: 201,
+      params: { Name: "dup", ForwardTo: "two@second.example" },
+    });
+    const id = (first["RawEventData"] as { Id: string }).Id;
+    ids.set("same id later", id);
+    return [first, { ...again, RawEventData: { ...(again["RawEventData"] as object), Id: id } }];
+  })(),
 ];
 
 const SIGNINS = [
@@ -294,6 +310,7 @@ const SIGNINS = [
 type Row = Record<string, unknown>;
 let engine: EngineLike;
 const out = new Map<string, Row>();
+const all: Row[] = [];
 
 const row = (label: string) => out.get(ids.get(label)!);
 const codes = (label: string) => ((row(label)?.Signals ?? []) as { code: string }[]).map((s) => s.code);
@@ -309,8 +326,10 @@ describe.skipIf(!engineAvailable)("Defender query on hand-made records", () => {
       target: "defender",
       params: { tenantDomains: ["contoso.com"], allowForwardDomains: ["partner.example"] },
     });
-    for (const r of (await engine.run(q, { now: new Date(T0 + 7 * 86_400_000) })).rows)
+    for (const r of (await engine.run(q, { now: new Date(T0 + 7 * 86_400_000) })).rows) {
+      all.push(r);
       out.set(r.RecordId as string, r);
+    }
   }, 240_000);
   afterAll(() => engine?.close());
 
@@ -334,6 +353,16 @@ describe.skipIf(!engineAvailable)("Defender query on hand-made records", () => {
   it("never exempts a rule by its name: a system rule's name on a deleting or forwarding rule is a signal", () => {
     for (const l of ["junk-named deleting rule", "delegate-named forwarding rule"])
       expect(codes(l), l).toContain("impersonates-system-rule");
+  });
+
+  it("an audit record given twice is one action, with the later copy's content", () => {
+    const id = ids.get("same id");
+    expect(all.filter((r) => r["RecordId"] === id)).toHaveLength(1);
+    expect(codes("same id")).toContain("forwards-external");
+    const fwd = (row("same id")?.Signals as { code: string; value: string }[]).find(
+      (x) => x.code === "forwards-external",
+    );
+    expect(fwd?.value).toBe("two@second.example");
   });
 
   it("names a mailbox given by object id, and a user without one, from the sign-ins", () => {
