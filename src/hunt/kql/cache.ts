@@ -34,6 +34,11 @@ const versionOf = (pkg: string): string => {
 /** mailwarden's own version (src/hunt/kql and dist/hunt/kql are both three folders below package.json). */
 export const MAILWARDEN_VERSION = versionOf("../../../package.json");
 export const KUSTO_LANGUAGE_VERSION = versionOf("@kusto/language-service-next/package.json");
+/** DuckDB's version (its planner decides which columns a statement reads). */
+export const DUCKDB_VERSION = versionOf("@duckdb/node-api/package.json");
+
+/** Bump when the meaning of a stored column list changes. */
+const COLUMNS_FORMAT = 1;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const own = env["MAILWARDEN_CACHE_DIR"];
@@ -112,14 +117,64 @@ export class AnalysisCache {
 
   /** Stores a tape; a failure to write (read-only home, full disk) only costs the next run its analysis. */
   put(key: string, tape: TapeNode): boolean {
+    return this.write(key, { format: TAPE_FORMAT, key, sum: tapeSum(tape), tape } satisfies Entry);
+  }
+
+  /**
+   * Key of the columns of each table one SQL statement reads (from DuckDB's plan): the statement's text itself,
+   * so any change of the query, its parameters or the transpiler is a new key, with DuckDB's version and the schemas.
+   */
+  columnsKey(sql: string, schemas: unknown): string {
+    return createHash("sha256")
+      .update(
+        JSON.stringify({ format: COLUMNS_FORMAT, kind: "columns", duckdb: DUCKDB_VERSION, sql, schemas }),
+      )
+      .digest("hex");
+  }
+
+  /** The columns stored under `key` ({table: columns}), or undefined (absent, unreadable, corrupt, foreign). */
+  getColumns(key: string): Record<string, string[]> | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file(key), "utf8");
+    } catch {
+      return undefined;
+    }
+    try {
+      const e = JSON.parse(text) as {
+        format?: unknown;
+        key?: unknown;
+        sum?: unknown;
+        columns?: unknown;
+      } | null;
+      const cols = e?.columns;
+      if (
+        e &&
+        e.format === COLUMNS_FORMAT &&
+        e.key === key &&
+        cols &&
+        typeof cols === "object" &&
+        !Array.isArray(cols) &&
+        Object.values(cols).every((v) => Array.isArray(v) && v.every((c) => typeof c === "string")) &&
+        e.sum === jsonSum(cols)
+      )
+        return cols as Record<string, string[]>;
+    } catch {
+      // Corrupt: rebuilt by the next put.
+    }
+    return undefined;
+  }
+
+  putColumns(key: string, columns: Record<string, string[]>): boolean {
+    return this.write(key, { format: COLUMNS_FORMAT, key, sum: jsonSum(columns), columns });
+  }
+
+  private write(key: string, entry: object): boolean {
     const target = this.file(key);
     const tmp = `${target}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeFileSync(
-        tmp,
-        JSON.stringify({ format: TAPE_FORMAT, key, sum: tapeSum(tape), tape } satisfies Entry),
-      );
+      writeFileSync(tmp, JSON.stringify(entry));
       renameSync(tmp, target);
       return true;
     } catch {
@@ -128,3 +183,5 @@ export class AnalysisCache {
     }
   }
 }
+
+const jsonSum = (v: unknown): string => createHash("sha256").update(JSON.stringify(v)).digest("hex");

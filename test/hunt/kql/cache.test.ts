@@ -161,6 +161,43 @@ describe("analysis cache", () => {
     expect((await runOnce(cache)).how?.source).toBe("cache");
   });
 
+  it("the columns a query reads are planned once: a second engine answers from the cache; a damaged entry is planned again", async () => {
+    const cache = new AnalysisCache(tmp());
+    const plan = async () => {
+      const e = await engineWith(cache);
+      let explains = 0;
+      const conn = e.connection;
+      const orig = conn.runAndReadAll.bind(conn);
+      conn.runAndReadAll = ((sql: string, ...rest: unknown[]) => {
+        if (/^\s*EXPLAIN/i.test(sql)) explains++;
+        return (orig as (...a: unknown[]) => ReturnType<typeof orig>)(sql, ...rest);
+      }) as typeof conn.runAndReadAll;
+      try {
+        const cols = await e.columnsToStore([QUERY]);
+        return { cols, explains };
+      } finally {
+        e.close();
+      }
+    };
+    const first = await plan();
+    expect(first.explains).toBeGreaterThan(0);
+    expect([...(first.cols["Events"] ?? [])].sort()).toEqual(["Action", "Timestamp", "User"]);
+    const second = await plan();
+    expect(second).toEqual({ cols: first.cols, explains: 0 });
+    const columnEntries = readdirSync(cache.dir)
+      .map((f) => path.join(cache.dir, f))
+      .filter((f) => "columns" in (JSON.parse(readFileSync(f, "utf8")) as object));
+    expect(columnEntries.length).toBeGreaterThan(0);
+    for (const f of columnEntries) {
+      const e = JSON.parse(readFileSync(f, "utf8")) as { columns: Record<string, string[]> };
+      // a damaged list that still parses fails its checksum: planned again, never trusted
+      writeFileSync(f, JSON.stringify({ ...e, columns: { ...e.columns, Events: ["Timestamp"] } }));
+    }
+    const third = await plan();
+    expect(third.cols).toEqual(first.cols);
+    expect(third.explains).toBeGreaterThan(0);
+  });
+
   it("a query Kusto.Language rejects is never stored", async () => {
     const cache = new AnalysisCache(tmp());
     await expect(runOnce(cache, "Events | where NoSuchColumn == 1")).rejects.toThrow(/NoSuchColumn/);
