@@ -168,10 +168,10 @@ describe("analysis cache", () => {
       let explains = 0;
       const conn = e.connection;
       const orig = conn.runAndReadAll.bind(conn);
-      conn.runAndReadAll = ((sql: string, ...rest: unknown[]) => {
+      conn.runAndReadAll = (sql: string, ...rest: unknown[]) => {
         if (/^\s*EXPLAIN/i.test(sql)) explains++;
         return (orig as (...a: unknown[]) => ReturnType<typeof orig>)(sql, ...rest);
-      }) as typeof conn.runAndReadAll;
+      };
       try {
         const cols = await e.columnsToStore([QUERY]);
         return { cols, explains };
