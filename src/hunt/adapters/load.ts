@@ -41,7 +41,17 @@ export async function loadExports(
     report,
     plansFor: stagedPlans,
   };
-  for (const p of paths) for (const file of await walk(p, report)) await loadOne(ctx, file);
+  // One DuckDB thread more than it runs with while loading: a file scan has phases where a thread waits (reading the
+  // next buffer, appending to the table), and the spare thread keeps every core busy meanwhile (benchmark scale 1 CSV
+  // on 2 cores: 15.6 s -> 14.7 s, mean of four alternating runs; no gain on queries, so it is set back afterwards).
+  const threads = Number((await conn.runAndReadAll("SELECT current_setting('threads')")).getRows()[0]?.[0]);
+  const spare = Number.isInteger(threads) && threads > 0;
+  if (spare) await conn.run(`SET threads = ${threads + 1}`);
+  try {
+    for (const p of paths) for (const file of await walk(p, report)) await loadOne(ctx, file);
+  } finally {
+    if (spare) await conn.run(`SET threads = ${threads}`);
+  }
   for (const f of report.files) {
     report.totals.files++;
     report.totals.records += f.records;

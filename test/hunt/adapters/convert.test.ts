@@ -88,4 +88,21 @@ describe("typed conversion and quarantine reasons of a table export", () => {
       { g: false, pwd: null },
     ]);
   });
+
+  it("leaves DuckDB's thread count as it found it (the load runs with one more)", async () => {
+    const dir = scratch("adapters-convert");
+    const file = path.join(dir, "EntraIdSignInEvents.csv");
+    writeFileSync(file, [header, ...cases.slice(0, 2).map(([, line]) => line)].join("\n") + "\n");
+    const sink = await newSink();
+    await sink.connection.run("SET threads = 2");
+    const seen: string[] = [];
+    const orig = sink.connection.run.bind(sink.connection);
+    sink.connection.run = ((sql: string, ...rest: unknown[]) => {
+      if (/^SET threads/i.test(sql)) seen.push(sql);
+      return (orig as (...a: unknown[]) => ReturnType<typeof orig>)(sql, ...rest);
+    }) as typeof sink.connection.run;
+    await loadExports(sink, [file]);
+    expect(seen).toEqual(["SET threads = 3", "SET threads = 2"]);
+    expect(await rows(sink, "SELECT current_setting('threads')::INTEGER AS t")).toEqual([{ t: 2 }]);
+  });
 });
