@@ -305,8 +305,8 @@ const FUNCTIONS: Record<string, Fn> = {
   todatetime: (a) => toType(a, "datetime"),
   totimespan: (a) => toType(a, "timespan"),
   toguid: (a) => ({ sql: `lower(${asText(a.at(0))})`, type: "guid" }),
-  parse_json: (a) => parseJson(a.at(0)),
-  todynamic: (a) => parseJson(a.at(0)),
+  parse_json: parseJsonArg,
+  todynamic: parseJsonArg,
   gettype,
   // strings
   tolower: (a) => ({ sql: `lower(${asText(a.at(0))})`, type: "string" }),
@@ -448,6 +448,21 @@ const FUNCTIONS: Record<string, Fn> = {
     };
   },
 };
+
+/**
+ * parse_json(x) / todynamic(x). `todynamic(tostring(d))` of a dynamic value (the usual way to read a field that is
+ * either JSON or JSON text) is fused: a string is parsed, anything else is already the value (re-serialising and
+ * parsing it again would give the same), JSON null none.
+ */
+function parseJsonArg(a: Args): Lit {
+  const inner = callArg(a, 0, "tostring");
+  const d = inner?.count === 1 ? inner.at(0) : undefined;
+  if (d?.type !== "dynamic") return parseJson(a.at(0));
+  const text = `json_extract_string(${d.sql}, '$')`;
+  return json(
+    `CASE json_type(${d.sql}) WHEN 'VARCHAR' THEN ${parseJson({ sql: text, type: "string" }).sql} WHEN 'NULL' THEN NULL ELSE ${d.sql} END`,
+  );
+}
 
 function parseJson(e: Lit): Lit {
   if (e.type === "dynamic") return e;

@@ -79,6 +79,18 @@ describe("strings", () => {
     ]);
   });
 
+  it("todynamic(tostring(d)) reads JSON given as a value or as text alike", async () => {
+    const rows = await q(
+      `datatable(i:long, s:string)[1, "", 2, "[1, 2]", 3, "abc", 4, "", 5, "", 6, "", 7, ""]
+      | extend d = case(i == 1, dynamic([{"Name":"a","Value":"x"}]), i in (2, 3, 6), bag_pack("v", s).v,
+          i == 4, dynamic(5), i == 7, dynamic({"k":"v"}), dynamic(null))
+      | extend p = todynamic(tostring(d)), j = parse_json(tostring(d)) | order by i asc`,
+    );
+    const want = [[{ Name: "a", Value: "x" }], [1, 2], "abc", 5, null, null, { k: "v" }];
+    expect(rows.map((r) => r["p"])).toEqual(want);
+    expect(rows.map((r) => r["j"])).toEqual(want);
+  });
+
   it("base64 decoding", async () => {
     expect(
       await one(
