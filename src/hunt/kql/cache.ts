@@ -92,26 +92,10 @@ export class AnalysisCache {
 
   /** The tape stored under `key`, or undefined (absent, unreadable, corrupt or not this key's). */
   get(key: string): TapeNode | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.file(key), "utf8");
-    } catch {
-      return undefined;
-    }
-    try {
-      const e = JSON.parse(text) as Partial<Entry> | null;
-      if (
-        e &&
-        e.format === TAPE_FORMAT &&
-        e.key === key &&
-        e.tape &&
-        typeof e.tape === "object" &&
-        e.sum === tapeSum(e.tape)
-      )
-        return e.tape;
-    } catch {
-      // Corrupt (a crash mid-write on a file system without atomic rename, a disk error): rebuilt by the next put.
-    }
+    const e = this.read(key);
+    const tape = e?.["tape"];
+    if (e?.["format"] === TAPE_FORMAT && tape && typeof tape === "object" && e["sum"] === tapeSum(tape))
+      return tape;
     return undefined;
   }
 
@@ -134,39 +118,35 @@ export class AnalysisCache {
 
   /** The columns stored under `key` ({table: columns}), or undefined (absent, unreadable, corrupt, foreign). */
   getColumns(key: string): Record<string, string[]> | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.file(key), "utf8");
-    } catch {
-      return undefined;
-    }
-    try {
-      const e = JSON.parse(text) as {
-        format?: unknown;
-        key?: unknown;
-        sum?: unknown;
-        columns?: unknown;
-      } | null;
-      const cols = e?.columns;
-      if (
-        e &&
-        e.format === COLUMNS_FORMAT &&
-        e.key === key &&
-        cols &&
-        typeof cols === "object" &&
-        !Array.isArray(cols) &&
-        Object.values(cols).every((v) => Array.isArray(v) && v.every((c) => typeof c === "string")) &&
-        e.sum === jsonSum(cols)
-      )
-        return cols as Record<string, string[]>;
-    } catch {
-      // Corrupt: rebuilt by the next put.
-    }
+    const e = this.read(key);
+    const cols = e?.["columns"];
+    if (
+      e?.["format"] === COLUMNS_FORMAT &&
+      cols &&
+      typeof cols === "object" &&
+      !Array.isArray(cols) &&
+      Object.values(cols).every((v) => Array.isArray(v) && v.every((c) => typeof c === "string")) &&
+      e["sum"] === jsonSum(cols)
+    )
+      return cols as Record<string, string[]>;
     return undefined;
   }
 
   putColumns(key: string, columns: Record<string, string[]>): boolean {
     return this.write(key, { format: COLUMNS_FORMAT, key, sum: jsonSum(columns), columns });
+  }
+
+  /** The entry stored under `key` when it is a JSON object naming that key, else undefined. */
+  private read(key: string): Record<string, unknown> | undefined {
+    try {
+      const e = JSON.parse(readFileSync(this.file(key), "utf8")) as unknown;
+      if (e && typeof e === "object" && !Array.isArray(e) && (e as { key?: unknown }).key === key)
+        return e as Record<string, unknown>;
+    } catch {
+      // Absent, unreadable or corrupt (a crash mid-write on a file system without atomic rename, a disk error):
+      // rebuilt by the next put.
+    }
+    return undefined;
   }
 
   private write(key: string, entry: object): boolean {
