@@ -97,10 +97,10 @@ describe("typed conversion and quarantine reasons of a table export", () => {
     await sink.connection.run("SET threads = 2");
     const seen: string[] = [];
     const orig = sink.connection.run.bind(sink.connection);
-    sink.connection.run = ((sql: string, ...rest: unknown[]) => {
+    sink.connection.run = (sql: string, ...rest: unknown[]) => {
       if (/^SET threads/i.test(sql)) seen.push(sql);
       return (orig as (...a: unknown[]) => ReturnType<typeof orig>)(sql, ...rest);
-    }) as typeof sink.connection.run;
+    };
     await loadExports(sink, [file]);
     expect(seen).toEqual(["SET threads = 3", "SET threads = 2"]);
     expect(await rows(sink, "SELECT current_setting('threads')::INTEGER AS t")).toEqual([{ t: 2 }]);
