@@ -232,6 +232,29 @@ const ACTIONS = [
     min: 100 + 24 * 60 * 2,
     params: { Name: "h", DeleteMessage: "True" },
   }),
+  // a user's only action, linked by IP to a sign-in 23 hours before it, another's to one 50 minutes after it (the
+  // IP window: 24 h before, 1 h after), a third's not to one 25 hours before
+  act("ip a day before", {
+    op: "New-InboxRule",
+    user: "early@contoso.com",
+    ip: "198.51.100.7",
+    min: 3000,
+    params: { Name: "e", DeleteMessage: "True" },
+  }),
+  act("ip an hour after", {
+    op: "New-InboxRule",
+    user: "late@contoso.com",
+    ip: "198.51.100.8",
+    min: 3000,
+    params: { Name: "l", DeleteMessage: "True" },
+  }),
+  act("ip beyond the window", {
+    op: "New-InboxRule",
+    user: "gone@contoso.com",
+    ip: "198.51.100.9",
+    min: 3000,
+    params: { Name: "g", DeleteMessage: "True" },
+  }),
   // score bands
   act("weak alone", {
     op: "Remove-InboxRule",
@@ -306,6 +329,25 @@ const SIGNINS = [
     Country: "NL",
   },
 ];
+
+const edgeSignIn = (user: string, ip: string, min: number) => ({
+  Timestamp: at(min),
+  AccountObjectId: `oid-${user}`,
+  AccountUpn: user,
+  RequestId: `req-${user}`,
+  SessionId: `sess-${user}`,
+  IPAddress: ip,
+  ErrorCode: 0,
+  LogonType: '["interactiveUser"]',
+  RiskLevelDuringSignIn: 0,
+  RiskLevelAggregated: 0,
+  Country: "NL",
+});
+SIGNINS.push(
+  edgeSignIn("early@contoso.com", "198.51.100.7", 3000 - 23 * 60),
+  edgeSignIn("late@contoso.com", "198.51.100.8", 3000 + 50),
+  edgeSignIn("gone@contoso.com", "198.51.100.9", 3000 - 25 * 60),
+);
 
 type Row = Record<string, unknown>;
 let engine: EngineLike;
@@ -436,6 +478,12 @@ describe.skipIf(!engineAvailable)("Defender query on hand-made records", () => {
     expect(row("ip service record")?.LinkKey).toBe("user-time");
     expect(row("ip other user")?.LinkKey).toBe("");
     expect(row("ip too late")?.LinkKey).toBe("");
+    // the window's edges, for a user with one action
+    const gap = (label: string) =>
+      (row(label)?.Links as { Key: string; GapMinutes: number }[]).map((l) => [l.Key, l.GapMinutes]);
+    expect(gap("ip a day before")).toEqual([["ip", 23 * 60]]);
+    expect(gap("ip an hour after")).toEqual([["ip", -50]]);
+    expect(row("ip beyond the window")?.LinkKey).toBe("");
   });
 
   it("scores by band: weak alone low, primary without risky link medium, primary with risky link high (D2)", () => {
