@@ -273,7 +273,10 @@ const ACTIONS = [
   act("mailbox by object id", {
     op: "Set-Mailbox",
     user: "admin@contoso.com",
-    params: { Identity: "OID-ip@contoso.com", ForwardingSmtpAddress: "smtp:x@elsewhere.example" },
+    params: {
+      Identity: "5F0C1E2D-3B4A-4C5D-8E6F-7A8B9C0D1E2F",
+      ForwardingSmtpAddress: "smtp:x@elsewhere.example",
+    },
   }),
   {
     ...act("no object id", {
@@ -301,10 +304,13 @@ const ACTIONS = [
   })(),
 ];
 
+// an Entra object id (a GUID; the mailbox below names it in upper case)
+const IP_OID = "5f0c1e2d-3b4a-4c5d-8e6f-7a8b9c0d1e2f";
+
 const SIGNINS = [
   {
     Timestamp: at(100),
-    AccountObjectId: "oid-ip@contoso.com",
+    AccountObjectId: IP_OID,
     AccountUpn: "IP@contoso.com",
     RequestId: "11111111-1111-1111-1111-111111111100",
     SessionId: "5e55-a",
@@ -317,7 +323,7 @@ const SIGNINS = [
   },
   {
     Timestamp: at(101),
-    AccountObjectId: "oid-ip@contoso.com",
+    AccountObjectId: IP_OID,
     AccountUpn: "ip@contoso.com",
     RequestId: "11111111-1111-1111-1111-111111111101",
     SessionId: "5e55-b",
@@ -412,7 +418,7 @@ describe.skipIf(!engineAvailable)("Defender query on hand-made records", () => {
       MailboxUpn: "ip@contoso.com",
       UserUpn: "admin@contoso.com",
     });
-    expect(row("no object id")).toMatchObject({ UserId: "oid-ip@contoso.com", UserUpn: "ip@contoso.com" });
+    expect(row("no object id")).toMatchObject({ UserId: IP_OID, UserUpn: "ip@contoso.com" });
   });
 
   it("mailbox forwarding outside is primary; inside is nothing (A10)", () => {
