@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { huntingLists } from "../../rules/lists.js";
-import { kqlLong, kqlString, kqlStringArray, kqlTimespan } from "./literals.js";
+import { kqlLong, kqlString, kqlPrefixPattern, kqlStringArray, kqlTimespan } from "./literals.js";
 
 export type HuntTarget = "defender" | "sentinel";
 export type HuntProfile = "default" | "seed";
@@ -107,6 +107,8 @@ export function paramPrelude(p: HuntParams): string {
   ];
   for (const name of Object.keys(p.lists).sort() as HuntListName[])
     lines.push(`let ${name} = ${kqlStringArray(p.lists[name])};`);
+  // the same prefixes as one pattern, so that a rule's name is tested in its row
+  lines.push(`let systemRulePrefixPattern = ${kqlPrefixPattern(p.lists.systemRulePrefixes)};`);
   return `${lines.join("\n")}\n`;
 }
 

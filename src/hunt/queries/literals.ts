@@ -28,6 +28,15 @@ export function kqlStringArray(values: readonly string[]): string {
   return `dynamic([${values.map(kqlString).join(", ")}])`;
 }
 
+/**
+ * An RE2 pattern (a KQL string literal) that matches a text starting with any of `prefixes`, case-insensitively; each
+ * prefix is matched literally (every regular-expression metacharacter escaped). No prefix: a pattern matching nothing.
+ */
+export function kqlPrefixPattern(prefixes: readonly string[]): string {
+  const alts = prefixes.filter(Boolean).map((p) => p.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&"));
+  return kqlString(alts.length ? `^(?i:${alts.join("|")})` : "[^\\s\\S]");
+}
+
 const TIMESPAN = /^(\d{1,6})(d|h|m|s|ms)$/;
 
 /** A KQL timespan literal such as `30d`, `2h`, `90m`; anything else is refused. */

@@ -14,7 +14,13 @@ import {
   queryFile,
   type HuntParams,
 } from "../../../src/hunt/queries/index.js";
-import { kqlString, kqlTimespan, parseKqlString } from "../../../src/hunt/queries/literals.js";
+import {
+  kqlPrefixPattern,
+  kqlString,
+  kqlTimespan,
+  parseKqlString,
+} from "../../../src/hunt/queries/literals.js";
+import { engineAvailable, newEngine } from "./fixture.js";
 import { parseQuery } from "./kusto-tree.js";
 
 const SEED_REF = fileURLToPath(new URL("../../../../shared/reference/seed-query.kql", import.meta.url));
@@ -136,4 +142,32 @@ describe("KQL literals", () => {
     for (const bad of ["", "30", "1.5h", "30d)", "-1d", "1 d"])
       expect(() => kqlTimespan(bad)).toThrow(RangeError);
   });
+  it.runIf(engineAvailable)(
+    "match prefixes literally and case-insensitively in one pattern; no prefix matches nothing",
+    async () => {
+      const engine = await newEngine();
+      try {
+        const names = ["a.b rule", "axb rule", "X(Y] z", "x(y", "zz a.b", "", "HOSTILE|"];
+        const match = async (prefixes: string[]) =>
+          (
+            await engine.run(
+              `let p = ${kqlPrefixPattern(prefixes)};\n` +
+                `datatable(n: string)[${names.map(kqlString).join(", ")}] | extend m = n matches regex p`,
+            )
+          ).rows.map((r) => [r.n, r.m]);
+        expect(await match(["a.b", "x(y]", "", "hostile|"])).toEqual([
+          ["a.b rule", true],
+          ["axb rule", false],
+          ["X(Y] z", true],
+          ["x(y", false],
+          ["zz a.b", false],
+          ["", false],
+          ["HOSTILE|", true],
+        ]);
+        expect((await match([])).every(([, m]) => m === false)).toBe(true);
+      } finally {
+        engine.close();
+      }
+    },
+  );
 });
