@@ -255,6 +255,32 @@ const ACTIONS = [
     min: 3000,
     params: { Name: "g", DeleteMessage: "True" },
   }),
+  // inbox rules that neither send mail outside, delete nor hide it: nothing, unless removed soon after their creation
+  // (a cover-up) or re-enabled
+  act("plain rule", {
+    op: "New-InboxRule",
+    user: "tidy@contoso.com",
+    min: 400,
+    params: { Name: "news", MoveToFolder: "Newsletters" },
+  }),
+  act("plain rule removed", {
+    op: "New-InboxRule",
+    user: "tidy@contoso.com",
+    min: 410,
+    params: { Name: "short-lived", MoveToFolder: "Newsletters" },
+  }),
+  act("removal", {
+    op: "Remove-InboxRule",
+    user: "tidy@contoso.com",
+    min: 440,
+    params: { Identity: "tidy@contoso.com\\short-lived" },
+  }),
+  act("re-enabled", {
+    op: "Enable-InboxRule",
+    user: "tidy@contoso.com",
+    min: 450,
+    params: { Identity: "tidy@contoso.com\\news" },
+  }),
   // score bands
   act("weak alone", {
     op: "Remove-InboxRule",
@@ -361,6 +387,8 @@ const out = new Map<string, Row>();
 const all: Row[] = [];
 
 const row = (label: string) => out.get(ids.get(label)!);
+const signal = (label: string, code: string) =>
+  ((row(label)?.Signals ?? []) as { code: string; value: string }[]).find((x) => x.code === code)?.value;
 const codes = (label: string) => ((row(label)?.Signals ?? []) as { code: string }[]).map((s) => s.code);
 
 describe.skipIf(!engineAvailable)("Defender query on hand-made records", () => {
@@ -419,6 +447,13 @@ describe.skipIf(!engineAvailable)("Defender query on hand-made records", () => {
       UserUpn: "admin@contoso.com",
     });
     expect(row("no object id")).toMatchObject({ UserId: IP_OID, UserUpn: "ip@contoso.com" });
+  });
+
+  it("an inbox rule that keeps mail inside is nothing, unless removed soon after or re-enabled (A9)", () => {
+    expect(row("plain rule")).toBeUndefined();
+    expect(signal("plain rule removed", "cover-up")).toBe("removed after 30 min");
+    expect(codes("removal")).toContain("cover-up");
+    expect(signal("re-enabled", "rule-enabled")).toBe("news");
   });
 
   it("mailbox forwarding outside is primary; inside is nothing (A10)", () => {
