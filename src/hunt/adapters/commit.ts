@@ -51,13 +51,25 @@ export function storedColumns(
   return all.filter((c) => keep.has(c.name.toLowerCase()));
 }
 
+/**
+ * How a commit shares the database with others running at once (loadExports converts two files at a time): the name
+ * of its conversion table, and its turn — awaited after the conversion and its counts, before anything that reads or
+ * writes the target table, so that files commit in their order whatever order their conversions finish in.
+ */
+export interface CommitStage {
+  name?: string;
+  turn?: () => Promise<void>;
+}
+
 export async function commitRows(
   conn: DuckDBConnection,
   table: string,
   src: MappedRows,
   keepBad: number,
   columns?: Record<string, readonly string[]>,
+  stage: CommitStage = {},
 ): Promise<CommitResult> {
+  const conv = ident(stage.name ?? "mw_conv");
   const t = huntTable(table);
   if (!t) throw new Error(`unknown hunting table ${table}`);
   const cols = storageColumns(table);
@@ -98,7 +110,7 @@ export async function commitRows(
   const ord = src.inOrder ? "(rowid + 1)" : "_ord";
   await conn.run(
     // In the tables' own schema (not TEMP), so that it can be renamed into the table it feeds.
-    `CREATE OR REPLACE TABLE mw_conv AS SELECT ${ordSelect}${selects.join(", ")}, ` +
+    `CREATE OR REPLACE TABLE ${conv} AS SELECT ${ordSelect}${selects.join(", ")}, ` +
       // A record unreadable as a whole has that one reason; otherwise every column that failed is named.
       `coalesce(src._pre, ${reason}) AS _reason FROM (${src.sql}) AS src` +
       (src.where ? ` WHERE ${src.where}` : ""),
@@ -110,11 +122,10 @@ export async function commitRows(
         `count(${id}) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT AS ids, ` +
         // Distinct 64-bit hashes are distinct ids, and hashing is cheaper than a hash table of the texts; only when two
         // hashes collide or ids repeat are the texts counted (below).
-        `count(DISTINCT hash(${id})) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT AS distinct_hashes, ` +
-        `(SELECT count(*) FROM (SELECT 1 FROM ${ident(table)} LIMIT 1))::BIGINT AS stored FROM mw_conv`,
+        `count(DISTINCT hash(${id})) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT AS distinct_hashes ` +
+        `FROM ${conv}`,
     );
-    const [n, bad, ids, distinctHashes, stored] = (counts.getRows()[0] ?? [0, 0, 0, 0, 0]).map(Number) as [
-      number,
+    const [n, bad, ids, distinctHashes] = (counts.getRows()[0] ?? [0, 0, 0, 0]).map(Number) as [
       number,
       number,
       number,
@@ -126,17 +137,24 @@ export async function commitRows(
         : Number(
             (
               await conn.runAndReadAll(
-                `SELECT count(DISTINCT ${id}) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT FROM mw_conv`,
+                `SELECT count(DISTINCT ${id}) FILTER (WHERE _reason = '' AND ${id} <> '')::BIGINT FROM ${conv}`,
               )
             ).getRows()[0]?.[0] ?? 0,
           );
     const badRows = (
       await conn.runAndReadAll(
-        `SELECT ${ord}::BIGINT AS o, _reason FROM mw_conv WHERE _reason <> '' ORDER BY o LIMIT ${Math.max(0, Math.floor(keepBad))}`,
+        `SELECT ${ord}::BIGINT AS o, _reason FROM ${conv} WHERE _reason <> '' ORDER BY o LIMIT ${Math.max(0, Math.floor(keepBad))}`,
       )
     )
       .getRows()
       .map(([o, r]) => ({ ord: Number(o), reason: String(r) }));
+    // From here on the target table is read and written: in file order.
+    await stage.turn?.();
+    const stored = Number(
+      (
+        await conn.runAndReadAll(`SELECT count(*)::BIGINT FROM (SELECT 1 FROM ${ident(table)} LIMIT 1)`)
+      ).getRows()[0]?.[0] ?? 0,
+    );
     // The de-duplication steps only when they can remove something: the window over millions of rows is costly.
     const notStored =
       stored > 0
@@ -148,34 +166,35 @@ export async function commitRows(
         : "";
     if (stored === 0 && bad === 0 && ids === distinctIds) {
       // Every row loads into an empty table: mw_conv becomes the table instead of being copied into it.
-      await adopt(conn, table, cols, src.inOrder ? [] : ["_ord"]);
+      await adopt(conn, conv, table, cols, src.inOrder ? [] : ["_ord"]);
       return { rows: n, loaded: n, duplicate: 0, quarantined: 0, bad: badRows };
     }
     const inserted = await conn.run(
       `INSERT INTO ${ident(table)} (${cols.map((c) => ident(c.name)).join(", ")}) ` +
-        `SELECT ${cols.map((c) => typedAlias(c.name)).join(", ")} FROM mw_conv WHERE _reason = ''${notStored}${firstOnly}`,
+        `SELECT ${cols.map((c) => typedAlias(c.name)).join(", ")} FROM ${conv} WHERE _reason = ''${notStored}${firstOnly}`,
     );
     const loaded = Number(inserted.rowsChanged);
     return { rows: n, loaded, duplicate: n - bad - loaded, quarantined: bad, bad: badRows };
   } finally {
-    await conn.run("DROP TABLE IF EXISTS mw_conv");
+    await conn.run(`DROP TABLE IF EXISTS ${conv}`);
   }
 }
 
-/** Turns mw_conv (typed columns `t:<name>` in table order, plus bookkeeping) into `table`, in one transaction. */
+/** Turns `conv` (typed columns `t:<name>` in table order, plus bookkeeping) into `table`, in one transaction. */
 async function adopt(
   conn: DuckDBConnection,
+  conv: string,
   table: string,
   cols: readonly { name: string }[],
   extra: readonly string[],
 ): Promise<void> {
   await conn.run("BEGIN TRANSACTION");
   try {
-    for (const c of ["_reason", ...extra]) await conn.run(`ALTER TABLE mw_conv DROP COLUMN ${ident(c)}`);
+    for (const c of ["_reason", ...extra]) await conn.run(`ALTER TABLE ${conv} DROP COLUMN ${ident(c)}`);
     for (const c of cols)
-      await conn.run(`ALTER TABLE mw_conv RENAME COLUMN ${typedAlias(c.name)} TO ${ident(c.name)}`);
+      await conn.run(`ALTER TABLE ${conv} RENAME COLUMN ${typedAlias(c.name)} TO ${ident(c.name)}`);
     await conn.run(`DROP TABLE ${ident(table)}`);
-    await conn.run(`ALTER TABLE mw_conv RENAME TO ${ident(table)}`);
+    await conn.run(`ALTER TABLE ${conv} RENAME TO ${ident(table)}`);
     await conn.run("COMMIT");
   } catch (e) {
     await conn.run("ROLLBACK");

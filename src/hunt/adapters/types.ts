@@ -8,6 +8,11 @@ export interface TableSink {
   defineTable(name: string, columns: { name: string; type: KqlType }[]): void;
   /** Told that a table holds values in only these columns (LoadOptions.columns): queries must read no other. */
   narrowed?(name: string, kept: readonly string[]): void;
+  /**
+   * Another connection to the same database (its time zone UTC), closed by the caller: loadExports converts two files
+   * at once, each on its own connection, and commits them in file order.
+   */
+  connect(): Promise<DuckDBConnection>;
 }
 
 /** The recognised input formats (README.md has the fingerprint of each). */

@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { huntTables, storageColumns } from "../schema/schema.js";
-import { commitRows, type MappedRows } from "../adapters/commit.js";
+import { commitRows, type CommitStage, type MappedRows } from "../adapters/commit.js";
 import { recordPlaces, truncate } from "../adapters/csvlines.js";
 import type { StagedRecord } from "../adapters/docs.js";
 import { identifyTable } from "../adapters/identify.js";
@@ -28,6 +28,8 @@ export interface LoadCtx {
   report: LoadReport;
   /** The plans of a kind of staged record (the registry's `staged` definitions). */
   plansFor(kind: "ual" | "signin" | "risk"): Plan[];
+  /** When files load at once: this file's conversion table and turn (commitRows). */
+  stage?: CommitStage;
 }
 
 export function skip(ctx: LoadCtx, file: string, reason: string): void {
@@ -71,7 +73,7 @@ export async function runPlans(
   for (const q of pre.bad) addQuarantine(ctx, q);
   for (const plan of chosen) {
     const keep = plan.counted ? Math.max(0, ctx.cap - ctx.report.quarantine.length) : 0;
-    const res = await commitRows(ctx.sink.connection, plan.table, plan.rows, keep, ctx.columns);
+    const res = await commitRows(ctx.sink.connection, plan.table, plan.rows, keep, ctx.columns, ctx.stage);
     if (res.loaded > 0 || plan.counted)
       if (!fr.tables.includes(plan.table) && res.rows > 0) fr.tables.push(plan.table);
     if (!plan.counted) continue;

@@ -71,6 +71,13 @@ export class KqlEngine {
     private readonly cache: AnalysisCache | undefined,
   ) {}
 
+  /** Another connection to this engine's database (loaders use it to load files at once; see TableSink.connect). */
+  async connect(): Promise<DuckDBConnection> {
+    const c = await this.instance.connect();
+    await c.run("SET TimeZone = 'UTC'");
+    return c;
+  }
+
   /** How the last `run` got its analysis: from the cache, or from Kusto.Language (and then whether it was stored). */
   lastAnalysis: { source: "cache" | "analysed"; stored?: boolean; ms: number } | undefined;
 

@@ -17,7 +17,13 @@ export async function newSink(): Promise<
   const db = await DuckDBInstance.create(":memory:");
   const connection = await db.connect();
   const defined = new Map<string, { name: string; type: KqlType }[]>();
-  return { connection, defined, defineTable: (name, columns) => void defined.set(name, columns) };
+  // Like the engine: more connections to the same database, in UTC (loadExports loads two files at once).
+  const connect = async () => {
+    const c = await db.connect();
+    await c.run("SET TimeZone = 'UTC'");
+    return c;
+  };
+  return { connection, defined, defineTable: (name, columns) => void defined.set(name, columns), connect };
 }
 
 export async function rows(sink: TableSink, sql: string): Promise<Record<string, unknown>[]> {

@@ -88,4 +88,64 @@ describe("record order of large files", () => {
       { a: "1", IsAnonymousProxy: true },
     ]);
   });
+
+  it("files load two at a time yet commit, de-duplicate and report in the order given", async () => {
+    // The first file is large and converts last; the later ones carry copies of its records and broken ones.
+    const dir = scratch("adapters-order");
+    const big = path.join(dir, "1-big.csv");
+    writeFileSync(big, caeCsv());
+    const junk = path.join(dir, "2-notes.txt");
+    writeFileSync(junk, "not a log\n");
+    const small = path.join(dir, "3-small.csv");
+    writeFileSync(
+      small,
+      "Timestamp,ActionType,Application,ApplicationId,ReportId,RawEventData\r\n" +
+        `2025-05-05T04:00:00Z,Later,Microsoft Exchange Online,20893,r10,"{}"\r\n` +
+        `2025-05-05T04:00:00Z,New,Microsoft Exchange Online,20893,s1,"{}"\r\n` +
+        `never,Broken,Microsoft Exchange Online,20893,s2,"{}"\r\n`,
+    );
+    const lines = path.join(dir, "4-lines.jsonl");
+    writeFileSync(
+      lines,
+      [
+        JSON.stringify({
+          Timestamp: "2025-05-05T05:00:00Z",
+          ActionType: "Latest",
+          ReportId: "r10",
+          RawEventData: {},
+        }),
+        JSON.stringify({
+          Timestamp: "2025-05-05T05:00:00Z",
+          ActionType: "Also",
+          ReportId: "s1",
+          RawEventData: {},
+        }),
+        JSON.stringify({ Timestamp: "no", ActionType: "Broken", ReportId: "j1", RawEventData: {} }),
+      ].join("\n"),
+    );
+    const missing = path.join(dir, "5-missing.csv");
+    const sink = await newSink();
+    const r = await loadExports(sink, [big, junk, small, lines, missing], { quarantineCap: 2 });
+    expect(
+      r.files.map((f) => [path.basename(f.file), f.records, f.loaded, f.duplicate, f.quarantined]),
+    ).toEqual([
+      ["1-big.csv", N, N - 2, 1, 1],
+      ["3-small.csv", 3, 1, 1, 1],
+      ["4-lines.jsonl", 3, 0, 2, 1],
+    ]);
+    expect(r.skipped.map((x) => path.basename(x.file))).toEqual(["2-notes.txt", "5-missing.csv"]);
+    // the first two broken records in file order; the third counted
+    expect(r.quarantine.map((q) => [path.basename(q.file), q.line])).toEqual([
+      ["1-big.csv", String(BAD_AT + 1)],
+      ["3-small.csv", "4"],
+    ]);
+    expect(r.quarantineOmitted).toBe(1);
+    expect(
+      await rows(sink, `SELECT ActionType FROM CloudAppEvents WHERE ReportId IN ('r10', 's1') ORDER BY 1`),
+    ).toEqual([{ ActionType: "New" }, { ActionType: "Op10" }]);
+    // no conversion table is left behind
+    expect(
+      await rows(sink, `SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'mw_conv%'`),
+    ).toEqual([]);
+  });
 });
