@@ -92,7 +92,7 @@ export async function declareHuntTables(
   }
 }
 
-/** Files converted at once when the sink offers more connections (a scan waits on I/O; two keep the cores busy). */
+/** Files converted at once, each on a connection of its own (a scan waits on I/O; two keep the cores busy). */
 const FILES_AT_ONCE = 2;
 
 /**
