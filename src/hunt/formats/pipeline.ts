@@ -28,7 +28,7 @@ export interface LoadCtx {
   report: LoadReport;
   /** The plans of a kind of staged record (the registry's `staged` definitions). */
   plansFor(kind: "ual" | "signin" | "risk"): Plan[];
-  /** When files load at once: this file's conversion table and turn (commitRows). */
+  /** This file's conversion table and its turn to commit (commitRows; loadExports loads two files at once). */
   stage?: CommitStage;
 }
 

@@ -72,10 +72,8 @@ export class KqlEngine {
   ) {}
 
   /** Another connection to this engine's database (loaders use it to load files at once; see TableSink.connect). */
-  async connect(): Promise<DuckDBConnection> {
-    const c = await this.instance.connect();
-    await c.run("SET TimeZone = 'UTC'");
-    return c;
+  connect(): Promise<DuckDBConnection> {
+    return utcConnection(this.instance);
   }
 
   /** How the last `run` got its analysis: from the cache, or from Kusto.Language (and then whether it was stored). */
@@ -85,8 +83,7 @@ export class KqlEngine {
     const config: Record<string, string> = {};
     if (opts.threads) config["threads"] = String(opts.threads);
     const instance = await DuckDBInstance.create(opts.path ?? ":memory:", config);
-    const connection = await instance.connect();
-    await connection.run("SET TimeZone = 'UTC'");
+    const connection = await utcConnection(instance);
     for (const m of MACROS) await connection.run(m);
     const cache =
       opts.analysisCache === false ? undefined : (opts.analysisCache ?? AnalysisCache.fromEnvironment());
@@ -429,6 +426,13 @@ export class KqlEngine {
       if (timer) clearTimeout(timer);
     }
   }
+}
+
+/** A connection to `instance` reading texts without a zone as UTC (as every Microsoft export means them). */
+async function utcConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const c = await instance.connect();
+  await c.run("SET TimeZone = 'UTC'");
+  return c;
 }
 
 /** DuckDB value objects the converters understand: decimals become numbers; others pass through. */
