@@ -28,7 +28,7 @@ export function toStringSql(e: Sql): string {
     case "guid":
       return e.sql;
     case "dynamic":
-      return `coalesce(json_extract_string(${e.sql}, '$'), '')`;
+      return `coalesce(${dynamicText(e.sql)}, '')`;
     case "bool":
       return `coalesce(CASE WHEN ${e.sql} THEN 'true' ELSE 'false' END, '')`;
     case "datetime":
@@ -40,9 +40,19 @@ export function toStringSql(e: Sql): string {
   }
 }
 
+/**
+ * The text of a dynamic value (a string unquoted, anything else as compact JSON, JSON null as NULL). A member read by a
+ * constant pointer from a column (`json_extract("c", '/a/b')`, as paths.ts writes `c.a.b`) is read as text directly:
+ * `json_extract_string("c", '/a/b')` gives the same text without writing the member as JSON and parsing it again.
+ */
+export function dynamicText(sql: string): string {
+  const m = /^json_extract\(("(?:[^"]|"")+"), ('\/[A-Za-z0-9_~/]*')\)$/.exec(sql);
+  return m ? `json_extract_string(${m[1]}, ${m[2]})` : `json_extract_string(${sql}, '$')`;
+}
+
 /** A dynamic value read as `target` (for comparisons and `to*()` conversions); unconvertible → null. */
 export function fromDynamic(sql: string, target: KqlType): string {
-  const text = `json_extract_string(${sql}, '$')`;
+  const text = dynamicText(sql);
   switch (target) {
     case "string":
     case "guid":

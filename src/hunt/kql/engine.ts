@@ -144,11 +144,9 @@ export class KqlEngine {
   /** Refuses a statement that reads a column a narrowed load left empty (it would read nothing, silently). */
   private async checkNarrow(sql: string): Promise<void> {
     if (this.narrow.size === 0) return;
-    const read = new Map<string, Set<string>>();
-    await addColumnsRead(this.connection, sql, this.columnNames([...this.narrow.keys()]), read);
-    for (const [table, cols] of read) {
+    for (const [table, cols] of Object.entries(await this.statementColumns(sql, [...this.narrow.keys()]))) {
       const kept = this.narrow.get(table);
-      const missing = [...cols].filter((c) => !kept?.has(c.toLowerCase()));
+      const missing = cols.filter((c) => !kept?.has(c.toLowerCase()));
       if (missing.length)
         throw new KqlExecutionError(
           `${table} was loaded with only the columns the hunt reads; this query also reads ${missing.join(", ")} ` +
@@ -156,6 +154,25 @@ export class KqlEngine {
           sql,
         );
     }
+  }
+
+  /**
+   * The columns of these tables a statement reads, from DuckDB's plan; a statement planned before (the same text,
+   * schemas and DuckDB) answers from the cache without EXPLAIN.
+   */
+  private async statementColumns(sql: string, tables: readonly string[]): Promise<Record<string, string[]>> {
+    const schemas = this.columnNames(tables);
+    const ckey = this.cache?.columnsKey(
+      sql,
+      [...schemas].sort(([a], [b]) => a.localeCompare(b)),
+    );
+    const cached = ckey !== undefined ? this.cache?.getColumns(ckey) : undefined;
+    if (cached) return cached;
+    const own = new Map<string, Set<string>>();
+    await addColumnsRead(this.connection, sql, schemas, own);
+    const cols = Object.fromEntries([...own].map(([table, set]) => [table, [...set].sort()]));
+    if (ckey !== undefined) this.cache?.putColumns(ckey, cols);
+    return cols;
   }
 
   /** Declares a table (or view) someone else created on `connection`, with its KQL columns. */
@@ -221,19 +238,9 @@ export class KqlEngine {
       needleSet: () => "unused",
     });
     if (key !== undefined && source.code.live) this.cache?.put(key, source.code.tape);
-    const schemas = this.columnNames(Object.keys(tables));
     // Without constants the final statement holds every materialised let as a CTE: their own plans add nothing.
-    // A statement planned before (same text, schemas and DuckDB) answers from the cache without EXPLAIN.
-    const schemaKey = [...schemas].sort(([a], [b]) => a.localeCompare(b));
     for (const sql of [...t.prefetch.filter((p) => p.kind !== "table").map((p) => p.sql), t.sql]) {
-      const ckey = this.cache?.columnsKey(sql, schemaKey);
-      let cols = ckey !== undefined ? this.cache?.getColumns(ckey) : undefined;
-      if (!cols) {
-        const own = new Map<string, Set<string>>();
-        await this.serial(() => addColumnsRead(this.connection, sql, schemas, own));
-        cols = Object.fromEntries([...own].map(([table, set]) => [table, [...set].sort()]));
-        if (ckey !== undefined) this.cache?.putColumns(ckey, cols);
-      }
+      const cols = await this.serial(() => this.statementColumns(sql, Object.keys(tables)));
       for (const [table, list] of Object.entries(cols)) {
         const set = into.get(table) ?? new Set<string>();
         into.set(table, set);
@@ -369,14 +376,9 @@ export class KqlEngine {
       else constants.set(next.key, rows.length ? toKqlValue(rows[0]?.[0], next.type) : null);
       t = this.transpileOn(source, query, options);
     }
-    const raw = await this.checkedExec(t.sql, t.sql, deadline, timeoutMs);
-    const rows = raw.map((r) => {
-      const o: Record<string, unknown> = {};
-      t.columns.forEach((c, i) => {
-        o[c.name] = toKqlValue(r[i], c.type);
-      });
-      return o;
-    });
+    const read = resultReading(t.sql, t.columns);
+    const raw = await this.checkedExec(t.sql, read.sql, deadline, timeoutMs);
+    const rows = raw.map(read.row);
     return { columns: t.columns, rows, now: isoFromMicros(BigInt(now.getTime()) * 1000n), sql: t.sql };
   }
 
@@ -426,6 +428,45 @@ export class KqlEngine {
       if (timer) clearTimeout(timer);
     }
   }
+}
+
+/**
+ * How the result rows are read into JavaScript. Texts and dynamic values (most of a hunt's result: rule JSON, links,
+ * signals) come as one JSON document per row, `to_json` of a struct of them, parsed by `JSON.parse`: the client
+ * decodes one string per row instead of one per value (a quarter of a million for a scale-1 hunt), and a dynamic
+ * value arrives parsed. Other types come as columns and convert as before (values.ts), exactly.
+ */
+function resultReading(
+  sql: string,
+  columns: readonly KqlColumn[],
+): { sql: string; row: (r: unknown[]) => Record<string, unknown> } {
+  const packed = (t: KqlColumn["type"]) => t === "string" || t === "guid" || t === "dynamic";
+  const texts = columns.flatMap((c, i) => (packed(c.type) ? [i] : []));
+  if (texts.length === 0)
+    return {
+      sql,
+      row: (r) => Object.fromEntries(columns.map((c, i) => [c.name, toKqlValue(r[i], c.type)])),
+    };
+  const others = columns.flatMap((c, i) => (packed(c.type) ? [] : [i]));
+  const fields = texts.map(
+    (i) => `"f${i}" := CAST(c${i} AS ${columns[i]?.type === "dynamic" ? "JSON" : "VARCHAR"})`,
+  );
+  return {
+    sql:
+      `SELECT ${[...others.map((i) => `c${i}`), `to_json(struct_pack(${fields.join(", ")})) AS _mw_texts`].join(", ")} ` +
+      `FROM (${sql}) AS _mw_result`,
+    row: (r) => {
+      const doc = JSON.parse(String(r[others.length])) as Record<string, unknown>;
+      const o: Record<string, unknown> = {};
+      let k = 0;
+      columns.forEach((c, i) => {
+        // A text's NULL is "" (values.ts); a dynamic value is already parsed.
+        if (packed(c.type)) o[c.name] = c.type === "dynamic" ? (doc[`f${i}`] ?? null) : (doc[`f${i}`] ?? "");
+        else o[c.name] = toKqlValue(r[k++], c.type);
+      });
+      return o;
+    },
+  };
 }
 
 /** A connection to `instance` reading texts without a zone as UTC (as every Microsoft export means them). */

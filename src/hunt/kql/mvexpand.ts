@@ -31,6 +31,9 @@ export function mvExpand(op: Syn, input: Rel, ctx: Ctx): Rel {
     }),
   );
   const generated = cols.filter((c) => !inNames.has(c.name) && !named.has(c.name)).map((c) => c.name);
+  // Values that are not a column are computed once, in a layer below (`elements` reads its value several times).
+  const computed: { sql: string; ref: string }[] = [];
+  const used = new Set(input.cols.map((c) => c.name.toLowerCase()));
   for (const item of op.list("Expressions")) {
     const e = item.kind === "MvExpandExpression" ? item.req("Expression") : item;
     const name =
@@ -44,13 +47,27 @@ export function mvExpand(op: Syn, input: Rel, ctx: Ctx): Rel {
     const typeOf = item.kind === "MvExpandExpression" ? item.prop("ToTypeOf") : undefined;
     const target = typeOf ? kqlTypeOf(/typeof\s*\(\s*(\w+)/i.exec(typeOf.text)?.[1] ?? "") : "dynamic";
     if (!target) throw typeOf?.unsupported("mv-expand to typeof") ?? op.unsupported();
-    const un = `unnest(${elements(value.sql)}) AS ${ident(name)}`;
+    let ref = value.sql;
+    if (!/^"(?:[^"]|"")+"$/.test(ref)) {
+      let n = computed.length;
+      while (used.has(`_mw_mv${n}`)) n++;
+      used.add(`_mw_mv${n}`);
+      ref = ident(`_mw_mv${n}`);
+      computed.push({ sql: value.sql, ref });
+    }
+    const un = `unnest(${elements(ref)}) AS ${ident(name)}`;
     if (input.cols.some((c) => c.name === name)) replaced.push(un);
     else added.push(un);
     casts.push({ name, type: target });
   }
   const head = replaced.length ? `* REPLACE (${replaced.join(", ")})` : "*";
-  const expanded = `SELECT ${[head, ...added].join(", ")} FROM (${input.sql}) AS _t`;
+  const source = computed.length
+    ? `SELECT *, ${computed.map((c) => `${c.sql} AS ${c.ref}`).join(", ")} FROM (${input.sql}) AS _v`
+    : input.sql;
+  const helpers = computed.map((c) => c.ref).join(", ");
+  const expanded = computed.length
+    ? `SELECT * EXCLUDE (${helpers}) FROM (SELECT ${[head, ...added].join(", ")} FROM (${source}) AS _t) AS _e`
+    : `SELECT ${[head, ...added].join(", ")} FROM (${source}) AS _t`;
   const conv = casts.filter((c) => c.type !== "dynamic");
   if (!conv.length) return { sql: expanded, cols };
   const repl = conv

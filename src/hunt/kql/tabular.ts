@@ -164,23 +164,28 @@ function project(op: Syn, listProp: string, input: Rel | undefined, ctx: Ctx): R
 /**
  * One parse per document: a projection that reads several constant paths of one input column (`tostring(_r.Id)`,
  * `tostring(_r.UserId)`, … on an audit record's RawEventData) would have DuckDB parse the whole document once per
- * path. The paths are extracted together (`json_extract(doc, [p1, p2, …])`, one parse) in a layer below, and each
- * extraction reads its element of that list — the same JSON value or NULL as the single-path call.
- * Only `json_extract("<input column>", '/<simple pointer>')` as `jsonPath` writes it is rewritten, and only in a
- * projection without subqueries (where every such column name means the input's column). In SQL string literals a
- * quote is always doubled, so the pattern (a lone quote before `/`) never matches inside one.
+ * path. The paths are extracted together (one parse) in a layer below, and each extraction reads its element of that
+ * list — the same value or NULL as the single-path call. When every read of the column is as text
+ * (`json_extract_string("c", '/p')`, as coerce.dynamicText writes `tostring(c.p)`), the list is of texts
+ * (`json_extract_string(doc, [p1, p2, …])`); otherwise of JSON values (`json_extract(doc, [...])`), a text read
+ * taking its element's text.
+ * Only calls on an input column with a simple pointer, as `jsonPath` and `dynamicText` write them, are rewritten, and
+ * only in a projection without subqueries (where every such column name means the input's column). In SQL string
+ * literals a quote is always doubled, so the pattern (a lone quote before `/`) never matches inside one.
  */
 function sharedExtractions(select: string, input: Rel): { select: string; input: Rel } {
   if (/\bSELECT\b/i.test(select)) return { select, input };
   const names = new Map(input.cols.filter((c) => c.type === "dynamic").map((c) => [ident(c.name), c.name]));
-  const re = /json_extract\(("(?:[^"]|"")+"), '(\/[A-Za-z0-9_~/]*)'\)/g;
+  const re = /json_extract(_string)?\(("(?:[^"]|"")+"), '(\/[A-Za-z0-9_~/]*)'\)/g;
   const paths = new Map<string, string[]>();
+  const asJson = new Set<string>();
   for (const m of select.matchAll(re)) {
-    const [, col = "", ptr = ""] = m;
+    const [, text, col = "", ptr = ""] = m;
     if (!names.has(col)) continue;
     const list = paths.get(col) ?? [];
     if (!list.includes(ptr)) list.push(ptr);
     paths.set(col, list);
+    if (!text) asJson.add(col);
   }
   const used = new Set(input.cols.map((c) => c.name.toLowerCase()));
   const aliases = new Map<string, string>();
@@ -192,13 +197,23 @@ function sharedExtractions(select: string, input: Rel): { select: string; input:
     const alias = ident(`_mw_jx${n}`);
     used.add(`_mw_jx${n}`);
     aliases.set(col, alias);
-    extra.push(`json_extract(${col}, [${list.map((p) => str(p)).join(", ")}]) AS ${alias}`);
+    const paths = `[${list.map((p) => str(p)).join(", ")}]`;
+    // A list of texts is wrapped in a volatile no-op (random() < 2 always holds): DuckDB would otherwise copy the
+    // extraction into a filter on one of its elements that it pushes below this projection (a `where` on
+    // ResultStatus), parsing every document twice. A list of JSON values is never copied (reading it can throw).
+    extra.push(
+      asJson.has(col)
+        ? `json_extract(${col}, ${paths}) AS ${alias}`
+        : `CASE WHEN random() < 2 THEN json_extract_string(${col}, ${paths}) END AS ${alias}`,
+    );
   }
   if (!extra.length) return { select, input };
-  const out = select.replace(re, (all, col: string, ptr: string) => {
+  const out = select.replace(re, (all, text: string | undefined, col: string, ptr: string) => {
     const alias = aliases.get(col);
     const i = paths.get(col)?.indexOf(ptr) ?? -1;
-    return alias && i >= 0 ? `${alias}[${i + 1}]` : all;
+    if (!alias || i < 0) return all;
+    const el = `${alias}[${i + 1}]`;
+    return text && asJson.has(col) ? `json_extract_string(${el}, '$')` : el;
   });
   return { select: out, input: { sql: `SELECT *, ${extra.join(", ")} ${from(input)}`, cols: input.cols } };
 }

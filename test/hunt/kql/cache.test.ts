@@ -198,6 +198,48 @@ describe("analysis cache", () => {
     expect(third.explains).toBeGreaterThan(0);
   });
 
+  it("a narrowed table's check plans each statement once: a repeat answers from the cache and still refuses", async () => {
+    const cache = new AnalysisCache(tmp());
+    const MAT = `let Recent = materialize(Events | where Timestamp > ago(7d) | project User, Action);
+Recent | summarize n = count() by User | order by User asc`;
+    const runNarrowed = async (query: string) => {
+      const e = await engineWith(cache);
+      // As a narrowed load leaves it: Action kept empty, User and Timestamp stored.
+      e.narrowed("Events", ["Timestamp", "User"]);
+      let explains = 0;
+      const conn = e.connection;
+      const orig = conn.runAndReadAll.bind(conn);
+      conn.runAndReadAll = (sql: string, ...rest: unknown[]) => {
+        if (/^\s*EXPLAIN/i.test(sql)) explains++;
+        return (orig as (...a: unknown[]) => ReturnType<typeof orig>)(sql, ...rest);
+      };
+      try {
+        const out = await e.run(query, { now: NOW }).then(
+          (r) => r.rows,
+          (err: unknown) => err,
+        );
+        return { out, explains };
+      } finally {
+        e.close();
+      }
+    };
+    const first = await runNarrowed(MAT);
+    expect(String(first.out)).toMatch(/Events .*also reads Action/);
+    expect(first.explains).toBeGreaterThan(0);
+    const again = await runNarrowed(MAT);
+    expect(String(again.out)).toMatch(/Events .*also reads Action/);
+    expect(again.explains).toBe(0);
+    // a query reading only kept columns runs, its steps planned once too
+    const ok = "Events | where Timestamp > ago(7d) | summarize n = count() by User | order by User asc";
+    const a = await runNarrowed(ok);
+    expect(a.out).toEqual([
+      { User: "a@contoso.com", n: 1 },
+      { User: "b@contoso.com", n: 1 },
+      { User: "c@contoso.com", n: 1 },
+    ]);
+    expect((await runNarrowed(ok)).explains).toBe(0);
+  });
+
   it("a query Kusto.Language rejects is never stored", async () => {
     const cache = new AnalysisCache(tmp());
     await expect(runOnce(cache, "Events | where NoSuchColumn == 1")).rejects.toThrow(/NoSuchColumn/);

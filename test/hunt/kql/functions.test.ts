@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { useEngine } from "./helpers.js";
 
-const { q } = useEngine();
+const { q, run, engine } = useEngine();
 
 async function one(exprs: string): Promise<Record<string, unknown>> {
   const rows = await q(`print ${exprs}`);
@@ -120,6 +120,71 @@ describe("dynamic", () => {
         ne: true,
         n: 21,
       },
+    ]);
+  });
+
+  it("members of one column read as text share one parse, with single reads' values, under a filter on one too", async () => {
+    const r = await run(`datatable(d:dynamic)[
+        dynamic({"st": "False", "s": "x"}),
+        dynamic({"st": "True", "s": "y", "num": 1.50, "obj": {"p": [1, 2]}, "nul": null, "boo": true}),
+        dynamic({})]
+      | project rs = tostring(d.st), s = tostring(d.s), n = tostring(d.num), o = tostring(d.obj), z = tostring(d.nul),
+          b = tostring(d.boo), miss = tostring(d.absent)
+      | where tolower(rs) !in ("false")`);
+    expect(r.rows).toEqual([
+      { rs: "True", s: "y", n: "1.5", o: '{"p":[1,2]}', z: "", b: "true", miss: "" },
+      { rs: "", s: "", n: "", o: "", z: "", b: "", miss: "" },
+    ]);
+    // DuckDB's plan extracts the texts once per document: the filter on `rs` reads the extracted list (pushed below
+    // the projection, it would extract them again).
+    type Node = { name?: string; extra_info?: { Expression?: string }; children?: Node[] };
+    const filters: string[] = [];
+    const walk = (n: Node): void => {
+      if (n.name?.trim() === "FILTER") filters.push(String(n.extra_info?.Expression ?? ""));
+      for (const c of n.children ?? []) walk(c);
+    };
+    const plan = (await engine().connection.runAndReadAll(`EXPLAIN (FORMAT JSON) ${r.sql}`)).getRows();
+    for (const n of JSON.parse(String(plan[0]?.[1])) as Node[]) walk(n);
+    expect(filters.length).toBe(1);
+    expect(filters[0]).toMatch(/_mw_jx0/);
+    expect(filters[0]).not.toMatch(/json_extract/);
+  });
+
+  it("results read texts, dynamic values and every other type as they were", async () => {
+    const rows = await q(`print s = "q\\"\\\\é\\n", e = "", x = extract("(z)", 1, "abc"),
+        g = toguid("0B89A44C-2C28-4B2F-B397-3E4029A0D276"), d1 = dynamic({"a": [1, 2.50]}), d2 = dynamic("abc"),
+        d3 = dynamic(null), l = 9007199254740993, i = int(5), r = 2.5, b = true,
+        t = datetime(2026-01-01T10:00:00.1234567Z), ts = 90m`);
+    expect(rows).toEqual([
+      {
+        s: 'q"\\é\n',
+        e: "",
+        x: "",
+        g: "0b89a44c-2c28-4b2f-b397-3e4029a0d276",
+        d1: { a: [1, 2.5] },
+        d2: "abc",
+        d3: null,
+        l: "9007199254740993",
+        i: 5,
+        r: 2.5,
+        b: true,
+        t: "2026-01-01T10:00:00.123456Z",
+        ts: "01:30:00",
+      },
+    ]);
+  });
+
+  it("mv-expand of a computed value: JSON text expands, other text is one string, empty and null one null", async () => {
+    const rows = await q(
+      'datatable(t:string)["[1,2]", "{\\"a\\":1}", "", "not json", "null"] | mv-expand x = todynamic(t)',
+    );
+    expect(rows).toEqual([
+      { t: "[1,2]", x: 1 },
+      { t: "[1,2]", x: 2 },
+      { t: '{"a":1}', x: { a: 1 } },
+      { t: "", x: null },
+      { t: "not json", x: "not json" },
+      { t: "null", x: null },
     ]);
   });
 
