@@ -24,7 +24,7 @@ import { NeedleMatcher } from "./needles.js";
 import { ident } from "./sqltext.js";
 import { AnalysisCache } from "./cache.js";
 import { Analysis, TapeMiss } from "./syntax.js";
-import { analyse, tableDecls, transpileAnalysed } from "./transpile.js";
+import { analyse, tableDecls, transpileAnalysed, type Transpiled } from "./transpile.js";
 import type { KqlColumn } from "./types.js";
 import { isoFromMicros, toKqlValue } from "./values.js";
 
@@ -361,20 +361,40 @@ export class KqlEngine {
       // A materialised let's result stays in a table of its own, named by the constant.
       const table = next.kind === "table" ? `_mw_mat${++this.tableSeq}` : undefined;
       if (table) made.push(table);
-      const rows = await this.checkedExec(
+      const pending = this.checkedExec(
         next.sql,
         table ? `CREATE TEMP TABLE ${ident(table)} AS ${next.sql}` : next.sql,
         deadline,
         timeoutMs,
       );
-      if (table) constants.set(next.key, table);
-      else if (next.kind === "list")
-        constants.set(
-          next.key,
-          rows.map((r) => toKqlValue(r[0], "string")),
+      // A materialised let's constant is its table's name, known before DuckDB fills it: the statements after it are
+      // transpiled while DuckDB runs it (a macrotask later, once the statement is under way).
+      let ahead: Promise<Transpiled> | undefined;
+      if (table) {
+        constants.set(next.key, table);
+        ahead = new Promise((resolve, reject) =>
+          setImmediate(() => {
+            try {
+              resolve(this.transpileOn(source, query, options));
+            } catch (e) {
+              reject(e instanceof Error ? e : new Error(String(e)));
+            }
+          }),
         );
-      else constants.set(next.key, rows.length ? toKqlValue(rows[0]?.[0], next.type) : null);
-      t = this.transpileOn(source, query, options);
+        // Settled below whatever happens to the statement (its own error wins).
+        ahead.catch(() => undefined);
+      }
+      const rows = await pending;
+      if (ahead) t = await ahead;
+      else {
+        if (next.kind === "list")
+          constants.set(
+            next.key,
+            rows.map((r) => toKqlValue(r[0], "string")),
+          );
+        else constants.set(next.key, rows.length ? toKqlValue(rows[0]?.[0], next.type) : null);
+        t = this.transpileOn(source, query, options);
+      }
     }
     const read = resultReading(t.sql, t.columns);
     const raw = await this.checkedExec(t.sql, read.sql, deadline, timeoutMs);
