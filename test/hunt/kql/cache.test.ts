@@ -49,6 +49,18 @@ async function engineWith(cache: AnalysisCache | false): Promise<KqlEngine> {
   return e;
 }
 
+/** Counts the statements planned on `e`'s connection (`EXPLAIN`) from now on. */
+function countExplains(e: KqlEngine): () => number {
+  let explains = 0;
+  const conn = e.connection;
+  const orig = conn.runAndReadAll.bind(conn);
+  conn.runAndReadAll = (sql: string, ...rest: unknown[]) => {
+    if (/^\s*EXPLAIN/i.test(sql)) explains++;
+    return (orig as (...a: unknown[]) => ReturnType<typeof orig>)(sql, ...rest);
+  };
+  return () => explains;
+}
+
 async function runOnce(cache: AnalysisCache | false, query = QUERY) {
   const e = await engineWith(cache);
   try {
@@ -165,16 +177,10 @@ describe("analysis cache", () => {
     const cache = new AnalysisCache(tmp());
     const plan = async () => {
       const e = await engineWith(cache);
-      let explains = 0;
-      const conn = e.connection;
-      const orig = conn.runAndReadAll.bind(conn);
-      conn.runAndReadAll = (sql: string, ...rest: unknown[]) => {
-        if (/^\s*EXPLAIN/i.test(sql)) explains++;
-        return (orig as (...a: unknown[]) => ReturnType<typeof orig>)(sql, ...rest);
-      };
+      const explains = countExplains(e);
       try {
         const cols = await e.columnsToStore([QUERY]);
-        return { cols, explains };
+        return { cols, explains: explains() };
       } finally {
         e.close();
       }
@@ -206,19 +212,13 @@ Recent | summarize n = count() by User | order by User asc`;
       const e = await engineWith(cache);
       // As a narrowed load leaves it: Action kept empty, User and Timestamp stored.
       e.narrowed("Events", ["Timestamp", "User"]);
-      let explains = 0;
-      const conn = e.connection;
-      const orig = conn.runAndReadAll.bind(conn);
-      conn.runAndReadAll = (sql: string, ...rest: unknown[]) => {
-        if (/^\s*EXPLAIN/i.test(sql)) explains++;
-        return (orig as (...a: unknown[]) => ReturnType<typeof orig>)(sql, ...rest);
-      };
+      const explains = countExplains(e);
       try {
         const out = await e.run(query, { now: NOW }).then(
           (r) => r.rows,
           (err: unknown) => err,
         );
-        return { out, explains };
+        return { out, explains: explains() };
       } finally {
         e.close();
       }
