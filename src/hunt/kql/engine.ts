@@ -453,7 +453,7 @@ export class KqlEngine {
 /**
  * How the result rows are read into JavaScript. Texts and dynamic values (most of a hunt's result: rule JSON, links,
  * signals) come as one JSON document per row, `to_json` of a struct of them, parsed by `JSON.parse`: the client
- * decodes one string per row instead of one per value (a quarter of a million for a scale-1 hunt), and a dynamic
+ * decodes one string per row instead of one per value (over 300,000 for a scale-1 hunt), and a dynamic
  * value arrives parsed. Other types come as columns and convert as before (values.ts), exactly.
  */
 function resultReading(

@@ -197,14 +197,15 @@ function sharedExtractions(select: string, input: Rel): { select: string; input:
     const alias = ident(`_mw_jx${n}`);
     used.add(`_mw_jx${n}`);
     aliases.set(col, alias);
-    const paths = `[${list.map((p) => str(p)).join(", ")}]`;
+    const pointers = `[${list.map((p) => str(p)).join(", ")}]`;
     // A list of texts is wrapped in a volatile no-op (random() < 2 always holds): DuckDB would otherwise copy the
     // extraction into a filter on one of its elements that it pushes below this projection (a `where` on
-    // ResultStatus), parsing every document twice. A list of JSON values is never copied (reading it can throw).
+    // ResultStatus), parsing every document twice. A filter on an element of a list of JSON values reads it through
+    // json_extract_string, which can throw: DuckDB does not move such a filter.
     extra.push(
       asJson.has(col)
-        ? `json_extract(${col}, ${paths}) AS ${alias}`
-        : `CASE WHEN random() < 2 THEN json_extract_string(${col}, ${paths}) END AS ${alias}`,
+        ? `json_extract(${col}, ${pointers}) AS ${alias}`
+        : `CASE WHEN random() < 2 THEN json_extract_string(${col}, ${pointers}) END AS ${alias}`,
     );
   }
   if (!extra.length) return { select, input };
