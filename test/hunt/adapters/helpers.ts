@@ -1,7 +1,8 @@
 import { DuckDBInstance } from "@duckdb/node-api";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
 import type { KqlType } from "../../../src/hunt/schema/schema.js";
 import type { TableSink } from "../../../src/hunt/adapters/types.js";
 
@@ -30,8 +31,10 @@ export async function rows(sink: TableSink, sql: string): Promise<Record<string,
   return (await sink.connection.runAndReadAll(sql)).getRowObjectsJson();
 }
 
-/** A scratch folder inside the project (git-ignored), never /tmp. */
+/** A scratch folder inside the project (git-ignored), never /tmp; removed when the test that made it ends. */
 export function scratch(name: string): string {
   const base = path.join(root, ".scratch");
-  return mkdtempSync(path.join(base, `${name}-`));
+  const dir = mkdtempSync(path.join(base, `${name}-`));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
