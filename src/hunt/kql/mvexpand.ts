@@ -7,7 +7,7 @@
 import { fromDynamic } from "./coerce.js";
 import { ROW, type Ctx, type Rel } from "./context.js";
 import { scalar } from "./scalar.js";
-import { ident } from "./sqltext.js";
+import { helperColumn, ident } from "./sqltext.js";
 import type { Syn } from "./syntax.js";
 import { kqlTypeOf, type KqlType } from "./types.js";
 
@@ -49,10 +49,7 @@ export function mvExpand(op: Syn, input: Rel, ctx: Ctx): Rel {
     if (!target) throw typeOf?.unsupported("mv-expand to typeof") ?? op.unsupported();
     let ref = value.sql;
     if (!/^"(?:[^"]|"")+"$/.test(ref)) {
-      let n = computed.length;
-      while (used.has(`_mw_mv${n}`)) n++;
-      used.add(`_mw_mv${n}`);
-      ref = ident(`_mw_mv${n}`);
+      ref = helperColumn("_mw_mv", used);
       computed.push({ sql: value.sql, ref });
     }
     const un = `unnest(${elements(ref)}) AS ${ident(name)}`;

@@ -15,6 +15,17 @@ export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * A quoted name for a helper column (`<prefix>0`, `<prefix>1`, …) that no name in `used` (lower-case: DuckDB
+ * identifiers are case-insensitive) already takes; the name is added to `used`.
+ */
+export function helperColumn(prefix: string, used: Set<string>): string {
+  let n = 0;
+  while (used.has(`${prefix}${n}`.toLowerCase())) n++;
+  used.add(`${prefix}${n}`.toLowerCase());
+  return ident(`${prefix}${n}`);
+}
+
 /** Escapes RE2 metacharacters so the value matches literally. */
 export function reEscape(value: string): string {
   return value.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&");

@@ -10,7 +10,7 @@ import { join, lookup } from "./join.js";
 import { nullSql } from "./literals.js";
 import { mvExpand } from "./mvexpand.js";
 import { scalar } from "./scalar.js";
-import { ident, str } from "./sqltext.js";
+import { helperColumn, ident, str } from "./sqltext.js";
 import type { Syn } from "./syntax.js";
 import { duckType, type KqlColumn } from "./types.js";
 
@@ -192,10 +192,7 @@ function sharedExtractions(select: string, input: Rel): { select: string; input:
   const extra: string[] = [];
   for (const [col, list] of paths) {
     if (list.length < 2) continue;
-    let n = aliases.size;
-    while (used.has(`_mw_jx${n}`)) n++;
-    const alias = ident(`_mw_jx${n}`);
-    used.add(`_mw_jx${n}`);
+    const alias = helperColumn("_mw_jx", used);
     aliases.set(col, alias);
     const pointers = `[${list.map((p) => str(p)).join(", ")}]`;
     // A list of texts is wrapped in a volatile no-op (random() < 2 always holds): DuckDB would otherwise copy the
